@@ -1,0 +1,136 @@
+# wg-xdp: one non-recursive Makefile; every output goes under build/.
+#
+#   make            build build/wg-xdp (daemon + command line) and the tests
+#   make deps       install the Debian packages the build and tests need
+#   make check      every test tier, in order
+#   make demo       the wg(4) EXAMPLES section in two network namespaces
+#   V=1             show full command lines
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+BUILD    ?= build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+PKGS     := libsodium libb2 libbpf libxdp libmnl
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2)
+endif
+
+ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
+WARN     := -Wall -Wextra -Werror
+CPPFLAGS := -D_GNU_SOURCE -Idaemon -Ibpf -Itools -I$(BUILD)
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -MMD -MP -pthread
+LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -lb2 -lbpf -lxdp -lmnl) -lpthread
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+BPF_SRC  := bpf/wg_xdp.bpf.c
+BPF_OBJ  := $(BUILD)/wg_xdp.bpf.o
+BPF_SKEL := $(BUILD)/wg_xdp.skel.h
+BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Ibpf -I$(ARCH_INC) -D__TARGET_ARCH_x86
+
+# The daemon is everything in daemon/ but main.c; the command line is tools/.
+LIB_SRC  := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+ASAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/asan/%.o)
+BIN_SRC  := daemon/main.c $(wildcard tools/*.c)
+BIN_OBJ  := $(BIN_SRC:%.c=$(BUILD)/%.o)
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/asan/%)
+BPFT_SRC := $(wildcard tests/bpf/test_*.c)
+BPFT_BIN := $(BPFT_SRC:tests/bpf/%.c=$(BUILD)/tests/%)
+TEST_HELPERS := $(wildcard tests/unit/helper_*.c)
+
+all: $(BUILD)/wg-xdp $(UNIT_BIN) $(BPFT_BIN)
+
+$(BUILD)/libwg.a: $(LIB_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/asan/libwg.a: $(ASAN_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/wg-xdp: $(BIN_OBJ) $(BUILD)/libwg.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(BIN_OBJ) $(BUILD)/libwg.a $(LIBS)
+
+$(BUILD)/%.o: %.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/asan/%.o: %.c
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_HELPERS) $(BUILD)/libwg.a
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $< $(TEST_HELPERS) $(BUILD)/libwg.a $(LIBS) -lcmocka
+
+$(BUILD)/tests/asan/%: tests/unit/%.c $(TEST_HELPERS) $(BUILD)/asan/libwg.a
+	$(call msg,TEST-ASAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SANFLAGS) -o $@ $< $(TEST_HELPERS) $(BUILD)/asan/libwg.a $(LIBS) -lcmocka
+
+$(BUILD)/tests/test_bpf_%: tests/bpf/test_bpf_%.c $(BUILD)/libwg.a $(BPF_SKEL)
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libwg.a $(LIBS) -lcmocka
+
+# Only daemon/xdp.c includes the skeleton (the loader); it must exist first.
+$(BUILD)/daemon/xdp.o $(BUILD)/asan/daemon/xdp.o: $(BPF_SKEL)
+
+$(BPF_OBJ): $(BPF_SRC) $(wildcard bpf/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BPF_SKEL): $(BPF_OBJ)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name wg_xdp > $@
+
+deps:
+	$(Q)sh scripts/deps.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory check-unit check-bpf check-e2e check-vm fuzz
+
+check-unit: $(UNIT_BIN) $(ASAN_BIN)
+	$(Q)sh tests/run-unit.sh $(BUILD)/tests $(BUILD)/tests/asan
+
+check-bpf: $(BPFT_BIN)
+	$(Q)sh tests/run-unit.sh $(BUILD)/tests/test_bpf_*
+
+check-e2e: $(BUILD)/wg-xdp
+	$(Q)sh tests/e2e/run.sh
+
+check-vm: $(BUILD)/wg-xdp
+	$(Q)sh tests/vm/run.sh
+
+fuzz:
+	$(Q)sh tests/fuzz/run.sh
+
+demo: deps $(BUILD)/wg-xdp
+	$(Q)sh tests/e2e/demo.sh
+
+format:
+	$(Q)clang-format -i $(wildcard daemon/*.[ch] tools/*.[ch] bpf/*.[ch] tests/*/*.[ch])
+
+clean:
+	$(Q)rm -rf $(BUILD)
+
+.PHONY: all deps check check-unit check-bpf check-e2e check-vm fuzz demo format clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

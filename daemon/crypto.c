@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * WireGuard's primitives over libb2 and libsodium. See crypto.h for the
+ * contract of each; the only constructions composed here are HMAC (RFC 2104)
+ * over BLAKE2s and the HKDF expansion of the whitepaper's KDF_n.
+ */
+#include "crypto.h"
+
+#include <blake2.h>
+#include <endian.h>
+#include <sodium.h>
+#include <string.h>
+
+#define BLAKE2S_BLOCK_LEN 64
+
+_Static_assert(crypto_aead_chacha20poly1305_ietf_ABYTES == WG_AEAD_TAG_LEN,
+	       "tag length");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES ==
+		       WG_COOKIE_NONCE_LEN,
+	       "xchacha nonce length");
+_Static_assert(crypto_scalarmult_curve25519_BYTES == WG_KEY_LEN, "key length");
+
+int wg_crypto_init(void)
+{
+	return sodium_init() < 0 ? -1 : 0;
+}
+
+void wg_hash(uint8_t out[WG_HASH_LEN], const void *in, size_t len)
+{
+	blake2s_state s;
+
+	blake2s_init(&s, WG_HASH_LEN);
+	blake2s_update(&s, in, len);
+	blake2s_final(&s, out, WG_HASH_LEN);
+}
+
+void wg_hash2(uint8_t out[WG_HASH_LEN], const void *a, size_t alen,
+	      const void *b, size_t blen)
+{
+	blake2s_state s;
+
+	blake2s_init(&s, WG_HASH_LEN);
+	blake2s_update(&s, a, alen);
+	blake2s_update(&s, b, blen);
+	blake2s_final(&s, out, WG_HASH_LEN);
+}
+
+void wg_mac(uint8_t out[WG_MAC_LEN], const uint8_t *key, size_t keylen,
+	    const void *in, size_t len)
+{
+	blake2s_state s;
+
+	blake2s_init_key(&s, WG_MAC_LEN, key, keylen);
+	blake2s_update(&s, in, len);
+	blake2s_final(&s, out, WG_MAC_LEN);
+	sodium_memzero(&s, sizeof(s));
+}
+
+void wg_hmac(uint8_t out[WG_HASH_LEN], const uint8_t *key, size_t keylen,
+	     const void *in, size_t len)
+{
+	uint8_t k[BLAKE2S_BLOCK_LEN] = { 0 }, pad[BLAKE2S_BLOCK_LEN];
+	uint8_t inner[WG_HASH_LEN];
+	blake2s_state s;
+
+	if (keylen > BLAKE2S_BLOCK_LEN)
+		wg_hash(k, key, keylen);
+	else
+		memcpy(k, key, keylen);
+
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] = k[i] ^ 0x36;
+	blake2s_init(&s, WG_HASH_LEN);
+	blake2s_update(&s, pad, sizeof(pad));
+	blake2s_update(&s, in, len);
+	blake2s_final(&s, inner, sizeof(inner));
+
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] = k[i] ^ 0x5c;
+	blake2s_init(&s, WG_HASH_LEN);
+	blake2s_update(&s, pad, sizeof(pad));
+	blake2s_update(&s, inner, sizeof(inner));
+	blake2s_final(&s, out, WG_HASH_LEN);
+
+	sodium_memzero(k, sizeof(k));
+	sodium_memzero(pad, sizeof(pad));
+	sodium_memzero(inner, sizeof(inner));
+	sodium_memzero(&s, sizeof(s));
+}
+
+void wg_kdf(uint8_t *t1, uint8_t *t2, uint8_t *t3,
+	    const uint8_t key[WG_HASH_LEN], const void *in, size_t len)
+{
+	uint8_t prk[WG_HASH_LEN], buf[WG_HASH_LEN + 1];
+	uint8_t *outs[3] = { t1, t2, t3 };
+
+	/* Extract: PRK = HMAC(key, in). Expand: T_i = HMAC(PRK, T_{i-1} || i). */
+	wg_hmac(prk, key, WG_HASH_LEN, in, len);
+	for (int i = 0; i < 3 && outs[i]; i++) {
+		size_t n = 0;
+
+		if (i > 0) {
+			memcpy(buf, outs[i - 1], WG_HASH_LEN);
+			n = WG_HASH_LEN;
+		}
+		buf[n++] = (uint8_t)(i + 1);
+		wg_hmac(outs[i], prk, WG_HASH_LEN, buf, n);
+	}
+	sodium_memzero(prk, sizeof(prk));
+	sodium_memzero(buf, sizeof(buf));
+}
+
+static void counter_nonce(uint8_t nonce[12], uint64_t counter)
+{
+	uint64_t le = htole64(counter);
+
+	memset(nonce, 0, 4);
+	memcpy(nonce + 4, &le, sizeof(le));
+}
+
+void wg_aead_seal(uint8_t *dst, const uint8_t *src, size_t len,
+		  uint64_t counter, const uint8_t key[WG_KEY_LEN],
+		  const uint8_t *ad, size_t adlen)
+{
+	uint8_t nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
+
+	counter_nonce(nonce, counter);
+	crypto_aead_chacha20poly1305_ietf_encrypt(dst, NULL, src, len, ad, adlen,
+						  NULL, nonce, key);
+}
+
+bool wg_aead_open(uint8_t *dst, const uint8_t *src, size_t len,
+		  uint64_t counter, const uint8_t key[WG_KEY_LEN],
+		  const uint8_t *ad, size_t adlen)
+{
+	uint8_t nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
+
+	if (len < WG_AEAD_TAG_LEN)
+		return false;
+	counter_nonce(nonce, counter);
+	return crypto_aead_chacha20poly1305_ietf_decrypt(
+		       dst, NULL, NULL, src, len, ad, adlen, nonce, key) == 0;
+}
+
+void wg_xaead_seal(uint8_t *dst, const uint8_t *src, size_t len,
+		   const uint8_t nonce[WG_COOKIE_NONCE_LEN],
+		   const uint8_t key[WG_KEY_LEN], const uint8_t *ad,
+		   size_t adlen)
+{
+	crypto_aead_xchacha20poly1305_ietf_encrypt(dst, NULL, src, len, ad,
+						   adlen, NULL, nonce, key);
+}
+
+bool wg_xaead_open(uint8_t *dst, const uint8_t *src, size_t len,
+		   const uint8_t nonce[WG_COOKIE_NONCE_LEN],
+		   const uint8_t key[WG_KEY_LEN], const uint8_t *ad,
+		   size_t adlen)
+{
+	if (len < WG_AEAD_TAG_LEN)
+		return false;
+	return crypto_aead_xchacha20poly1305_ietf_decrypt(
+		       dst, NULL, NULL, src, len, ad, adlen, nonce, key) == 0;
+}
+
+void wg_clamp(uint8_t key[WG_KEY_LEN])
+{
+	key[0] &= 248;
+	key[31] = (key[31] & 127) | 64;
+}
+
+void wg_pubkey(uint8_t pub[WG_KEY_LEN], const uint8_t priv[WG_KEY_LEN])
+{
+	uint8_t k[WG_KEY_LEN];
+
+	memcpy(k, priv, sizeof(k));
+	wg_clamp(k);
+	crypto_scalarmult_curve25519_base(pub, k);
+	sodium_memzero(k, sizeof(k));
+}
+
+bool wg_dh(uint8_t out[WG_KEY_LEN], const uint8_t priv[WG_KEY_LEN],
+	   const uint8_t pub[WG_KEY_LEN])
+{
+	uint8_t k[WG_KEY_LEN];
+	int ret;
+
+	memcpy(k, priv, sizeof(k));
+	wg_clamp(k);
+	/* libsodium fails (-1) when the shared point is all zero. */
+	ret = crypto_scalarmult_curve25519(out, k, pub);
+	sodium_memzero(k, sizeof(k));
+	if (ret != 0) {
+		sodium_memzero(out, WG_KEY_LEN);
+		return false;
+	}
+	return true;
+}
+
+void wg_genkey(uint8_t priv[WG_KEY_LEN])
+{
+	randombytes_buf(priv, WG_KEY_LEN);
+	wg_clamp(priv);
+}
+
+void wg_tai64n(uint8_t out[WG_TAI64N_LEN], const struct timespec *now)
+{
+	uint64_t secs = htobe64(0x400000000000000aULL + (uint64_t)now->tv_sec);
+	/*
+	 * Round the nanoseconds down to the flood interval, as the Linux module
+	 * does, so the timestamp does not leak a fine-grained clock.
+	 */
+	uint32_t step = 1000000000u / WG_INITIATIONS_PER_SECOND;
+	uint32_t nsec = htobe32((uint32_t)now->tv_nsec / step * step);
+
+	memcpy(out, &secs, sizeof(secs));
+	memcpy(out + sizeof(secs), &nsec, sizeof(nsec));
+}
+
+bool wg_ct_eq(const void *a, const void *b, size_t len)
+{
+	return sodium_memcmp(a, b, len) == 0;
+}
+
+bool wg_is_zero(const void *buf, size_t len)
+{
+	return sodium_is_zero(buf, len) == 1;
+}
+
+void wg_random(void *buf, size_t len)
+{
+	randombytes_buf(buf, len);
+}
+
+uint32_t wg_random_u32(void)
+{
+	return randombytes_random();
+}
+
+void wg_wipe(void *buf, size_t len)
+{
+	sodium_memzero(buf, len);
+}

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "check-e2e: not yet (arrives with the data-plane issue)"
