@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+#include "log.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define LOG_BURST 10
+
+static _Atomic bool debug_on;
+static char prefix[64];
+/* Serialises whole lines from several threads. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void wg_log_set_prefix(const char *p)
+{
+	pthread_mutex_lock(&log_lock);
+	snprintf(prefix, sizeof(prefix), "%s", p ? p : "");
+	pthread_mutex_unlock(&log_lock);
+}
+
+void wg_log_set_debug(bool on)
+{
+	atomic_store(&debug_on, on);
+}
+
+bool wg_log_debug_enabled(void)
+{
+	return atomic_load_explicit(&debug_on, memory_order_relaxed);
+}
+
+void wg_log(enum wg_log_level level, const char *fmt, ...)
+{
+	static const char *const tags[] = {
+		[WG_LOG_ERR] = "error: ",
+		[WG_LOG_WARN] = "warning: ",
+		[WG_LOG_INFO] = "",
+		[WG_LOG_DBG] = "debug: ",
+	};
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&log_lock);
+	fprintf(stderr, "%s%s%s%s\n", prefix, prefix[0] ? ": " : "",
+		tags[level], line);
+	pthread_mutex_unlock(&log_lock);
+}
+
+bool wg_log_allow(struct wg_log_limit *lim)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec;
+	/* Racy by design between threads: an extra line is harmless. */
+	if (now != lim->window_start) {
+		if (lim->suppressed)
+			wg_log(WG_LOG_WARN, "%u similar messages suppressed",
+			       lim->suppressed);
+		lim->window_start = now;
+		lim->count = 0;
+		lim->suppressed = 0;
+	}
+	if (lim->count < LOG_BURST) {
+		lim->count++;
+		return true;
+	}
+	lim->suppressed++;
+	return false;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Outer headers of WireGuard packets on the AF_XDP path: parsing the
+ * Ethernet/IPv4-or-IPv6/UDP headers of a received frame, and building them in
+ * the headroom before an encrypted message to transmit one. Checksums are
+ * computed in full (IPv4 header, UDP over the pseudo-header), since no NIC
+ * offload applies to AF_XDP frames.
+ */
+#ifndef WG_PACKET_H
+#define WG_PACKET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "endpoint.h"
+
+#define WG_ETH_HLEN 14
+#define WG_IP4_HLEN 20
+#define WG_IP6_HLEN 40
+#define WG_UDP_HLEN 8
+/* The most any outer header stack takes: Ethernet + IPv6 + UDP. */
+#define WG_OUTER_MAX (WG_ETH_HLEN + WG_IP6_HLEN + WG_UDP_HLEN)
+
+/* How a frame reaches one peer: link-layer and network-layer addresses. */
+struct wg_outer {
+	uint8_t src_mac[6];
+	uint8_t dst_mac[6];
+	union wg_sockaddr src; /* our address and listen port */
+	union wg_sockaddr dst; /* the peer's endpoint */
+};
+
+/*
+ * Parse a received Ethernet frame holding UDP over IPv4 (options allowed, no
+ * fragments) or IPv6 (no extension headers). On success fills the UDP
+ * source (the sender's endpoint) and destination and the UDP payload
+ * position; -EINVAL for anything malformed or not UDP.
+ */
+int wg_packet_parse(const uint8_t *frame, size_t len, union wg_sockaddr *src,
+		    union wg_sockaddr *dst, size_t *payload_off,
+		    size_t *payload_len);
+
+/* Bytes of outer headers for the path's family. */
+size_t wg_packet_outer_len(const struct wg_outer *o);
+
+/*
+ * Write the outer headers immediately before `payload` (which must have
+ * wg_packet_outer_len() bytes of headroom) and return the frame start.
+ */
+uint8_t *wg_packet_build(uint8_t *payload, size_t payload_len,
+			 const struct wg_outer *o);
+
+/* The Internet checksum (RFC 1071) of a buffer, folded, not inverted. */
+uint32_t wg_csum_add(uint32_t sum, const void *buf, size_t len);
+uint16_t wg_csum_fold(uint32_t sum);
+
+#endif /* WG_PACKET_H */

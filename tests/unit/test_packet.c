@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* Outer headers: build then parse, checksums verified independently. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "packet.h"
+
+/* Independent one's-complement sum, byte by byte (big-endian words). */
+static uint16_t naive_sum(const uint8_t *p, size_t len, uint32_t sum)
+{
+	for (size_t i = 0; i < len; i++)
+		sum += (i & 1) ? p[i] : (uint32_t)p[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+static void fill_outer(struct wg_outer *o, int family)
+{
+	memset(o, 0, sizeof(*o));
+	memcpy(o->src_mac, "\x02\x00\x00\x00\x00\x01", 6);
+	memcpy(o->dst_mac, "\x02\x00\x00\x00\x00\x02", 6);
+	o->src.sa.sa_family = o->dst.sa.sa_family = family;
+	if (family == AF_INET) {
+		inet_pton(AF_INET, "10.0.0.1", &o->src.in.sin_addr);
+		inet_pton(AF_INET, "10.0.0.2", &o->dst.in.sin_addr);
+	} else {
+		inet_pton(AF_INET6, "fd00::1", &o->src.in6.sin6_addr);
+		inet_pton(AF_INET6, "fd00::2", &o->dst.in6.sin6_addr);
+	}
+	o->src.in.sin_port = htons(51820);
+	o->dst.in.sin_port = htons(7222);
+}
+
+static void roundtrip(int family, size_t plen)
+{
+	uint8_t buf[2048], *payload = buf + 128, *frame;
+	union wg_sockaddr src, dst;
+	size_t off, len, flen, iph;
+	struct wg_outer o;
+
+	fill_outer(&o, family);
+	for (size_t i = 0; i < plen; i++)
+		payload[i] = (uint8_t)(i * 7 + 3);
+	frame = wg_packet_build(payload, plen, &o);
+	flen = (size_t)(payload - frame) + plen;
+	assert_int_equal(flen, wg_packet_outer_len(&o) + plen);
+	assert_memory_equal(frame, o.dst_mac, 6);
+	assert_int_equal(wg_packet_parse(frame, flen, &src, &dst, &off, &len), 0);
+	assert_true(wg_sockaddr_eq(&src, &o.src));
+	assert_true(wg_sockaddr_eq(&dst, &o.dst));
+	assert_ptr_equal(frame + off, payload);
+	assert_int_equal(len, plen);
+
+	iph = family == AF_INET ? WG_IP4_HLEN : WG_IP6_HLEN;
+	if (family == AF_INET)
+		assert_int_equal(naive_sum(frame + WG_ETH_HLEN, iph, 0), 0xffff);
+	/* UDP checksum over pseudo-header + UDP header + payload. */
+	{
+		uint32_t ps = IPPROTO_UDP + (uint32_t)(plen + WG_UDP_HLEN);
+		const uint8_t *ip = frame + WG_ETH_HLEN;
+
+		if (family == AF_INET)
+			ps += naive_sum(ip + 12, 8, 0);
+		else
+			ps += naive_sum(ip + 8, 32, 0);
+		assert_int_equal(naive_sum(ip + iph, plen + WG_UDP_HLEN, ps),
+				 0xffff);
+	}
+	/* Every truncation is refused. */
+	for (size_t cut = 0; cut < off; cut++)
+		assert_int_equal(wg_packet_parse(frame, cut, &src, &dst, &off,
+						 &len),
+				 -EINVAL);
+}
+
+static void v4_roundtrip(void **state)
+{
+	(void)state;
+	for (size_t n = 0; n < 200; n += 13)
+		roundtrip(AF_INET, n);
+	roundtrip(AF_INET, 1452);
+}
+
+static void v6_roundtrip(void **state)
+{
+	(void)state;
+	for (size_t n = 0; n < 200; n += 13)
+		roundtrip(AF_INET6, n);
+	roundtrip(AF_INET6, 1432);
+}
+
+static void rejects_fragments_and_other_protocols(void **state)
+{
+	uint8_t buf[512], *frame;
+	union wg_sockaddr s, d;
+	struct wg_outer o;
+	size_t off, len, flen = WG_ETH_HLEN + WG_IP4_HLEN + WG_UDP_HLEN + 32;
+
+	(void)state;
+	fill_outer(&o, AF_INET);
+	frame = wg_packet_build(buf + 128, 32, &o);
+	frame[WG_ETH_HLEN + 6] |= 0x20; /* MF */
+	assert_int_equal(wg_packet_parse(frame, flen, &s, &d, &off, &len), -EINVAL);
+	frame[WG_ETH_HLEN + 6] &= ~0x20;
+	frame[WG_ETH_HLEN + 9] = 6; /* TCP */
+	assert_int_equal(wg_packet_parse(frame, flen, &s, &d, &off, &len), -EINVAL);
+	frame[WG_ETH_HLEN + 9] = 17;
+	frame[12] = 0x08; frame[13] = 0x06; /* ARP */
+	assert_int_equal(wg_packet_parse(frame, flen, &s, &d, &off, &len), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(v4_roundtrip),
+		cmocka_unit_test(v6_roundtrip),
+		cmocka_unit_test(rejects_fragments_and_other_protocols),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
