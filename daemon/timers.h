@@ -39,7 +39,7 @@ enum wg_timers_action {
 	 * wg_timers_handshake_initiated().
 	 */
 	WG_TIMERS_SEND_INITIATION = 1u << 0,
-	/* Send a keepalive (empty data packet; staged packets instead if any). */
+	/* Send a keepalive (or the staged packets instead, if any). */
 	WG_TIMERS_SEND_KEEPALIVE = 1u << 1,
 	/* Wipe the handshake state and every keypair of the peer. */
 	WG_TIMERS_ZERO_KEYS = 1u << 2,

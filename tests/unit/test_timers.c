@@ -139,7 +139,8 @@ static void never_answers(uint32_t *jitter)
 	assert_int_equal(wg_timers_expire(&t, now), GAVE_UP_ACTIONS);
 	assert_int_equal(wg_timers_tries(&t), 20);
 	assert_int_equal(t.retransmit_handshake, 0);
-	assert_int_equal(t.zero_key_material, now + S(3 * WG_REJECT_AFTER_TIME));
+	assert_int_equal(t.zero_key_material,
+			 now + S(3 * WG_REJECT_AFTER_TIME));
 	assert_int_equal(wg_timers_next_deadline(&t), t.zero_key_material);
 	assert_int_equal(wg_timers_expire(&t, now + S(539)), 0);
 	assert_int_equal(wg_timers_expire(&t, now + S(540)),
@@ -677,7 +678,8 @@ static void next_deadline_is_earliest(void **state)
 		}
 		}
 		assert_int_equal(wg_timers_next_deadline(&t), naive_min(&t));
-		assert_true(t.handshake_attempts <= WG_MAX_TIMER_HANDSHAKES + 1);
+		assert_true(t.handshake_attempts <=
+			    WG_MAX_TIMER_HANDSHAKES + 1);
 		now += (r >> 48) % MS(500);
 	}
 }
