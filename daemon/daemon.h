@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The daemon's entry point, called by the command line (`wg-xdp up`, and
+ * `wg-xdp IFNAME` as wg-quick starts it). It runs until SIGTERM/SIGINT,
+ * `wg-xdp down`, or the removal of its TUN device.
+ */
+#ifndef WG_DAEMON_H
+#define WG_DAEMON_H
+
+#include <net/if.h>
+#include <stdbool.h>
+
+struct wg_daemon_opts {
+	char ifname[IFNAMSIZ]; /* the WireGuard (TUN) interface, e.g. wg0 */
+	/*
+	 * The NIC to attach XDP to; empty means pick the NIC of the default
+	 * route (or $WG_XDP_NIC), and the UDP-socket path when there is none.
+	 */
+	char nic[IFNAMSIZ];
+	char lan[IFNAMSIZ]; /* gateway mode: LAN-side interface, or empty */
+	const char *config_path; /* wg-quick style file, or NULL */
+	/*
+	 * `wg-xdp up` configures addresses, MTU and routes itself; started by
+	 * wg-quick it only creates the device (addresses are wg-quick's job).
+	 */
+	bool configure_interface;
+	bool debug;
+};
+
+/*
+ * Start the daemon and run it. Once the interface is ready (or start-up
+ * failed) one line is written to ready_fd (if >= 0) and it is closed:
+ * "ok" or "error: <message>". Returns the process exit status.
+ */
+int wg_daemon_run(const struct wg_daemon_opts *opts, int ready_fd);
+
+/*
+ * The data-plane request on the control socket, beside get=1 and set=1:
+ * "wgxdp=1\n\n" answers key=value lines then "errno=0\n\n":
+ *   path=xdp|udp          which data path carries traffic
+ *   nic=eth0              the NIC attached (absent on the UDP path)
+ *   xdp_mode=native|generic
+ *   xsk_mode=copy|zerocopy
+ *   queues=N              AF_XDP sockets / worker threads
+ *   lan=IFACE             gateway mode interface, when set
+ *   debug=0|1
+ *   stat=REASON PACKETS BYTES      one line per XDP stats reason (map stats)
+ *   counter=NAME VALUE             daemon counters (e.g. udp_rx, xsk_tx)
+ */
+
+#endif /* WG_DAEMON_H */
