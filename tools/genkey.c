@@ -74,7 +74,7 @@ int wg_cmd_pubkey(int argc, char *argv[])
 
 	if (usage(argc, argv, "pubkey") || init())
 		return 1;
-	/* Unbuffered, so the private key is not left behind in stdio's buffer. */
+	/* Unbuffered, so no copy of the private key stays in stdio's buffer. */
 	setvbuf(stdin, NULL, _IONBF, 0);
 
 	/* Like wg: exactly 44 characters, then only white space or NULs. */

@@ -392,8 +392,9 @@ static void blake2s_keyed_kat(void **state)
 		size_t n;
 		const uint8_t *want;
 	} kat[] = {
-		{ 0, b2s_keyed_0 },   { 1, b2s_keyed_1 },   { 2, b2s_keyed_2 },
-		{ 63, b2s_keyed_63 }, { 64, b2s_keyed_64 }, { 65, b2s_keyed_65 },
+		{ 0, b2s_keyed_0 },	{ 1, b2s_keyed_1 },
+		{ 2, b2s_keyed_2 },	{ 63, b2s_keyed_63 },
+		{ 64, b2s_keyed_64 },	{ 65, b2s_keyed_65 },
 		{ 255, b2s_keyed_255 },
 	};
 	uint8_t key[32], in[255], out[32];
@@ -687,16 +688,19 @@ static void aead_in_place_and_tamper(void **state)
 	memcpy(buf, copy, sealed);
 	buf[0] ^= 0x80;
 	assert_false(wg_aead_open(plain, buf, sealed, 42, key, ad, sizeof(ad)));
-	assert_false(wg_aead_open(plain, copy, sealed, 43, key, ad, sizeof(ad)));
+	assert_false(wg_aead_open(plain, copy, sealed, 43, key, ad,
+				  sizeof(ad)));
 	assert_false(wg_aead_open(plain, copy, sealed, 42ULL | 1ULL << 32, key,
 				  ad, sizeof(ad)));
 	ad[31] ^= 0x01;
-	assert_false(wg_aead_open(plain, copy, sealed, 42, key, ad, sizeof(ad)));
+	assert_false(wg_aead_open(plain, copy, sealed, 42, key, ad,
+				  sizeof(ad)));
 	ad[31] ^= 0x01;
 	assert_false(wg_aead_open(plain, copy, sealed, 42, key, ad,
 				  sizeof(ad) - 1));
 	key[0] ^= 0x01;
-	assert_false(wg_aead_open(plain, copy, sealed, 42, key, ad, sizeof(ad)));
+	assert_false(wg_aead_open(plain, copy, sealed, 42, key, ad,
+				  sizeof(ad)));
 	key[0] ^= 0x01;
 	/* Shorter than a tag, or cut short: refused, nothing read past len. */
 	assert_false(wg_aead_open(plain, copy, 15, 42, key, ad, sizeof(ad)));
@@ -756,7 +760,8 @@ static void tai64n_encoding(void **state)
 		  { 0x40, 0, 0, 0, 0x3b, 0x9a, 0xca, 0x0a, 0x07, 0, 0, 0 } },
 		{ { 1000000000, 999999999 },
 		  { 0x40, 0, 0, 0, 0x3b, 0x9a, 0xca, 0x0a, 0x3b, 0, 0, 0 } },
-		{ { 0, 16777215 }, { 0x40, 0, 0, 0, 0, 0, 0, 0x0a, 0, 0, 0, 0 } },
+		{ { 0, 16777215 },
+		  { 0x40, 0, 0, 0, 0, 0, 0, 0x0a, 0, 0, 0, 0 } },
 		{ { 0, 16777216 },
 		  { 0x40, 0, 0, 0, 0, 0, 0, 0x0a, 0x01, 0, 0, 0 } },
 		{ { 0x7fffffff, 0 },

@@ -124,7 +124,8 @@ static void hex_roundtrip_matches_libsodium(void **state)
 		assert_int_equal(wg_key_from_hex(back, ours), 0);
 		assert_memory_equal(back, key, 32);
 		for (int j = 0; j < 65; j++)
-			upper[j] = (char)(ours[j] >= 'a' ? ours[j] - 32 : ours[j]);
+			upper[j] = (char)(ours[j] >= 'a' ? ours[j] - 32
+							  : ours[j]);
 		memset(back, 0, sizeof(back));
 		assert_int_equal(wg_key_from_hex(back, upper), 0);
 		assert_memory_equal(back, key, 32);
