@@ -206,11 +206,16 @@ void wg_tai64n(uint8_t out[WG_TAI64N_LEN], const struct timespec *now)
 {
 	uint64_t secs = htobe64(0x400000000000000aULL + (uint64_t)now->tv_sec);
 	/*
-	 * Round the nanoseconds down to the flood interval, as the Linux module
-	 * does, so the timestamp does not leak a fine-grained clock.
+	 * Round the nanoseconds down to a multiple of the largest power of two
+	 * not above the flood interval (2^24 ns), as the Linux module and
+	 * wireguard-go do, so the timestamp does not leak a fine-grained clock.
 	 */
 	uint32_t step = 1000000000u / WG_INITIATIONS_PER_SECOND;
-	uint32_t nsec = htobe32((uint32_t)now->tv_nsec / step * step);
+	uint32_t nsec;
+
+	while (step & (step - 1))
+		step &= step - 1;
+	nsec = htobe32((uint32_t)now->tv_nsec & ~(step - 1));
 
 	memcpy(out, &secs, sizeof(secs));
 	memcpy(out + sizeof(secs), &nsec, sizeof(nsec));
