@@ -75,9 +75,12 @@ bool wg_cookie_under_load(struct cookie_checker *cc, size_t queued,
 	bool load;
 
 	pthread_mutex_lock(&cc->lock);
-	if (queued >= limit)
-		cc->load_until = now + WG_COOKIE_UNDER_LOAD_NS;
-	load = now < cc->load_until;
+	if (queued >= limit) {
+		cc->load_since = now;
+		cc->has_load = true;
+	}
+	load = cc->has_load && now >= cc->load_since &&
+	       now - cc->load_since < WG_COOKIE_UNDER_LOAD_NS;
 	pthread_mutex_unlock(&cc->lock);
 	return load;
 }
@@ -87,8 +90,8 @@ static void make_cookie(struct cookie_checker *cc,
 			uint8_t cookie[WG_COOKIE_LEN], const void *src,
 			size_t srclen, uint64_t now)
 {
-	if (!cc->has_secret ||
-	    now >= cc->secret_birth + SEC(WG_COOKIE_SECRET_MAX_AGE)) {
+	if (!cc->has_secret || now < cc->secret_birth ||
+	    now - cc->secret_birth >= SEC(WG_COOKIE_SECRET_MAX_AGE)) {
 		wg_random(cc->secret, sizeof(cc->secret));
 		cc->secret_birth = now;
 		cc->has_secret = true;
@@ -187,8 +190,8 @@ void wg_cookie_maker_add_macs(struct cookie_maker *cm, void *msg, size_t len,
 	cm->has_last_mac1 = true;
 
 	/* A cookie about to go stale at the other end is not worth sending. */
-	if (cm->has_cookie &&
-	    now < cm->cookie_birth + SEC(WG_COOKIE_SECRET_MAX_AGE -
+	if (cm->has_cookie && now >= cm->cookie_birth &&
+	    now - cm->cookie_birth < SEC(WG_COOKIE_SECRET_MAX_AGE -
 					 WG_COOKIE_SECRET_LATENCY))
 		wg_mac(m + mac2_off(len), cm->cookie, WG_COOKIE_LEN, m,
 		       mac2_off(len));

@@ -37,7 +37,7 @@ enum wg_cookie_mac {
 struct cookie_checker {
 	/*
 	 * lock guards has_keys, mac1_key, cookie_key, secret,
-	 * secret_birth, has_secret, load_until.
+	 * secret_birth, has_secret, load_since, has_load.
 	 */
 	pthread_mutex_t lock;
 	bool has_keys;
@@ -46,7 +46,8 @@ struct cookie_checker {
 	uint8_t secret[WG_HASH_LEN];
 	uint64_t secret_birth;
 	bool has_secret;
-	uint64_t load_until; /* under load until this time */
+	uint64_t load_since; /* last time the queue was long */
+	bool has_load;
 };
 
 struct cookie_maker {

@@ -397,8 +397,9 @@ wg_noise_consume_initiation(struct noise_local *l,
 		goto out_unlock;
 	err = WG_NOISE_ERR_FLOOD;
 	if (r->has_last_initiation &&
-	    now < r->last_initiation +
-			  WG_NSEC_PER_SEC / WG_INITIATIONS_PER_SECOND)
+	    (now < r->last_initiation ||
+	     now - r->last_initiation <
+		     WG_NSEC_PER_SEC / WG_INITIATIONS_PER_SECOND))
 		goto out_unlock;
 
 	/* Commit: this initiation replaces any handshake in progress. */
@@ -692,7 +693,7 @@ void wg_noise_remote_expire_current(struct noise_remote *r)
 static bool older_than(const struct noise_keypair *kp, uint64_t now,
 		       uint64_t secs)
 {
-	return now >= kp->birthdate + SEC(secs);
+	return now > kp->birthdate && now - kp->birthdate >= SEC(secs);
 }
 
 enum wg_noise_error wg_noise_encrypt(struct noise_keypair *kp, uint8_t *msg,
