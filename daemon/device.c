@@ -96,8 +96,6 @@ int wg_device_init(struct wg_device *dev, const char *ifname)
 	dev->sock.fd4 = dev->sock.fd6 = -1;
 	dev->wake_fd = -1;
 	dev->next_peer_id = 1;
-	for (unsigned int i = 0; i < WG_MAX_QUEUES; i++)
-		dev->tun_fds[i] = -1;
 	wg_noise_local_init(&dev->local, &up);
 	wg_cookie_checker_init(&dev->cookie);
 	ret = wg_ratelimiter_init(&dev->ratelimiter, 1 << 16);

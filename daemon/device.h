@@ -27,6 +27,7 @@
 #include "peer.h"
 #include "ratelimiter.h"
 #include "socket.h"
+#include "tun.h"
 #include "uapi.h"
 
 #define WG_DEFAULT_MTU 1420
@@ -49,6 +50,21 @@ struct wg_counters {
 struct wg_xdp;
 struct wg_nl;
 struct wg_worker;
+
+/* Handshake messages that workers received over AF_XDP, for the control
+ * thread; its length is the load signal for cookies. */
+#define WG_HSQ_LEN 512
+struct wg_hs_item {
+	union wg_sockaddr src;
+	uint16_t len;
+	uint8_t buf[WG_MSG_INITIATION_LEN];
+};
+struct wg_hs_queue {
+	/* lock guards items, head, count. */
+	pthread_mutex_t lock;
+	unsigned int head, count;
+	struct wg_hs_item items[WG_HSQ_LEN];
+};
 
 struct wg_device {
 	char ifname[IFNAMSIZ];
@@ -82,11 +98,13 @@ struct wg_device {
 	char lan[IFNAMSIZ];
 	int lan_ifindex;
 	struct wg_nl *nl;
-	int tun_fds[WG_MAX_QUEUES];
+	struct wg_tun tun; /* one queue fd per worker */
+	bool configure_routes; /* routes for allowed IPs (not under wg-quick) */
 	unsigned int nqueues;
 	struct wg_worker *workers;
 	const char *xsk_mode;
 
+	struct wg_hs_queue hsq;
 	/* Set by workers to wake the control thread (eventfd). */
 	int wake_fd;
 	atomic_bool stopping;
