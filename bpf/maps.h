@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Every BPF map of wg-xdp, its key and value structs, and the one enum of
+ * reasons a packet is passed, dropped or redirected. Header-only: the XDP
+ * program (clang -target bpf) declares the maps from it, the daemon's loader
+ * (daemon/xdp.c, gcc) fills them with the same structs. The structs carry BTF
+ * so `bpftool map dump` prints named fields.
+ *
+ * Map names are at most 15 characters (BPF_OBJ_NAME_LEN - 1) so that
+ * `bpftool map show` and the pins under /sys/fs/bpf/wg-xdp/<ifname>/ show
+ * them whole.
+ */
+#ifndef WG_MAPS_H
+#define WG_MAPS_H
+
+#include <linux/types.h>
+
+#include "wire.h"
+
+/* Address families as the kernel numbers them (AF_INET, AF_INET6). */
+#define WG_XDP_AF_INET 2
+#define WG_XDP_AF_INET6 10
+
+/* Map sizes. LPM tries and hashes are not preallocated: memory follows use. */
+#define WG_XDP_MAX_QUEUES 64
+#define WG_XDP_MAX_ADDRS 256
+#define WG_XDP_MAX_INDEXES (1U << 18)
+#define WG_XDP_MAX_AIPS (1U << 20)
+#define WG_XDP_MAX_PEERS (1U << 16)
+#define WG_XDP_MAX_SOURCES (1U << 16)
+
+/*
+ * Handshake rate limit per source (IPv4 address or IPv6 /64) while the
+ * daemon says it is under load: a token bucket refilled at RATE per second
+ * holding at most BURST packets. Tokens are kept in nanoseconds of credit.
+ */
+#define WG_XDP_RL_RATE 20
+#define WG_XDP_RL_BURST 5
+#define WG_XDP_RL_COST (1000000000ULL / WG_XDP_RL_RATE)
+#define WG_XDP_RL_MAX (WG_XDP_RL_COST * WG_XDP_RL_BURST)
+
+/* config.flags */
+enum wg_xdp_flags {
+	WG_XDP_F_UNDER_LOAD = 1U << 0, /* rate-limit handshakes per source */
+	WG_XDP_F_DEBUG = 1U << 1, /* bpf_printk every drop (trace_pipe) */
+};
+
+/* config[0]: what the program steals. listen_port 0 steals nothing. */
+struct wg_xdp_config {
+	__u16 listen_port; /* host order */
+	__u16 pad;
+	__u32 flags; /* enum wg_xdp_flags */
+};
+
+/*
+ * An address of either family; IPv4 uses addr[0..3], the rest is zero.
+ * Key of local_addrs and ratelimit (where IPv6 keeps only its /64).
+ */
+struct wg_xdp_addr {
+	__u32 family; /* WG_XDP_AF_INET or WG_XDP_AF_INET6 */
+	__u8 addr[16];
+};
+
+/* LPM keys: prefixlen first, then the address in network order. */
+struct wg_xdp_aip4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct wg_xdp_aip6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/*
+ * peers[id]: who a peer id is, for `bpftool map dump` and counters. The XDP
+ * program adds to rx_* (atomically) for every message it redirects that
+ * names one of the peer's indexes; the daemon owns the other fields.
+ */
+struct wg_xdp_peer {
+	__u8 key_prefix[8]; /* first 8 bytes of the public key */
+	__u32 family; /* endpoint; 0 when unknown */
+	__u16 port; /* endpoint port, host order */
+	__u16 pad;
+	__u8 addr[16];
+	__u64 rx_packets;
+	__u64 rx_bytes;
+	__u64 tx_packets;
+	__u64 tx_bytes;
+};
+
+/* stats[reason], per CPU. */
+struct wg_xdp_counter {
+	__u64 packets;
+	__u64 bytes; /* whole frames, Ethernet header included */
+};
+
+/* ratelimit[source]: credit in nanoseconds and when it was last updated. */
+struct wg_xdp_bucket {
+	__u64 last_ns;
+	__u64 tokens;
+};
+
+_Static_assert(sizeof(struct wg_xdp_config) == 8, "config size");
+_Static_assert(sizeof(struct wg_xdp_addr) == 20, "addr size");
+_Static_assert(sizeof(struct wg_xdp_aip4_key) == 8, "aip4 key size");
+_Static_assert(sizeof(struct wg_xdp_aip6_key) == 20, "aip6 key size");
+_Static_assert(sizeof(struct wg_xdp_peer) == 64, "peer size");
+_Static_assert(sizeof(struct wg_xdp_counter) == 16, "counter size");
+_Static_assert(sizeof(struct wg_xdp_bucket) == 16, "bucket size");
+
+/*
+ * Every verdict the programs reach, each packet counted under exactly one.
+ * X(name, text): name becomes WG_XDP_<name>, text is what `wg-xdp show`
+ * prints. PASS_* go to the kernel untouched, DROP_* are XDP_DROP,
+ * REDIRECT_* went to an AF_XDP socket.
+ */
+#define WG_XDP_REASONS(X)                                                    \
+	X(PASS_NOT_IP, "pass: not IPv4/IPv6")                                \
+	X(PASS_MALFORMED, "pass: headers cut short or invalid")              \
+	X(PASS_NOT_UDP, "pass: not UDP")                                     \
+	X(PASS_FRAGMENT, "pass: IP fragment")                                \
+	X(PASS_IPV6_EXTHDR, "pass: IPv6 extension header")                   \
+	X(PASS_OTHER_PORT, "pass: other UDP port")                           \
+	X(PASS_NOT_LOCAL, "pass: not to a local address")                    \
+	X(PASS_NO_SOCKET, "pass: no AF_XDP socket on queue")                 \
+	X(PASS_LAN_LOCAL, "pass: LAN packet for this host")                  \
+	X(PASS_LAN_NO_PEER, "pass: LAN packet matches no allowed IP")        \
+	X(DROP_TRUNCATED, "drop: frame shorter than its lengths")            \
+	X(DROP_BAD_UDP_LEN, "drop: UDP length disagrees with IP")            \
+	X(DROP_BAD_TYPE, "drop: unknown message type")                       \
+	X(DROP_RESERVED, "drop: reserved bytes not zero")                    \
+	X(DROP_BAD_LEN_INITIATION, "drop: initiation of wrong size")         \
+	X(DROP_BAD_LEN_RESPONSE, "drop: response of wrong size")             \
+	X(DROP_BAD_LEN_COOKIE, "drop: cookie reply of wrong size")           \
+	X(DROP_BAD_LEN_DATA, "drop: data message too short")                 \
+	X(DROP_UNKNOWN_INDEX, "drop: unknown receiver index")                \
+	X(DROP_RATELIMIT, "drop: handshake rate limit")                      \
+	X(REDIRECT_INITIATION, "redirect: handshake initiation")             \
+	X(REDIRECT_RESPONSE, "redirect: handshake response")                 \
+	X(REDIRECT_COOKIE, "redirect: cookie reply")                         \
+	X(REDIRECT_DATA, "redirect: data")                                   \
+	X(REDIRECT_LAN, "redirect: LAN packet for a peer")
+
+enum wg_xdp_reason {
+#define WG_XDP_REASON_ENUM(name, text) WG_XDP_##name,
+	WG_XDP_REASONS(WG_XDP_REASON_ENUM)
+#undef WG_XDP_REASON_ENUM
+	WG_XDP_REASON_MAX
+};
+
+#ifndef __bpf__
+/* The text for a reason ("?" when out of range); userspace only. */
+static inline const char *wg_xdp_reason_name(unsigned int reason)
+{
+	static const char *const names[] = {
+#define WG_XDP_REASON_TEXT(name, text) [WG_XDP_##name] = text,
+		WG_XDP_REASONS(WG_XDP_REASON_TEXT)
+#undef WG_XDP_REASON_TEXT
+	};
+
+	return reason < WG_XDP_REASON_MAX ? names[reason] : "?";
+}
+#endif
+
+/* The maps themselves, declared once, for the BPF side only. */
+#ifdef __bpf__
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+/* rx queue -> AF_XDP socket of the daemon's worker for that NIC queue. */
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, WG_XDP_MAX_QUEUES);
+	__type(key, __u32);
+	__type(value, __u32);
+} xsks SEC(".maps");
+
+/* rx queue -> AF_XDP socket on the LAN interface (gateway mode). */
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, WG_XDP_MAX_QUEUES);
+	__type(key, __u32);
+	__type(value, __u32);
+} xsks_lan SEC(".maps");
+
+/* [0] -> listen port and flags, written by the daemon. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wg_xdp_config);
+} config SEC(".maps");
+
+/* The NIC's own addresses (from netlink) -> 1. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WG_XDP_MAX_ADDRS);
+	__type(key, struct wg_xdp_addr);
+	__type(value, __u8);
+} local_addrs SEC(".maps");
+
+/* Receiver index (the 4 wire bytes, little-endian) -> peer id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, WG_XDP_MAX_INDEXES);
+	__type(key, __u32);
+	__type(value, __u32);
+} index SEC(".maps");
+
+/* IPv4 allowed-IPs prefix -> peer id (gateway fast path). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, WG_XDP_MAX_AIPS);
+	__type(key, struct wg_xdp_aip4_key);
+	__type(value, __u32);
+} aip4 SEC(".maps");
+
+/* IPv6 allowed-IPs prefix -> peer id (gateway fast path). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, WG_XDP_MAX_AIPS);
+	__type(key, struct wg_xdp_aip6_key);
+	__type(value, __u32);
+} aip6 SEC(".maps");
+
+/* Peer id -> identity, endpoint and counters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, WG_XDP_MAX_PEERS);
+	__type(key, __u32);
+	__type(value, struct wg_xdp_peer);
+} peers SEC(".maps");
+
+/* enum wg_xdp_reason -> packets and bytes, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, WG_XDP_REASON_MAX);
+	__type(key, __u32);
+	__type(value, struct wg_xdp_counter);
+} stats SEC(".maps");
+
+/* Handshake source (IPv4 address, IPv6 /64) -> token bucket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WG_XDP_MAX_SOURCES);
+	__type(key, struct wg_xdp_addr);
+	__type(value, struct wg_xdp_bucket);
+} ratelimit SEC(".maps");
+#endif /* __bpf__ */
+
+#endif /* WG_MAPS_H */

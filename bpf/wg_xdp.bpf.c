@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The XDP side of wg-xdp.
+ *
+ * xdp_wg_nic (physical NIC): steals WireGuard messages addressed to us and
+ * redirects them to the AF_XDP socket of their rx queue; everything else goes
+ * to the kernel untouched. A message is ours when it is UDP to the listen
+ * port in `config`, to an address in `local_addrs`, and not an IP fragment
+ * (the daemon does not reassemble: the kernel does, and the daemon's UDP
+ * socket receives the result). Ours but malformed is dropped here.
+ *
+ * xdp_wg_lan (LAN interface, gateway mode): IP packets whose destination is
+ * in a peer's allowed IPs go to the LAN AF_XDP socket to be encrypted.
+ *
+ * Every packet bumps exactly one counter in `stats` (enum wg_xdp_reason).
+ * Headers are read through a cursor that checks bounds before every read.
+ * Uses nothing newer than Linux 6.1.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "maps.h"
+#include "wire.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+#define MAX_VLAN_TAGS 2
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1fff
+
+/* An 802.1Q / 802.1ad tag (the kernel's struct vlan_hdr is not uapi). */
+struct vlan_tag {
+	__be16 tci;
+	__be16 proto;
+};
+
+/* A read position in the packet; every pull checks it against the end. */
+struct cursor {
+	void *pos;
+	void *end;
+};
+
+/* Returns a pointer to len bytes at the cursor and advances, or NULL. */
+static __always_inline void *pull(struct cursor *c, __u32 len)
+{
+	void *p = c->pos;
+
+	if (p + len > c->end)
+		return NULL;
+	c->pos = p + len;
+	return p;
+}
+
+/* The little-endian 32-bit word at p (wire order) as a host integer. */
+static __always_inline __u32 le32_at(const __u8 *p)
+{
+	return (__u32)p[0] | (__u32)p[1] << 8 | (__u32)p[2] << 16 |
+	       (__u32)p[3] << 24;
+}
+
+/* The 4 wire bytes at p as they lie in memory (the `index` key). */
+static __always_inline __u32 raw32_at(const __u8 *p)
+{
+	__u32 v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static __always_inline int count(enum wg_xdp_reason reason,
+				 struct xdp_md *ctx, int verdict)
+{
+	__u32 key = reason;
+	struct wg_xdp_counter *c = bpf_map_lookup_elem(&stats, &key);
+
+	if (c) {
+		c->packets++;
+		c->bytes += ctx->data_end - ctx->data;
+	}
+	return verdict;
+}
+
+static __always_inline int drop(enum wg_xdp_reason reason, struct xdp_md *ctx,
+				const struct wg_xdp_config *cfg)
+{
+	if (cfg->flags & WG_XDP_F_DEBUG)
+		bpf_printk("wg-xdp: drop reason %d len %d", reason,
+			   (int)(ctx->data_end - ctx->data));
+	return count(reason, ctx, XDP_DROP);
+}
+
+/*
+ * Skips the Ethernet header and up to two VLAN tags; returns the ethertype
+ * (network order) or 0 when the frame is cut short.
+ */
+static __always_inline __be16 parse_eth(struct cursor *c)
+{
+	struct ethhdr *eth = pull(c, sizeof(*eth));
+	__be16 proto;
+	int i;
+
+	if (!eth)
+		return 0;
+	proto = eth->h_proto;
+#pragma unroll
+	for (i = 0; i < MAX_VLAN_TAGS; i++) {
+		struct vlan_tag *tag;
+
+		if (proto != bpf_htons(ETH_P_8021Q) &&
+		    proto != bpf_htons(ETH_P_8021AD))
+			break;
+		tag = pull(c, sizeof(*tag));
+		if (!tag)
+			return 0;
+		proto = tag->proto;
+	}
+	return proto;
+}
+
+/* IPv6 next-header values that are extension headers, not transports. */
+static __always_inline int is_ipv6_exthdr(__u8 nexthdr)
+{
+	switch (nexthdr) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_DSTOPTS:
+	case IPPROTO_AH:
+	case IPPROTO_MH:
+	case 139: /* HIP */
+	case 140: /* Shim6 */
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Token bucket per source; returns 1 when the handshake may pass. Racing
+ * CPUs may both spend the same token: the bound is approximate by design.
+ */
+static __always_inline int ratelimit_ok(const struct wg_xdp_addr *src)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct wg_xdp_bucket *b = bpf_map_lookup_elem(&ratelimit, src);
+	struct wg_xdp_bucket fresh;
+	__u64 tokens;
+
+	if (!b) {
+		fresh.last_ns = now;
+		fresh.tokens = WG_XDP_RL_MAX - WG_XDP_RL_COST;
+		bpf_map_update_elem(&ratelimit, src, &fresh, BPF_ANY);
+		return 1;
+	}
+	tokens = b->tokens + (now - b->last_ns);
+	if (tokens > WG_XDP_RL_MAX)
+		tokens = WG_XDP_RL_MAX;
+	b->last_ns = now;
+	if (tokens < WG_XDP_RL_COST) {
+		b->tokens = tokens;
+		return 0;
+	}
+	b->tokens = tokens - WG_XDP_RL_COST;
+	return 1;
+}
+
+static __always_inline void peer_rx(__u32 peer_id, __u32 bytes)
+{
+	struct wg_xdp_peer *p = bpf_map_lookup_elem(&peers, &peer_id);
+
+	if (p) {
+		__sync_fetch_and_add(&p->rx_packets, 1);
+		__sync_fetch_and_add(&p->rx_bytes, bytes);
+	}
+}
+
+SEC("xdp")
+int xdp_wg_nic(struct xdp_md *ctx)
+{
+	struct cursor c = { (void *)(long)ctx->data,
+			    (void *)(long)ctx->data_end };
+	struct wg_xdp_addr dst = {}, src = {};
+	const struct wg_xdp_config *cfg;
+	__u32 key = 0, ip_payload, udp_len, len, word, type, peer_id = 0;
+	enum wg_xdp_reason reason;
+	struct udphdr *udp;
+	__u8 *msg;
+	__be16 proto;
+	long ret;
+
+	cfg = bpf_map_lookup_elem(&config, &key);
+	if (!cfg)
+		return XDP_PASS; /* cannot happen: an array always has [0] */
+
+	proto = parse_eth(&c);
+	if (!proto)
+		return count(WG_XDP_PASS_MALFORMED, ctx, XDP_PASS);
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = pull(&c, sizeof(*iph));
+		__u32 hlen;
+
+		if (!iph || iph->version != 4 || iph->ihl < 5)
+			return count(WG_XDP_PASS_MALFORMED, ctx, XDP_PASS);
+		hlen = iph->ihl * 4;
+		if (!pull(&c, hlen - sizeof(*iph)))
+			return count(WG_XDP_PASS_MALFORMED, ctx, XDP_PASS);
+		if (iph->protocol != IPPROTO_UDP)
+			return count(WG_XDP_PASS_NOT_UDP, ctx, XDP_PASS);
+		if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+			return count(WG_XDP_PASS_FRAGMENT, ctx, XDP_PASS);
+		ip_payload = bpf_ntohs(iph->tot_len);
+		if (ip_payload < hlen)
+			ip_payload = 0xffff0000; /* never equals a UDP length */
+		else
+			ip_payload -= hlen;
+		dst.family = WG_XDP_AF_INET;
+		__builtin_memcpy(dst.addr, &iph->daddr, 4);
+		src.family = WG_XDP_AF_INET;
+		__builtin_memcpy(src.addr, &iph->saddr, 4);
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = pull(&c, sizeof(*ip6));
+
+		if (!ip6 || ip6->version != 6)
+			return count(WG_XDP_PASS_MALFORMED, ctx, XDP_PASS);
+		if (ip6->nexthdr == IPPROTO_FRAGMENT)
+			return count(WG_XDP_PASS_FRAGMENT, ctx, XDP_PASS);
+		if (is_ipv6_exthdr(ip6->nexthdr))
+			return count(WG_XDP_PASS_IPV6_EXTHDR, ctx, XDP_PASS);
+		if (ip6->nexthdr != IPPROTO_UDP)
+			return count(WG_XDP_PASS_NOT_UDP, ctx, XDP_PASS);
+		ip_payload = bpf_ntohs(ip6->payload_len);
+		dst.family = WG_XDP_AF_INET6;
+		__builtin_memcpy(dst.addr, &ip6->daddr, 16);
+		/* Handshake sources are rate-limited by their /64. */
+		src.family = WG_XDP_AF_INET6;
+		__builtin_memcpy(src.addr, &ip6->saddr, 8);
+	} else {
+		return count(WG_XDP_PASS_NOT_IP, ctx, XDP_PASS);
+	}
+
+	udp = pull(&c, sizeof(*udp));
+	if (!udp)
+		return count(WG_XDP_PASS_MALFORMED, ctx, XDP_PASS);
+	if (!cfg->listen_port || udp->dest != bpf_htons(cfg->listen_port))
+		return count(WG_XDP_PASS_OTHER_PORT, ctx, XDP_PASS);
+	if (!bpf_map_lookup_elem(&local_addrs, &dst))
+		return count(WG_XDP_PASS_NOT_LOCAL, ctx, XDP_PASS);
+
+	/* From here on the packet is ours: malformed means dropped. */
+	udp_len = bpf_ntohs(udp->len);
+	if (udp_len < sizeof(*udp) || udp_len != ip_payload)
+		return drop(WG_XDP_DROP_BAD_UDP_LEN, ctx, cfg);
+	len = udp_len - sizeof(*udp);
+	if (c.pos + len > c.end || len < sizeof(struct wg_msg_header))
+		return drop(WG_XDP_DROP_TRUNCATED, ctx, cfg);
+	msg = pull(&c, sizeof(struct wg_msg_header));
+	if (!msg)
+		return drop(WG_XDP_DROP_TRUNCATED, ctx, cfg);
+
+	/* Type and the three reserved bytes as one little-endian word. */
+	word = le32_at(msg);
+	type = word & 0xff;
+	if (type < WG_MSG_INITIATION || type > WG_MSG_DATA)
+		return drop(WG_XDP_DROP_BAD_TYPE, ctx, cfg);
+	if (word >> 8)
+		return drop(WG_XDP_DROP_RESERVED, ctx, cfg);
+
+	switch (type) {
+	case WG_MSG_INITIATION:
+		if (len != WG_MSG_INITIATION_LEN)
+			return drop(WG_XDP_DROP_BAD_LEN_INITIATION, ctx, cfg);
+		reason = WG_XDP_REDIRECT_INITIATION;
+		break;
+	case WG_MSG_RESPONSE:
+		if (len != WG_MSG_RESPONSE_LEN)
+			return drop(WG_XDP_DROP_BAD_LEN_RESPONSE, ctx, cfg);
+		reason = WG_XDP_REDIRECT_RESPONSE;
+		break;
+	case WG_MSG_COOKIE:
+		if (len != WG_MSG_COOKIE_LEN)
+			return drop(WG_XDP_DROP_BAD_LEN_COOKIE, ctx, cfg);
+		reason = WG_XDP_REDIRECT_COOKIE;
+		break;
+	default:
+		if (!wg_data_len_ok(len))
+			return drop(WG_XDP_DROP_BAD_LEN_DATA, ctx, cfg);
+		reason = WG_XDP_REDIRECT_DATA;
+		break;
+	}
+
+	if (type != WG_MSG_INITIATION) {
+		/* The receiver index follows the sender index in a response. */
+		__u32 off = type == WG_MSG_RESPONSE ? 4 : 0;
+		__u8 *idx = pull(&c, off + 4);
+		__u32 *id;
+
+		if (!idx)
+			return drop(WG_XDP_DROP_TRUNCATED, ctx, cfg);
+		key = raw32_at(idx + off);
+		id = bpf_map_lookup_elem(&index, &key);
+		if (!id)
+			return drop(WG_XDP_DROP_UNKNOWN_INDEX, ctx, cfg);
+		peer_id = *id;
+	}
+
+	if ((cfg->flags & WG_XDP_F_UNDER_LOAD) && type <= WG_MSG_RESPONSE &&
+	    !ratelimit_ok(&src))
+		return drop(WG_XDP_DROP_RATELIMIT, ctx, cfg);
+
+	ret = bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
+	if (ret != XDP_REDIRECT)
+		return count(WG_XDP_PASS_NO_SOCKET, ctx, XDP_PASS);
+	if (type != WG_MSG_INITIATION)
+		peer_rx(peer_id, len);
+	return count(reason, ctx, XDP_REDIRECT);
+}
+
+SEC("xdp")
+int xdp_wg_lan(struct xdp_md *ctx)
+{
+	struct cursor c = { (void *)(long)ctx->data,
+			    (void *)(long)ctx->data_end };
+	struct wg_xdp_addr dst = {};
+	__be16 proto;
+	long ret;
+
+	proto = parse_eth(&c);
+	if (!proto)
+		return count(WG_XDP_PASS_MALFORMED, ctx, XDP_PASS);
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = pull(&c, sizeof(*iph));
+		struct wg_xdp_aip4_key k = { .prefixlen = 32 };
+		__u8 first;
+
+		if (!iph || iph->version != 4 || iph->ihl < 5)
+			return count(WG_XDP_PASS_MALFORMED, ctx, XDP_PASS);
+		first = ((__u8 *)&iph->daddr)[0];
+		dst.family = WG_XDP_AF_INET;
+		__builtin_memcpy(dst.addr, &iph->daddr, 4);
+		/* Multicast, limited broadcast, our own addresses. */
+		if ((first & 0xf0) == 0xe0 || iph->daddr == 0xffffffff ||
+		    bpf_map_lookup_elem(&local_addrs, &dst))
+			return count(WG_XDP_PASS_LAN_LOCAL, ctx, XDP_PASS);
+		__builtin_memcpy(k.addr, &iph->daddr, 4);
+		if (!bpf_map_lookup_elem(&aip4, &k))
+			return count(WG_XDP_PASS_LAN_NO_PEER, ctx, XDP_PASS);
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = pull(&c, sizeof(*ip6));
+		struct wg_xdp_aip6_key k = { .prefixlen = 128 };
+
+		if (!ip6 || ip6->version != 6)
+			return count(WG_XDP_PASS_MALFORMED, ctx, XDP_PASS);
+		dst.family = WG_XDP_AF_INET6;
+		__builtin_memcpy(dst.addr, &ip6->daddr, 16);
+		if (dst.addr[0] == 0xff ||
+		    bpf_map_lookup_elem(&local_addrs, &dst))
+			return count(WG_XDP_PASS_LAN_LOCAL, ctx, XDP_PASS);
+		__builtin_memcpy(k.addr, &ip6->daddr, 16);
+		if (!bpf_map_lookup_elem(&aip6, &k))
+			return count(WG_XDP_PASS_LAN_NO_PEER, ctx, XDP_PASS);
+	} else {
+		return count(WG_XDP_PASS_NOT_IP, ctx, XDP_PASS);
+	}
+
+	ret = bpf_redirect_map(&xsks_lan, ctx->rx_queue_index, XDP_PASS);
+	if (ret != XDP_REDIRECT)
+		return count(WG_XDP_PASS_NO_SOCKET, ctx, XDP_PASS);
+	return count(WG_XDP_REDIRECT_LAN, ctx, XDP_REDIRECT);
+}

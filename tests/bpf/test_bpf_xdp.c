@@ -1,0 +1,1008 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * BPF_PROG_TEST_RUN fixtures for xdp_wg_nic and xdp_wg_lan, and the
+ * loader's pin and link behaviour. Needs root.
+ *
+ * Every fixture is a crafted frame, the verdict the program must return
+ * and the one stats reason whose counter must move by exactly one packet
+ * (and the frame's bytes) while every other counter stays put.
+ *
+ * The whole test runs in its own network and mount namespaces:
+ *
+ *     [ test process, unshared netns + mountns ]
+ *       wgt0 <==veth==> wgt1     AF_XDP socket (copy mode) on wgt0 queue 0,
+ *                                in xsks[0] and xsks_lan[0]
+ *       /sys/fs/bpf              a private bpffs (the loader mounts it)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/xsk.h>
+
+#include "xdp.h"
+
+#define PORT 51820
+#define KNOWN_INDEX 0x11223344u
+#define UNKNOWN_INDEX 0x55667788u
+#define PEER_ID 3
+#define VETH "wgt0"
+#define VETH_PEER "wgt1"
+#define NUM_FRAMES 64
+#define FRAME_MAX 2048
+
+static const uint8_t local4[4] = { 10, 0, 0, 1 };
+static const uint8_t other4[4] = { 10, 0, 0, 2 };
+static const uint8_t local6[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0,
+				    0,	  0, 0, 0, 0, 0, 0, 1 };
+static const uint8_t other6[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0,
+				    0,	  0, 0, 0, 0, 0, 0, 2 };
+
+struct env {
+	struct wg_xdp *x;
+	int ifindex;
+	void *umem_area;
+	struct xsk_umem *umem;
+	struct xsk_socket *xsk;
+	struct xsk_ring_prod fill;
+	struct xsk_ring_cons comp, rx;
+	struct xsk_ring_prod tx;
+	int xsk_fd;
+};
+
+static struct env env;
+static unsigned int fixtures;
+
+/* What a crafted frame looks like; zero fields take the defaults. */
+struct spec {
+	int vlans; /* 802.1Q/802.1ad tags, 0..3 */
+	uint16_t ethertype; /* 0: IPv4 or IPv6 by v6 */
+	bool v6;
+	int ihl; /* 0: 5 */
+	bool bad_version;
+	uint16_t frag; /* IPv4 frag_off, host order */
+	uint8_t proto; /* IPv4 protocol / IPv6 next header; 0: UDP */
+	const uint8_t *dst; /* 0: local4/local6 */
+	uint8_t src_last; /* last byte of the source address */
+	const uint8_t *src6_prefix; /* first 8 bytes of an IPv6 source */
+	uint16_t dport; /* 0: PORT */
+	int udp_len_delta; /* added to the UDP length field */
+	int ip_len_delta; /* added to the IP length field */
+	uint32_t word; /* type and reserved bytes, host order */
+	size_t msg_len; /* UDP payload length */
+	uint32_t index; /* receiver index for types 2..4 (0: KNOWN) */
+	size_t trailer; /* bytes after the IP packet (Ethernet padding) */
+};
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+static uint16_t csum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+/* Writes the frame for s into buf; returns its length. */
+static size_t build(const struct spec *s, uint8_t *buf)
+{
+	uint16_t tpids[3] = { ETH_P_8021AD, ETH_P_8021Q, ETH_P_8021Q };
+	size_t off = 12, ip, udp, msg, iplen, hlen;
+	uint32_t word = s->word ? s->word : 1;
+	uint32_t type = word & 0xff;
+	int i;
+
+	memset(buf, 0, FRAME_MAX);
+	memcpy(buf, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
+	for (i = 0; i < s->vlans; i++) {
+		put16(buf + off, s->vlans == 1 ? ETH_P_8021Q : tpids[i]);
+		put16(buf + off + 2, 100 + i);
+		off += 4;
+	}
+	put16(buf + off, s->ethertype ? s->ethertype :
+			 s->v6	       ? ETH_P_IPV6 :
+					 ETH_P_IP);
+	ip = off + 2;
+	if (s->v6) {
+		hlen = 40;
+		buf[ip] = s->bad_version ? 0x40 : 0x60;
+		buf[ip + 6] = s->proto ? s->proto : IPPROTO_UDP;
+		buf[ip + 7] = 64;
+		buf[ip + 8] = 0xfd;
+		if (s->src6_prefix)
+			memcpy(buf + ip + 8, s->src6_prefix, 8);
+		buf[ip + 23] = s->src_last ? s->src_last : 9;
+		memcpy(buf + ip + 24, s->dst ? s->dst : local6, 16);
+	} else {
+		int ihl = s->ihl ? s->ihl : 5;
+
+		hlen = (size_t)ihl * 4;
+		buf[ip] = (s->bad_version ? 0x60 : 0x40) | (ihl & 0xf);
+		put16(buf + ip + 6, s->frag);
+		buf[ip + 8] = 64;
+		buf[ip + 9] = s->proto ? s->proto : IPPROTO_UDP;
+		memcpy(buf + ip + 12, "\x0a\x00\x00", 3);
+		buf[ip + 15] = s->src_last ? s->src_last : 9;
+		memcpy(buf + ip + 16, s->dst ? s->dst : local4, 4);
+		for (i = 20; i < (int)hlen; i++)
+			buf[ip + i] = 1; /* NOP options */
+		if (hlen < 20)
+			hlen = 20;
+	}
+	udp = ip + hlen;
+	msg = udp + 8;
+	iplen = 8 + s->msg_len;
+	put16(buf + udp, PORT + 1000);
+	put16(buf + udp + 2, s->dport ? s->dport : PORT);
+	put16(buf + udp + 4, iplen + s->udp_len_delta);
+	put_le32(buf + msg, word);
+	if (type == 2 && s->msg_len >= 12) {
+		put_le32(buf + msg + 4, UNKNOWN_INDEX); /* sender: not ours */
+		put_le32(buf + msg + 8, s->index ? s->index : KNOWN_INDEX);
+	} else if ((type == 3 || type == 4) && s->msg_len >= 8) {
+		put_le32(buf + msg + 4, s->index ? s->index : KNOWN_INDEX);
+	}
+	if (s->v6) {
+		put16(buf + ip + 4, iplen + s->ip_len_delta);
+	} else {
+		put16(buf + ip + 2, hlen + iplen + s->ip_len_delta);
+		put16(buf + ip + 10, csum(buf + ip, hlen));
+	}
+	return msg + s->msg_len + s->trailer;
+}
+
+/* Runs the program on frame and checks the verdict and the counters. */
+static void run_frame(const char *name, bool lan, const uint8_t *frame,
+		      size_t len, int verdict, enum wg_xdp_reason reason)
+{
+	struct wg_xdp_counter before[WG_XDP_REASON_MAX];
+	struct wg_xdp_counter after[WG_XDP_REASON_MAX];
+	struct xdp_md md = { .data_end = len, .ingress_ifindex = env.ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
+		    .data_size_in = len, .ctx_in = &md,
+		    .ctx_size_in = sizeof(md), .repeat = 1);
+	unsigned int r;
+	int err;
+
+	fixtures++;
+	assert_int_equal(wg_xdp_read_stats(env.x, before), 0);
+	err = bpf_prog_test_run_opts(wg_xdp_prog_fd(env.x, lan), &opts);
+	if (len < ETH_HLEN) {
+		/* The kernel refuses to run XDP on less than a header. */
+		if (err != -EINVAL)
+			fail_msg("%s: len %zu: err %d, want -EINVAL", name, len,
+				 err);
+		return;
+	}
+	if (err)
+		fail_msg("%s: test run failed: %d", name, err);
+	if ((int)opts.retval != verdict)
+		fail_msg("%s: verdict %u, want %d", name, opts.retval, verdict);
+	assert_int_equal(wg_xdp_read_stats(env.x, after), 0);
+	for (r = 0; r < WG_XDP_REASON_MAX; r++) {
+		uint64_t dp = after[r].packets - before[r].packets;
+		uint64_t db = after[r].bytes - before[r].bytes;
+
+		if (r == reason && (dp != 1 || db != len))
+			fail_msg("%s: %s moved by %llu packets %llu bytes",
+				 name, wg_xdp_reason_name(r),
+				 (unsigned long long)dp,
+				 (unsigned long long)db);
+		if (r != reason && dp)
+			fail_msg("%s: %s moved too (want %s)", name,
+				 wg_xdp_reason_name(r),
+				 wg_xdp_reason_name(reason));
+	}
+}
+
+static void run(const char *name, const struct spec *s, int verdict,
+		enum wg_xdp_reason reason)
+{
+	uint8_t buf[FRAME_MAX];
+
+	run_frame(name, false, buf, build(s, buf), verdict, reason);
+}
+
+static void run_lan(const char *name, const struct spec *s, int verdict,
+		    enum wg_xdp_reason reason)
+{
+	uint8_t buf[FRAME_MAX];
+
+	run_frame(name, true, buf, build(s, buf), verdict, reason);
+}
+
+static const struct {
+	uint32_t type;
+	size_t len;
+	enum wg_xdp_reason ok, bad;
+} msgs[] = {
+	{ 1, WG_MSG_INITIATION_LEN, WG_XDP_REDIRECT_INITIATION,
+	  WG_XDP_DROP_BAD_LEN_INITIATION },
+	{ 2, WG_MSG_RESPONSE_LEN, WG_XDP_REDIRECT_RESPONSE,
+	  WG_XDP_DROP_BAD_LEN_RESPONSE },
+	{ 3, WG_MSG_COOKIE_LEN, WG_XDP_REDIRECT_COOKIE,
+	  WG_XDP_DROP_BAD_LEN_COOKIE },
+	{ 4, WG_MSG_DATA_MIN_LEN, WG_XDP_REDIRECT_DATA,
+	  WG_XDP_DROP_BAD_LEN_DATA },
+};
+
+static void sizes(void **state)
+{
+	int v6, i;
+
+	(void)state;
+	for (v6 = 0; v6 < 2; v6++) {
+		for (i = 0; i < 4; i++) {
+			struct spec s = { .v6 = v6, .word = msgs[i].type,
+					  .msg_len = msgs[i].len };
+
+			run("exact size", &s, XDP_REDIRECT, msgs[i].ok);
+			s.msg_len = msgs[i].len - 1;
+			run("size - 1", &s, XDP_DROP, msgs[i].bad);
+			s.msg_len = msgs[i].len + 1;
+			run("size + 1", &s, i == 3 ? XDP_REDIRECT : XDP_DROP,
+			    i == 3 ? msgs[i].ok : msgs[i].bad);
+			s.msg_len = msgs[i].len + 16;
+			run("size + 16", &s, i == 3 ? XDP_REDIRECT : XDP_DROP,
+			    i == 3 ? msgs[i].ok : msgs[i].bad);
+			s.msg_len = msgs[i].len - 16;
+			run("size - 16", &s, XDP_DROP, msgs[i].bad);
+		}
+		/* Full-size data on a 1420 MTU tunnel: not a multiple of 16. */
+		{
+			struct spec s = { .v6 = v6, .word = 4,
+					  .msg_len = 1420 + 32 };
+
+			run("data 1452", &s, XDP_REDIRECT,
+			    WG_XDP_REDIRECT_DATA);
+		}
+	}
+}
+
+static void types(void **state)
+{
+	static const uint32_t bad[] = { 0, 5, 6, 0x80, 0xff };
+	unsigned int i, t, b;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct spec s = { .word = bad[i], .msg_len = 148 };
+
+		if (!bad[i]) {
+			/* word 0 means "default" to build(): type 0 by hand */
+			uint8_t buf[FRAME_MAX];
+			size_t len = build(&s, buf);
+
+			buf[42] = 0;
+			run_frame("type 0", false, buf, len, XDP_DROP,
+				  WG_XDP_DROP_BAD_TYPE);
+			continue;
+		}
+		run("bad type", &s, XDP_DROP, WG_XDP_DROP_BAD_TYPE);
+	}
+	/* Every reserved byte of every type, low and high bits. */
+	for (t = 0; t < 4; t++)
+		for (b = 1; b < 4; b++) {
+			struct spec s = { .word = msgs[t].type | 1u << (8 * b),
+					  .msg_len = msgs[t].len };
+
+			run("reserved low bit", &s, XDP_DROP,
+			    WG_XDP_DROP_RESERVED);
+			s.word = msgs[t].type | 0x80u << (8 * b);
+			run("reserved high bit", &s, XDP_DROP,
+			    WG_XDP_DROP_RESERVED);
+		}
+}
+
+static void indexes(void **state)
+{
+	unsigned int t;
+
+	(void)state;
+	for (t = 1; t < 4; t++) {
+		struct spec s = { .word = msgs[t].type, .msg_len = msgs[t].len,
+				  .index = UNKNOWN_INDEX };
+
+		run("unknown index", &s, XDP_DROP, WG_XDP_DROP_UNKNOWN_INDEX);
+		s.index = KNOWN_INDEX;
+		run("known index", &s, XDP_REDIRECT, msgs[t].ok);
+		/* Removing the index makes it unknown again. */
+		assert_int_equal(wg_xdp_del_index(env.x, KNOWN_INDEX), 0);
+		run("removed index", &s, XDP_DROP, WG_XDP_DROP_UNKNOWN_INDEX);
+		assert_int_equal(wg_xdp_add_index(env.x, KNOWN_INDEX, PEER_ID),
+				 0);
+	}
+}
+
+static void ipv4_headers(void **state)
+{
+	int ihl;
+
+	(void)state;
+	for (ihl = 5; ihl <= 15; ihl++) {
+		struct spec s = { .ihl = ihl, .word = 1, .msg_len = 148 };
+
+		run("ihl with options", &s, XDP_REDIRECT,
+		    WG_XDP_REDIRECT_INITIATION);
+	}
+	for (ihl = 0; ihl < 5; ihl++) {
+		struct spec s = { .ihl = ihl, .word = 1, .msg_len = 148 };
+		uint8_t buf[FRAME_MAX];
+		size_t len = build(&s, buf);
+
+		buf[14] = 0x40 | ihl; /* build() wrote a 20-byte header */
+		run_frame("ihl < 5", false, buf, len, XDP_PASS,
+			  WG_XDP_PASS_MALFORMED);
+	}
+	{
+		struct spec s = { .bad_version = true, .word = 1,
+				  .msg_len = 148 };
+
+		run("version 6 in IPv4", &s, XDP_PASS, WG_XDP_PASS_MALFORMED);
+		s.v6 = true;
+		run("version 4 in IPv6", &s, XDP_PASS, WG_XDP_PASS_MALFORMED);
+	}
+	{
+		struct spec s = { .frag = 0x2000, .word = 1, .msg_len = 148 };
+
+		run("MF", &s, XDP_PASS, WG_XDP_PASS_FRAGMENT);
+		s.frag = 1;
+		run("offset 1", &s, XDP_PASS, WG_XDP_PASS_FRAGMENT);
+		s.frag = 0x2000 | 185;
+		run("MF and offset", &s, XDP_PASS, WG_XDP_PASS_FRAGMENT);
+		s.frag = 0x1fff;
+		run("last offset", &s, XDP_PASS, WG_XDP_PASS_FRAGMENT);
+		s.frag = 0x4000;
+		run("DF", &s, XDP_REDIRECT, WG_XDP_REDIRECT_INITIATION);
+		s.frag = 0x2000;
+		s.dport = 53;
+		run("fragment of another port", &s, XDP_PASS,
+		    WG_XDP_PASS_FRAGMENT);
+	}
+	{
+		static const uint8_t protos[] = { 1, 6, 47, 50, 132 };
+		unsigned int i;
+
+		for (i = 0; i < sizeof(protos); i++) {
+			struct spec s = { .proto = protos[i], .word = 1,
+					  .msg_len = 148 };
+
+			run("IPv4 not UDP", &s, XDP_PASS, WG_XDP_PASS_NOT_UDP);
+			s.v6 = true;
+			run("IPv6 not UDP", &s, XDP_PASS, WG_XDP_PASS_NOT_UDP);
+		}
+	}
+}
+
+static void ipv6_headers(void **state)
+{
+	static const uint8_t ext[] = { 43, 60, 51, 135, 139, 140 };
+	unsigned int i;
+
+	(void)state;
+	{
+		/* Hop-by-hop options is next header 0: patched by hand. */
+		struct spec s = { .v6 = true, .word = 1, .msg_len = 148 };
+		uint8_t buf[FRAME_MAX];
+		size_t len = build(&s, buf);
+
+		buf[14 + 6] = 0;
+		run_frame("IPv6 hop-by-hop", false, buf, len, XDP_PASS,
+			  WG_XDP_PASS_IPV6_EXTHDR);
+	}
+	for (i = 0; i < sizeof(ext); i++) {
+		struct spec s = { .v6 = true, .proto = ext[i], .word = 1,
+				  .msg_len = 148 };
+
+		run("IPv6 extension header", &s, XDP_PASS,
+		    WG_XDP_PASS_IPV6_EXTHDR);
+	}
+	{
+		struct spec s = { .v6 = true, .proto = 44, .word = 1,
+				  .msg_len = 148 };
+
+		run("IPv6 fragment header", &s, XDP_PASS,
+		    WG_XDP_PASS_FRAGMENT);
+	}
+}
+
+static void not_ours(void **state)
+{
+	static const uint16_t ports[] = { 53, PORT - 1, PORT + 1, 443 };
+	static const uint16_t ethertypes[] = { ETH_P_ARP, 0x88cc, 0x86dd + 1,
+					       ETH_P_8021Q + 1 };
+	unsigned int i;
+	int v6;
+
+	(void)state;
+	for (v6 = 0; v6 < 2; v6++) {
+		for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+			struct spec s = { .v6 = v6, .dport = ports[i],
+					  .word = 1, .msg_len = 148 };
+
+			run("other port", &s, XDP_PASS, WG_XDP_PASS_OTHER_PORT);
+		}
+		{
+			struct spec s = { .v6 = v6, .dst = v6 ? other6 : other4,
+					  .word = 1, .msg_len = 148 };
+
+			run("other address", &s, XDP_PASS,
+			    WG_XDP_PASS_NOT_LOCAL);
+			/* Not ours, so not judged: bad messages pass too. */
+			s.word = 9;
+			run("bad type, other address", &s, XDP_PASS,
+			    WG_XDP_PASS_NOT_LOCAL);
+		}
+	}
+	for (i = 0; i < sizeof(ethertypes) / sizeof(ethertypes[0]); i++) {
+		struct spec s = { .ethertype = ethertypes[i], .word = 1,
+				  .msg_len = 148 };
+
+		run("not IP", &s, XDP_PASS, WG_XDP_PASS_NOT_IP);
+	}
+	{
+		struct spec s = { .word = 1, .msg_len = 148 };
+
+		/* An address the daemon removes is no longer ours. */
+		assert_int_equal(wg_xdp_del_local(env.x, AF_INET, local4), 0);
+		run("removed address", &s, XDP_PASS, WG_XDP_PASS_NOT_LOCAL);
+		assert_int_equal(wg_xdp_add_local(env.x, AF_INET, local4), 0);
+		/* Listen port 0: nothing is stolen. */
+		assert_int_equal(wg_xdp_set_config(env.x, 0, 0), 0);
+		run("no listen port", &s, XDP_PASS, WG_XDP_PASS_OTHER_PORT);
+		assert_int_equal(wg_xdp_set_config(env.x, PORT, 0), 0);
+		/* No AF_XDP socket on the queue: the kernel gets it. */
+		assert_int_equal(wg_xdp_set_xsk(env.x, false, 0, -1), 0);
+		run("no socket", &s, XDP_PASS, WG_XDP_PASS_NO_SOCKET);
+		assert_int_equal(wg_xdp_set_xsk(env.x, false, 0, env.xsk_fd),
+				 0);
+		run("socket back", &s, XDP_REDIRECT,
+		    WG_XDP_REDIRECT_INITIATION);
+	}
+}
+
+static void vlans(void **state)
+{
+	int n, v6;
+
+	(void)state;
+	for (v6 = 0; v6 < 2; v6++)
+		for (n = 1; n <= 3; n++) {
+			struct spec s = { .v6 = v6, .vlans = n, .word = 4,
+					  .msg_len = 64 };
+
+			if (n <= 2)
+				run("VLAN tags", &s, XDP_REDIRECT,
+				    WG_XDP_REDIRECT_DATA);
+			else
+				run("three VLAN tags", &s, XDP_PASS,
+				    WG_XDP_PASS_NOT_IP);
+		}
+}
+
+static void lengths(void **state)
+{
+	static const int deltas[] = { 1, -1, 16, -16, -4 };
+	unsigned int i;
+	int v6;
+
+	(void)state;
+	for (v6 = 0; v6 < 2; v6++) {
+		for (i = 0; i < sizeof(deltas) / sizeof(deltas[0]); i++) {
+			struct spec s = { .v6 = v6, .word = 1, .msg_len = 148,
+					  .udp_len_delta = deltas[i] };
+
+			run("UDP length off", &s, XDP_DROP,
+			    WG_XDP_DROP_BAD_UDP_LEN);
+			s.udp_len_delta = 0;
+			s.ip_len_delta = deltas[i];
+			run("IP length off", &s, XDP_DROP,
+			    WG_XDP_DROP_BAD_UDP_LEN);
+			/* Both agree on a longer packet than the frame. */
+			s.udp_len_delta = deltas[i];
+			if (deltas[i] > 0)
+				run("both longer than frame", &s, XDP_DROP,
+				    WG_XDP_DROP_TRUNCATED);
+		}
+		{
+			/* UDP length below its own header. */
+			struct spec s = { .v6 = v6, .word = 1, .msg_len = 148,
+					  .udp_len_delta = -150 };
+
+			run("UDP length 6", &s, XDP_DROP,
+			    WG_XDP_DROP_BAD_UDP_LEN);
+		}
+		{
+			/* Ethernet padding after the IP packet is fine. */
+			struct spec s = { .v6 = v6, .word = 4, .msg_len = 32,
+					  .trailer = 10 };
+
+			run("trailer", &s, XDP_REDIRECT, WG_XDP_REDIRECT_DATA);
+		}
+		{
+			/* Payload too short for the type word. */
+			struct spec s = { .v6 = v6, .word = 4, .msg_len = 3 };
+
+			run("3-byte payload", &s, XDP_DROP,
+			    WG_XDP_DROP_TRUNCATED);
+			s.msg_len = 0;
+			run("empty payload", &s, XDP_DROP,
+			    WG_XDP_DROP_TRUNCATED);
+		}
+	}
+}
+
+/* Every prefix of a full initiation frame, from 0 bytes up. */
+static void truncated(void **state)
+{
+	int v6;
+
+	(void)state;
+	for (v6 = 0; v6 < 2; v6++) {
+		struct spec s = { .v6 = v6, .word = 1, .msg_len = 148 };
+		size_t full, hdrs = 14 + (v6 ? 40 : 20) + 8, len;
+		uint8_t buf[FRAME_MAX];
+		char name[64];
+
+		full = build(&s, buf);
+		assert_int_equal(full, hdrs + 148);
+		for (len = 0; len <= full; len++) {
+			snprintf(name, sizeof(name), "truncated v%d to %zu",
+				 v6 ? 6 : 4, len);
+			if (len < hdrs)
+				run_frame(name, false, buf, len, XDP_PASS,
+					  WG_XDP_PASS_MALFORMED);
+			else if (len < full)
+				run_frame(name, false, buf, len, XDP_DROP,
+					  WG_XDP_DROP_TRUNCATED);
+			else
+				run_frame(name, false, buf, len, XDP_REDIRECT,
+					  WG_XDP_REDIRECT_INITIATION);
+		}
+	}
+}
+
+static void peer_counters(void **state)
+{
+	struct wg_xdp_peer p = { .key_prefix = { 1, 2, 3, 4, 5, 6, 7, 8 },
+				 .family = AF_INET, .port = 4242,
+				 .tx_packets = 5 };
+	struct spec s = { .word = 4, .msg_len = 100 };
+	struct wg_xdp_peer got;
+
+	(void)state;
+	assert_int_equal(wg_xdp_set_peer(env.x, PEER_ID, &p), 0);
+	run("data for a peer", &s, XDP_REDIRECT, WG_XDP_REDIRECT_DATA);
+	run("data for a peer", &s, XDP_REDIRECT, WG_XDP_REDIRECT_DATA);
+	assert_int_equal(wg_xdp_get_peer(env.x, PEER_ID, &got), 0);
+	assert_int_equal(got.rx_packets, 2);
+	assert_int_equal(got.rx_bytes, 200);
+	assert_int_equal(got.tx_packets, 5);
+	/* Updating the endpoint keeps what XDP counted. */
+	p.port = 4343;
+	assert_int_equal(wg_xdp_set_peer(env.x, PEER_ID, &p), 0);
+	assert_int_equal(wg_xdp_get_peer(env.x, PEER_ID, &got), 0);
+	assert_int_equal(got.rx_packets, 2);
+	assert_int_equal(got.port, 4343);
+	assert_int_equal(wg_xdp_del_peer(env.x, PEER_ID), 0);
+	assert_int_equal(wg_xdp_get_peer(env.x, PEER_ID, &got), -ENOENT);
+}
+
+static void ratelimit(void **state)
+{
+	static const uint8_t net_a[8] = { 0xfd, 0, 0, 0, 0, 0, 0xaa, 0 };
+	static const uint8_t net_b[8] = { 0xfd, 0, 0, 0, 0, 0, 0xbb, 0 };
+	int i;
+
+	(void)state;
+	assert_int_equal(
+		wg_xdp_set_config(env.x, PORT, WG_XDP_F_UNDER_LOAD), 0);
+	for (i = 0; i < WG_XDP_RL_BURST; i++) {
+		struct spec s = { .src_last = 50, .word = 1, .msg_len = 148 };
+
+		run("burst within limit", &s, XDP_REDIRECT,
+		    WG_XDP_REDIRECT_INITIATION);
+	}
+	{
+		struct spec s = { .src_last = 50, .word = 1, .msg_len = 148 };
+
+		run("6th initiation", &s, XDP_DROP, WG_XDP_DROP_RATELIMIT);
+		s.word = 2;
+		s.msg_len = 92;
+		run("response over limit", &s, XDP_DROP,
+		    WG_XDP_DROP_RATELIMIT);
+		/* Data is never rate limited. */
+		s.word = 4;
+		s.msg_len = 32;
+		run("data over limit", &s, XDP_REDIRECT, WG_XDP_REDIRECT_DATA);
+		s.word = 1;
+		s.msg_len = 148;
+		s.src_last = 51;
+		run("another source", &s, XDP_REDIRECT,
+		    WG_XDP_REDIRECT_INITIATION);
+	}
+	/* IPv6 sources share a bucket per /64. */
+	for (i = 0; i < WG_XDP_RL_BURST; i++) {
+		struct spec s = { .v6 = true, .src6_prefix = net_a,
+				  .src_last = 10 + i, .word = 1,
+				  .msg_len = 148 };
+
+		run("v6 burst", &s, XDP_REDIRECT, WG_XDP_REDIRECT_INITIATION);
+	}
+	{
+		struct spec s = { .v6 = true, .src6_prefix = net_a,
+				  .src_last = 99, .word = 1, .msg_len = 148 };
+
+		run("6th from the same /64", &s, XDP_DROP,
+		    WG_XDP_DROP_RATELIMIT);
+		s.src6_prefix = net_b;
+		run("another /64", &s, XDP_REDIRECT,
+		    WG_XDP_REDIRECT_INITIATION);
+	}
+	/* Not under load: no limit at all. */
+	assert_int_equal(wg_xdp_set_config(env.x, PORT, 0), 0);
+	for (i = 0; i < 3; i++) {
+		struct spec s = { .src_last = 50, .word = 1, .msg_len = 148 };
+
+		run("not under load", &s, XDP_REDIRECT,
+		    WG_XDP_REDIRECT_INITIATION);
+	}
+}
+
+static void lan(void **state)
+{
+	static const uint8_t net4[4] = { 192, 168, 50, 0 };
+	static const uint8_t hit4[4] = { 192, 168, 50, 9 };
+	static const uint8_t miss4[4] = { 192, 168, 51, 1 };
+	static const uint8_t mcast4[4] = { 224, 0, 0, 251 };
+	static const uint8_t bcast4[4] = { 255, 255, 255, 255 };
+	static const uint8_t zero[16] = { 0 };
+	static const uint8_t net6[16] = { 0xfd, 0x10 };
+	static const uint8_t hit6[16] = { 0xfd, 0x10, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t miss6[16] = { 0xfd, 0x11, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t mcast6[16] = { 0xff, 0x02, [15] = 1 };
+
+	(void)state;
+	assert_int_equal(wg_xdp_add_aip(env.x, AF_INET, net4, 24, 7), 0);
+	assert_int_equal(wg_xdp_add_aip(env.x, AF_INET6, net6, 64, 7), 0);
+	{
+		struct spec s = { .dst = hit4, .msg_len = 10 };
+
+		run_lan("LAN hit", &s, XDP_REDIRECT, WG_XDP_REDIRECT_LAN);
+		s.proto = IPPROTO_TCP;
+		run_lan("LAN hit, TCP", &s, XDP_REDIRECT, WG_XDP_REDIRECT_LAN);
+		s.dst = miss4;
+		run_lan("LAN miss", &s, XDP_PASS, WG_XDP_PASS_LAN_NO_PEER);
+		s.dst = local4;
+		run_lan("LAN to us", &s, XDP_PASS, WG_XDP_PASS_LAN_LOCAL);
+	}
+	{
+		struct spec s = { .v6 = true, .dst = hit6, .msg_len = 10 };
+
+		run_lan("LAN v6 hit", &s, XDP_REDIRECT, WG_XDP_REDIRECT_LAN);
+		s.dst = miss6;
+		run_lan("LAN v6 miss", &s, XDP_PASS, WG_XDP_PASS_LAN_NO_PEER);
+	}
+	/* A default route through the tunnel still spares local traffic. */
+	assert_int_equal(wg_xdp_add_aip(env.x, AF_INET, zero, 0, 8), 0);
+	assert_int_equal(wg_xdp_add_aip(env.x, AF_INET6, zero, 0, 8), 0);
+	{
+		struct spec s = { .dst = miss4, .msg_len = 10 };
+
+		run_lan("LAN default route", &s, XDP_REDIRECT,
+			WG_XDP_REDIRECT_LAN);
+		s.dst = local4;
+		run_lan("LAN local address", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_LOCAL);
+		s.dst = mcast4;
+		run_lan("LAN multicast", &s, XDP_PASS, WG_XDP_PASS_LAN_LOCAL);
+		s.dst = bcast4;
+		run_lan("LAN broadcast", &s, XDP_PASS, WG_XDP_PASS_LAN_LOCAL);
+		s.v6 = true;
+		s.dst = mcast6;
+		run_lan("LAN v6 multicast", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_LOCAL);
+		s.dst = local6;
+		run_lan("LAN v6 local", &s, XDP_PASS, WG_XDP_PASS_LAN_LOCAL);
+		s.dst = miss6;
+		run_lan("LAN v6 default", &s, XDP_REDIRECT,
+			WG_XDP_REDIRECT_LAN);
+		s.ethertype = ETH_P_ARP;
+		run_lan("LAN ARP", &s, XDP_PASS, WG_XDP_PASS_NOT_IP);
+	}
+	{
+		struct spec s = { .dst = hit4, .msg_len = 10 };
+		uint8_t buf[FRAME_MAX];
+
+		build(&s, buf);
+		run_frame("LAN truncated", true, buf, 20, XDP_PASS,
+			  WG_XDP_PASS_MALFORMED);
+		assert_int_equal(wg_xdp_set_xsk(env.x, true, 0, -1), 0);
+		run_frame("LAN no socket", true, buf, build(&s, buf), XDP_PASS,
+			  WG_XDP_PASS_NO_SOCKET);
+		assert_int_equal(wg_xdp_set_xsk(env.x, true, 0, env.xsk_fd),
+				 0);
+	}
+	assert_int_equal(wg_xdp_del_aip(env.x, AF_INET, zero, 0), 0);
+	assert_int_equal(wg_xdp_del_aip(env.x, AF_INET6, zero, 0), 0);
+	assert_int_equal(wg_xdp_del_aip(env.x, AF_INET, hit4, 24), 0);
+	assert_int_equal(wg_xdp_del_aip(env.x, AF_INET6, hit6, 64), 0);
+	{
+		struct spec s = { .dst = hit4, .msg_len = 10 };
+
+		run_lan("LAN after removal", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_NO_PEER);
+	}
+	assert_int_equal(wg_xdp_add_aip(env.x, AF_INET, hit4, 33, 1), -EINVAL);
+	assert_int_equal(wg_xdp_add_aip(env.x, AF_UNIX, hit4, 8, 1),
+			 -EAFNOSUPPORT);
+}
+
+static bool attached(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return false;
+	return q.drv_prog_id || q.skb_prog_id || q.prog_id;
+}
+
+static void attach_modes(void **state)
+{
+	struct wg_xdp_features f;
+
+	(void)state;
+	assert_int_equal(wg_xdp_probe(&f), 0);
+	assert_true(f.xdp && f.xskmap && f.lpm_trie && f.lru_hash);
+	assert_int_equal(wg_xdp_mode(env.x, false), WG_XDP_MODE_NONE);
+	assert_int_equal(wg_xdp_attach_nic(env.x, env.ifindex), 0);
+	/* veth has native XDP. */
+	assert_int_equal(wg_xdp_mode(env.x, false), WG_XDP_MODE_NATIVE);
+	assert_string_equal(wg_xdp_mode_name(wg_xdp_mode(env.x, false)),
+			    "native");
+	assert_true(attached(env.ifindex));
+	wg_xdp_detach(env.x, false);
+	assert_false(attached(env.ifindex));
+	assert_int_equal(wg_xdp_attach_lan(env.x, env.ifindex), 0);
+	assert_int_not_equal(wg_xdp_mode(env.x, true), WG_XDP_MODE_NONE);
+	wg_xdp_detach(env.x, true);
+	assert_false(attached(env.ifindex));
+	assert_int_equal(wg_xdp_attach_nic(env.x, 0), -EINVAL);
+}
+
+/* A killed daemon must leave nothing attached: the link dies with it. */
+static void link_dies_with_process(void **state)
+{
+	int pipefd[2], status, i;
+	char c = 0;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct wg_xdp *x;
+
+		close(pipefd[0]);
+		if (wg_xdp_open(&x, NULL) || wg_xdp_attach_nic(x, env.ifindex))
+			_exit(1);
+		c = 1;
+		if (write(pipefd[1], &c, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(pipefd[1]);
+	assert_int_equal(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	assert_int_equal(c, 1);
+	assert_true(attached(env.ifindex));
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	for (i = 0; i < 100 && attached(env.ifindex); i++)
+		usleep(10000);
+	assert_false(attached(env.ifindex));
+}
+
+static const char *const map_names[] = { "xsks",  "xsks_lan",    "config",
+					 "index", "local_addrs", "aip4",
+					 "aip6",  "peers",	 "stats",
+					 "ratelimit" };
+
+static uint32_t map_id(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
+}
+
+/* Pins, stale pins of a crashed run, and cleanup on close. */
+static void pins(void **state)
+{
+	const char *dir = WG_XDP_PIN_ROOT "/wgtest0";
+	char path[128];
+	struct statfs sf;
+	struct stat st;
+	struct wg_xdp *x;
+	unsigned int i;
+	int status, fd;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(wg_xdp_open(&x, "../x"), -EINVAL);
+	/* A crashed daemon leaves its pins behind. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (wg_xdp_open(&x, "wgtest0"))
+			_exit(1);
+		kill(getpid(), SIGKILL);
+		_exit(1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(stat(dir, &st), 0);
+
+	assert_int_equal(wg_xdp_open(&x, "wgtest0"), 0);
+	assert_int_equal(statfs("/sys/fs/bpf", &sf), 0);
+	assert_true(sf.f_type == BPF_FS_MAGIC);
+	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			fail_msg("%s not pinned: %d", path, fd);
+		/* The pin is this run's map, not the crashed run's. */
+		assert_int_equal(map_id(fd),
+				 map_id(wg_xdp_map_fd(x, map_names[i])));
+		close(fd);
+	}
+	wg_xdp_close(x);
+	assert_int_equal(stat(dir, &st), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+static int sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	return rc == 0 ? 0 : -1;
+}
+
+static int setup(void **state)
+{
+	struct xsk_socket_config cfg = {
+		.rx_size = XSK_RING_CONS__DEFAULT_NUM_DESCS,
+		.tx_size = XSK_RING_PROD__DEFAULT_NUM_DESCS,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.bind_flags = XDP_COPY,
+	};
+	size_t size = NUM_FRAMES * XSK_UMEM__DEFAULT_FRAME_SIZE;
+
+	(void)state;
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_bpf_xdp: needs root\n");
+		return -1;
+	}
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
+		return -1;
+	/* Nothing we mount (bpffs) leaks to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -1;
+	if (sh("ip link add " VETH " type veth peer name " VETH_PEER
+	       " && ip link set " VETH " up && ip link set " VETH_PEER
+	       " up"))
+		return -1;
+	env.ifindex = if_nametoindex(VETH);
+	if (!env.ifindex)
+		return -1;
+	if (wg_xdp_open(&env.x, NULL))
+		return -1;
+	env.umem_area = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (env.umem_area == MAP_FAILED)
+		goto err_x;
+	if (xsk_umem__create(&env.umem, env.umem_area, size, &env.fill,
+			     &env.comp, NULL))
+		goto err_mmap;
+	if (xsk_socket__create(&env.xsk, VETH, 0, env.umem, &env.rx, &env.tx,
+			       &cfg))
+		goto err_umem;
+	env.xsk_fd = xsk_socket__fd(env.xsk);
+	if (wg_xdp_set_xsk(env.x, false, 0, env.xsk_fd) ||
+	    wg_xdp_set_xsk(env.x, true, 0, env.xsk_fd) ||
+	    wg_xdp_set_config(env.x, PORT, 0) ||
+	    wg_xdp_add_local(env.x, AF_INET, local4) ||
+	    wg_xdp_add_local(env.x, AF_INET6, local6) ||
+	    wg_xdp_add_index(env.x, KNOWN_INDEX, PEER_ID))
+		goto err_xsk;
+	return 0;
+
+err_xsk:
+	xsk_socket__delete(env.xsk);
+err_umem:
+	xsk_umem__delete(env.umem);
+err_mmap:
+	munmap(env.umem_area, size);
+err_x:
+	wg_xdp_close(env.x);
+	return -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	wg_xdp_close(env.x);
+	xsk_socket__delete(env.xsk);
+	xsk_umem__delete(env.umem);
+	munmap(env.umem_area, NUM_FRAMES * XSK_UMEM__DEFAULT_FRAME_SIZE);
+	/* The namespaces (veth, bpffs) go away with the process. */
+	printf("test_bpf_xdp: %u fixtures\n", fixtures);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sizes),
+		cmocka_unit_test(types),
+		cmocka_unit_test(indexes),
+		cmocka_unit_test(ipv4_headers),
+		cmocka_unit_test(ipv6_headers),
+		cmocka_unit_test(not_ours),
+		cmocka_unit_test(vlans),
+		cmocka_unit_test(lengths),
+		cmocka_unit_test(truncated),
+		cmocka_unit_test(peer_counters),
+		cmocka_unit_test(ratelimit),
+		cmocka_unit_test(lan),
+		cmocka_unit_test(attach_modes),
+		cmocka_unit_test(link_dies_with_process),
+		cmocka_unit_test(pins),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
