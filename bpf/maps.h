@@ -42,7 +42,7 @@
 /* config.flags */
 enum wg_xdp_flags {
 	WG_XDP_F_UNDER_LOAD = 1U << 0, /* rate-limit handshakes per source */
-	WG_XDP_F_DEBUG = 1U << 1, /* bpf_printk every drop (trace_pipe) */
+	WG_XDP_F_DEBUG = 1U << 1, /* the daemon logs at debug level */
 };
 
 /* config[0]: what the program steals. listen_port 0 steals nothing. */
