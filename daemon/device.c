@@ -95,6 +95,7 @@ int wg_device_init(struct wg_device *dev, const char *ifname)
 	dev->mtu = WG_DEFAULT_MTU;
 	dev->sock.fd4 = dev->sock.fd6 = -1;
 	dev->wake_fd = -1;
+	dev->ready_fd = -1;
 	dev->next_peer_id = 1;
 	wg_noise_local_init(&dev->local, &up);
 	wg_cookie_checker_init(&dev->cookie);
@@ -108,6 +109,7 @@ int wg_device_init(struct wg_device *dev, const char *ifname)
 	if (ret)
 		goto err_aip;
 	pthread_rwlock_init(&dev->cfg_lock, NULL);
+	pthread_mutex_init(&dev->hsq.lock, NULL);
 	return 0;
 err_aip:
 	wg_index_free(&dev->index);

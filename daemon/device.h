@@ -107,6 +107,7 @@ struct wg_device {
 	struct wg_hs_queue hsq;
 	/* Set by workers to wake the control thread (eventfd). */
 	int wake_fd;
+	int ready_fd; /* written "ok" once the control socket listens */
 	atomic_bool stopping;
 	struct wg_counters counters;
 };

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+#include "worker.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "log.h"
+#include "packet.h"
+#include "receive.h"
+#include "send.h"
+#include "xsk.h"
+
+#define BATCH WG_XSK_BATCH
+/* Room after the plaintext for padding and the tag. */
+#define SEAL_SLACK (WG_PADDING + WG_AEAD_TAG_LEN)
+
+struct wg_worker {
+	struct wg_device *dev;
+	unsigned int queue;
+	int tun_fd;
+	struct wg_xsk *xsk;
+	pthread_t thread;
+	bool started;
+	struct wg_socket_batch udp; /* UDP path: a batch of sealed messages */
+};
+
+static void count(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+/* Which peer takes a plaintext packet: most specific allowed-IPs match. */
+static struct wg_peer *route(struct wg_device *dev, const uint8_t *pkt,
+			     size_t len)
+{
+	if (len >= 20 && (pkt[0] >> 4) == 4)
+		return wg_allowedips_lookup(&dev->aip, AF_INET, pkt + 16);
+	if (len >= 40 && (pkt[0] >> 4) == 6)
+		return wg_allowedips_lookup(&dev->aip, AF_INET6, pkt + 24);
+	return NULL;
+}
+
+static bool tun_gone(int err)
+{
+	return err == EBADFD || err == EIO || err == ENODEV;
+}
+
+/* UDP path: TUN -> seal -> sendmmsg. Returns packets handled. */
+static unsigned int udp_tx(struct wg_worker *w)
+{
+	struct wg_device *dev = w->dev;
+	struct wg_socket_batch *b = &w->udp;
+	unsigned int n = 0;
+
+	b->count = 0;
+	pthread_rwlock_rdlock(&dev->cfg_lock);
+	while (n < WG_SOCKET_BATCH) {
+		uint8_t *m = b->buf[b->count];
+		struct wg_peer *p;
+		ssize_t r;
+		size_t len;
+
+		r = read(w->tun_fd, m + WG_DATA_HEADER_LEN,
+			 WG_SOCKET_BUF - WG_DATA_HEADER_LEN - SEAL_SLACK);
+		if (r <= 0) {
+			if (r < 0 && tun_gone(errno))
+				atomic_store(&dev->stopping, true);
+			break;
+		}
+		n++;
+		count(&dev->counters.tun_rx, 1);
+		p = route(dev, m + WG_DATA_HEADER_LEN, (size_t)r);
+		if (!p) {
+			count(&dev->counters.drop_no_peer, 1);
+			continue;
+		}
+		len = wg_send_seal(dev, p, m, WG_SOCKET_BUF, (size_t)r);
+		if (!len)
+			continue;
+		pthread_mutex_lock(&p->lock);
+		b->addr[b->count] = p->endpoint;
+		pthread_mutex_unlock(&p->lock);
+		if (b->addr[b->count].sa.sa_family == AF_UNSPEC)
+			continue;
+		b->len[b->count++] = len;
+	}
+	if (b->count) {
+		wg_socket_send_batch(&dev->sock, b);
+		count(&dev->counters.udp_tx, b->count);
+	}
+	pthread_rwlock_unlock(&dev->cfg_lock);
+	return n;
+}
+
+/* XDP path, inbound: AF_XDP RX -> decrypt in place -> TUN. */
+static unsigned int xsk_rx(struct wg_worker *w)
+{
+	struct wg_device *dev = w->dev;
+	struct wg_xsk_pkt pkts[BATCH];
+	unsigned int n;
+
+	n = wg_xsk_rx_burst(w->xsk, pkts, BATCH);
+	if (!n)
+		return 0;
+	count(&dev->counters.xsk_rx, n);
+	pthread_rwlock_rdlock(&dev->cfg_lock);
+	for (unsigned int i = 0; i < n; i++) {
+		union wg_sockaddr src, dst;
+		size_t off, len, ilen;
+		uint8_t *m;
+
+		if (wg_packet_parse(pkts[i].data, pkts[i].len, &src, &dst, &off,
+				    &len) || len < 4) {
+			count(&dev->counters.drop_bad_packet, 1);
+			goto next;
+		}
+		m = pkts[i].data + off;
+		if (m[0] == WG_MSG_DATA) {
+			ilen = wg_receive_data(dev, m, len, &src);
+			if (!ilen)
+				goto next;
+			if (write(w->tun_fd, m + WG_DATA_HEADER_LEN, ilen) < 0)
+				count(&dev->counters.drop_tun_write, 1);
+			else
+				count(&dev->counters.tun_tx, 1);
+		} else {
+			wg_control_queue_handshake(dev, m, len, &src);
+		}
+next:
+		wg_xsk_frame_free(w->xsk, pkts[i].addr);
+	}
+	pthread_rwlock_unlock(&dev->cfg_lock);
+	wg_xsk_rx_done(w->xsk, n);
+	return n;
+}
+
+/* XDP path, outbound: TUN -> seal in a UMEM frame -> headers -> AF_XDP TX. */
+static unsigned int xsk_tx(struct wg_worker *w)
+{
+	struct wg_device *dev = w->dev;
+	uint32_t cap = wg_xsk_frame_size(w->xsk) - WG_XSK_HEADROOM;
+	unsigned int n = 0, queued = 0;
+
+	pthread_rwlock_rdlock(&dev->cfg_lock);
+	while (n < BATCH) {
+		struct wg_outer path;
+		struct wg_peer *p;
+		uint8_t *m, *frame;
+		uint64_t addr;
+		bool ok;
+		ssize_t r;
+		size_t len;
+
+		m = wg_xsk_tx_frame_get(w->xsk, &addr);
+		if (!m)
+			break;
+		r = read(w->tun_fd, m + WG_DATA_HEADER_LEN,
+			 cap - WG_DATA_HEADER_LEN - SEAL_SLACK);
+		if (r <= 0) {
+			if (r < 0 && tun_gone(errno))
+				atomic_store(&dev->stopping, true);
+			wg_xsk_frame_free(w->xsk, addr);
+			break;
+		}
+		n++;
+		count(&dev->counters.tun_rx, 1);
+		p = route(dev, m + WG_DATA_HEADER_LEN, (size_t)r);
+		if (!p) {
+			count(&dev->counters.drop_no_peer, 1);
+			goto free;
+		}
+		len = wg_send_seal(dev, p, m, cap, (size_t)r);
+		if (!len)
+			goto free;
+		pthread_mutex_lock(&p->lock);
+		ok = p->path_ok;
+		if (ok)
+			path = p->path;
+		else
+			path.dst = p->endpoint;
+		pthread_mutex_unlock(&p->lock);
+		if (!ok) {
+			/* No next hop yet: the kernel's UDP stack carries it. */
+			if (path.dst.sa.sa_family != AF_UNSPEC &&
+			    !wg_socket_send(&dev->sock, &path.dst, m, len))
+				count(&dev->counters.udp_tx, 1);
+			goto free;
+		}
+		frame = wg_packet_build(m, len, &path);
+		if (wg_xsk_tx_queue(w->xsk, addr,
+				    (uint32_t)(frame - (uint8_t *)wg_xsk_data(
+							       w->xsk, addr)),
+				    (uint32_t)(len + wg_packet_outer_len(&path))))
+			goto free;
+		queued++;
+		continue;
+free:
+		wg_xsk_frame_free(w->xsk, addr);
+	}
+	pthread_rwlock_unlock(&dev->cfg_lock);
+	if (queued) {
+		wg_xsk_tx_flush(w->xsk);
+		count(&dev->counters.xsk_tx, queued);
+	}
+	return n;
+}
+
+static void *worker_main(void *arg)
+{
+	struct wg_worker *w = arg;
+	struct wg_device *dev = w->dev;
+	struct pollfd pfd[2];
+	unsigned int did;
+
+	while (!atomic_load(&dev->stopping)) {
+		if (w->xsk) {
+			did = xsk_rx(w);
+			did += xsk_tx(w);
+			wg_xsk_tx_flush(w->xsk);
+		} else {
+			did = udp_tx(w);
+		}
+		if (did)
+			continue;
+		pfd[0].fd = w->tun_fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = w->xsk ? wg_xsk_fd(w->xsk) : -1;
+		pfd[1].events = w->xsk ? wg_xsk_poll_events(w->xsk) : 0;
+		poll(pfd, w->xsk ? 2 : 1, 100);
+	}
+	return NULL;
+}
+
+int wg_workers_start(struct wg_device *dev, struct wg_xsk **xsks)
+{
+	struct wg_worker *ws = calloc(dev->nqueues, sizeof(*ws));
+	int ret;
+
+	if (!ws)
+		return -ENOMEM;
+	dev->workers = ws;
+	for (unsigned int i = 0; i < dev->nqueues; i++) {
+		ws[i].dev = dev;
+		ws[i].queue = i;
+		ws[i].tun_fd = dev->tun.fds[i % dev->tun.queues];
+		ws[i].xsk = xsks ? xsks[i] : NULL;
+		ret = pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]);
+		if (ret) {
+			atomic_store(&dev->stopping, true);
+			wg_workers_stop(dev);
+			return -ret;
+		}
+		ws[i].started = true;
+	}
+	return 0;
+}
+
+void wg_workers_stop(struct wg_device *dev)
+{
+	struct wg_worker *ws = dev->workers;
+
+	if (!ws)
+		return;
+	for (unsigned int i = 0; i < dev->nqueues; i++)
+		if (ws[i].started)
+			pthread_join(ws[i].thread, NULL);
+	free(ws);
+	dev->workers = NULL;
+}
