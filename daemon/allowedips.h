@@ -85,7 +85,10 @@ size_t wg_allowedips_remove_peer(struct wg_allowedips *t, void *peer);
 /* The peer owning the most specific prefix covering addr, or NULL. */
 void *wg_allowedips_lookup(struct wg_allowedips *t, int family,
 			   const void *addr);
-/* Take / drop the read side for a batch of wg_allowedips_lookup_locked(). */
+/*
+ * Take / drop the read side for a batch of wg_allowedips_lookup_locked().
+ * The lock prefers writers, so it must not be taken twice by one thread.
+ */
 void wg_allowedips_read_lock(struct wg_allowedips *t);
 void wg_allowedips_read_unlock(struct wg_allowedips *t);
 /* As wg_allowedips_lookup(), the caller holding the read side. */
