@@ -48,9 +48,9 @@ struct wg_xsk {
 	struct xsk_ring_prod tx;
 	struct xsk_umem *umem;
 	struct xsk_socket *sock;
-	uint8_t *area;		/* the UMEM, frame_count * frame_size bytes */
+	uint8_t *area;		/* the UMEM: frame_count * frame_size */
 	uint64_t area_len;
-	uint64_t frame_mask;	/* ~(frame_size - 1): address to frame base */
+	uint64_t frame_mask;	/* ~(frame_size - 1): address to base */
 	uint32_t frame_size;
 	uint32_t frame_count;
 	int fd;
@@ -58,12 +58,12 @@ struct wg_xsk {
 	uint32_t fill_target;	/* most frames to lend the kernel for RX */
 
 	uint64_t *stack;	/* free frames (base addresses) */
-	uint8_t *is_free;	/* per frame: on the stack (catches double frees) */
+	uint8_t *is_free;	/* per frame: on the stack (double frees) */
 	uint32_t nfree;
-	uint32_t kernel_rx;	/* frames on the fill ring or in the kernel */
+	uint32_t kernel_rx;	/* on the fill ring or in the kernel */
 	uint32_t tx_out;	/* frames queued for TX, not yet completed */
 	uint32_t tx_staged;	/* descriptors reserved, not yet submitted */
-	uint32_t rx_unreleased;	/* RX descriptors peeked, not yet released */
+	uint32_t rx_unreleased;	/* RX descriptors peeked, not released */
 	bool fill_was_empty;
 
 	struct counters c;
@@ -72,8 +72,9 @@ struct wg_xsk {
 /* Single writer: a relaxed load and store, no locked instruction. */
 static inline void bump(_Atomic uint64_t *c, uint64_t n)
 {
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-			      memory_order_relaxed);
+	uint64_t v = atomic_load_explicit(c, memory_order_relaxed);
+
+	atomic_store_explicit(c, v + n, memory_order_relaxed);
 }
 
 static inline uint64_t get(const _Atomic uint64_t *c)
@@ -118,7 +119,11 @@ static void reap(struct wg_xsk *x)
 	for (i = 0; i < n; i++) {
 		uint64_t a = *xsk_ring_cons__comp_addr(&x->comp, idx + i);
 
-		push(x, a & x->frame_mask);
+		/* Never trust the ring to overflow the stack. */
+		if (a >= x->area_len || x->is_free[a / x->frame_size])
+			bump(&x->c.bad_frees, 1);
+		else
+			push(x, a & x->frame_mask);
 	}
 	xsk_ring_cons__release(&x->comp, n);
 	x->tx_out -= n;
@@ -209,8 +214,11 @@ unsigned wg_xsk_rx_burst(struct wg_xsk *x, struct wg_xsk_pkt *pkts,
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&x->rx, idx + i);
-		uint64_t base = d->addr & x->frame_mask;
+		const struct xdp_desc *d;
+		uint64_t base;
+
+		d = xsk_ring_cons__rx_desc(&x->rx, idx + i);
+		base = d->addr & x->frame_mask;
 
 		pkts[i].data = x->area + d->addr;
 		pkts[i].len = d->len;
@@ -496,8 +504,8 @@ int wg_xsk_open(struct wg_xsk **out, const struct wg_xsk_config *cfg)
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
-	x->frame_size = cfg->frame_size ? cfg->frame_size : WG_XSK_DEF_FRAME_SIZE;
-	x->frame_count = cfg->frame_count ? cfg->frame_count : WG_XSK_DEF_FRAMES;
+	x->frame_size = cfg->frame_size ?: WG_XSK_DEF_FRAME_SIZE;
+	x->frame_count = cfg->frame_count ?: WG_XSK_DEF_FRAMES;
 	x->frame_mask = ~(uint64_t)(x->frame_size - 1);
 	x->area_len = (uint64_t)x->frame_size * x->frame_count;
 

@@ -70,11 +70,11 @@ struct wg_xsk_config {
 	uint32_t queue_id;
 	uint32_t frame_size;	/* 2048 or 4096 (WG_XSK_DEF_FRAME_SIZE) */
 	uint32_t frame_count;	/* WG_XSK_DEF_FRAMES */
-	uint32_t fill_size;	/* ring sizes: powers of two, WG_XSK_DEF_RING */
+	uint32_t fill_size;	/* ring sizes: 2^n, WG_XSK_DEF_RING */
 	uint32_t comp_size;
 	uint32_t rx_size;
 	uint32_t tx_size;
-	bool zerocopy;		/* try XDP_ZEROCOPY first, then XDP_COPY */
+	bool zerocopy;		/* try XDP_ZEROCOPY, then XDP_COPY */
 };
 
 /* One received packet; data points into the UMEM. */
@@ -89,13 +89,13 @@ struct wg_xsk_pkt {
 struct wg_xsk_stats {
 	uint64_t rx_packets;	/* descriptors taken from the RX ring */
 	uint64_t tx_packets;	/* descriptors submitted to the TX ring */
-	uint64_t tx_completed;	/* frames given back by the completion ring */
+	uint64_t tx_completed;	/* frames back from the completion ring */
 	uint64_t tx_kicks;	/* sendto() wakeups of the TX path */
 	uint64_t tx_kick_retries; /* kicks that ended in EAGAIN/EBUSY/ENOBUFS */
-	uint64_t tx_ring_full;	/* wg_xsk_tx_queue found the TX ring full */
+	uint64_t tx_ring_full;	/* wg_xsk_tx_queue found the ring full */
 	uint64_t rx_wakeups;	/* recvfrom() wakeups for the fill ring */
 	uint64_t fill_empty;	/* times the fill ring was found drained */
-	uint64_t bad_frees;	/* wg_xsk_frame_free of a bad or free frame */
+	uint64_t bad_frees;	/* frees of a bad or already free frame */
 	/* From getsockopt(XDP_STATISTICS); zero where the kernel lacks one. */
 	uint64_t rx_dropped;
 	uint64_t rx_invalid_descs;
@@ -158,7 +158,7 @@ void *wg_xsk_tx_frame_get(struct wg_xsk *x, uint64_t *addr);
  * Stages len bytes starting offset bytes into the frame holding addr for
  * TX; the frame is the kernel's until completion. -EINVAL if they do not
  * fit the frame (the frame stays the caller's), -ENOBUFS if the TX ring is
- * full even after a flush (likewise).
+ * full even after a flush, or that flush's error (likewise).
  */
 int wg_xsk_tx_queue(struct wg_xsk *x, uint64_t addr, uint32_t offset,
 		    uint32_t len);
