@@ -31,7 +31,7 @@
 
 struct wg_nl {
 	struct mnl_socket *req;	/* requests and their replies */
-	struct mnl_socket *mon;	/* notifications; NULL until monitor_open */
+	struct mnl_socket *mon;	/* notifications; NULL until opened */
 	uint32_t portid;	/* of req */
 	uint32_t seq;		/* last sequence number used on req */
 	char *buf;		/* NL_BUF_LEN bytes: requests and replies */
@@ -917,8 +917,8 @@ int wg_nl_neigh_del(struct wg_nl *nl, int ifindex,
 int wg_nl_monitor_open(struct wg_nl *nl)
 {
 	static const unsigned int groups[] = {
-		RTNLGRP_LINK,	     RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
-		RTNLGRP_NEIGH,	     RTNLGRP_IPV4_ROUTE,  RTNLGRP_IPV6_ROUTE,
+		RTNLGRP_LINK,	   RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+		RTNLGRP_NEIGH,	   RTNLGRP_IPV4_ROUTE,	RTNLGRP_IPV6_ROUTE,
 	};
 	int size = NL_MON_RCVBUF, ret, fd;
 	struct mnl_socket *mon;

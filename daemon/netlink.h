@@ -37,7 +37,7 @@ struct wg_nl_link {
 	unsigned int flags;	/* IFF_* as the kernel reports them */
 	bool up;		/* IFF_UP */
 	bool running;		/* IFF_RUNNING */
-	unsigned short type;	/* ARPHRD_ETHER, ARPHRD_LOOPBACK, ARPHRD_NONE */
+	unsigned short type;	/* ARPHRD_ETHER, _LOOPBACK, _NONE, ... */
 	uint8_t mac[6];
 	bool has_mac;		/* an IFLA_ADDRESS of 6 bytes was present */
 	unsigned int rx_queues;	/* IFLA_NUM_RX_QUEUES, 0 if absent */
@@ -106,7 +106,7 @@ int wg_nl_addr_dump(struct wg_nl *nl, int ifindex, int family,
  */
 int wg_nl_route_add(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
 		    unsigned int prefixlen, const struct wg_nl_ip *gateway);
-/* Deletes the proto static route dst/prefixlen out of ifindex; -ESRCH if none. */
+/* Deletes our (proto static) route dst/prefixlen; -ESRCH if none. */
 int wg_nl_route_del(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
 		    unsigned int prefixlen);
 /*

@@ -569,7 +569,7 @@ static void monitor(void **state)
 static void errors(void **state)
 {
 	struct wg_nl_ip a4 = ip("10.1.0.1"), d4 = ip("10.2.0.0");
-	struct wg_nl_ip g6 = ip("fd00:1::fe"), bad = ip("10.1.0.1");
+	struct wg_nl_ip g6 = ip("fd00:1::fe"), bad = ip("10.1.0.1"), g4;
 	struct fix *f = *state;
 	struct wg_nl_link l;
 	struct wg_nl_route r;
@@ -618,9 +618,8 @@ static void errors(void **state)
 	/* A gateway the kernel cannot reach is refused whole. */
 	assert_int_not_equal(wg_nl_route_add(f->nl, f->va, &d4, 24,
 					     &(struct wg_nl_ip){ 0 }), 0);
-	assert_int_equal(wg_nl_route_add(f->nl, f->va, &d4, 24,
-					 &(struct wg_nl_ip){ .family = AF_INET,
-							     .v4.s_addr = htonl(0x0a090909) }),
+	g4 = ip("10.9.9.9");
+	assert_int_equal(wg_nl_route_add(f->nl, f->va, &d4, 24, &g4),
 			 -ENETUNREACH);
 	assert_int_equal(wg_nl_route_get(f->nl, &d4, NULL, 0, &r),
 			 -ENETUNREACH);

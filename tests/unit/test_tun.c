@@ -156,8 +156,8 @@ static ssize_t recv_within(int fd, void *buf, size_t len, int ms,
 
 /*
  * Reads from any queue of tun until an IPv4 packet arrives (the kernel may
- * also route IPv6 control traffic into the device), within a second; returns
- * the whole read, the IPv4 packet at *ip, or -1.
+ * also route IPv6 control traffic into the device), within two seconds;
+ * returns the length read (the IPv4 packet starts at buf + skip), or -1.
  */
 static ssize_t read_ipv4(const struct wg_tun *t, uint8_t *buf, size_t len,
 			 size_t skip)
@@ -389,6 +389,36 @@ static int self_ns(void)
 	return open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 }
 
+struct moved {
+	int ifindex;
+	bool removed;
+};
+
+static void on_link(void *ctx, bool removed, int ifindex, const char *name,
+		    unsigned int flags)
+{
+	struct moved *m = ctx;
+
+	(void)name, (void)flags;
+	if (removed && ifindex == m->ifindex)
+		m->removed = true;
+}
+
+/* What the daemon does: the monitor says our link left; the fd says why. */
+static bool seen_removed(struct wg_nl *nl, int fd, int ifindex)
+{
+	static const struct wg_nl_monitor_ops ops = { .link = on_link };
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct moved m = { .ifindex = ifindex };
+	int i;
+
+	for (i = 0; i < 10 && !m.removed; i++) {
+		if (poll(&p, 1, 100) > 0)
+			assert_true(wg_nl_monitor_read(nl, &ops, &m) >= 0);
+	}
+	return m.removed;
+}
+
 static void netns_move(void **state)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET,
@@ -398,13 +428,15 @@ static void netns_move(void **state)
 	struct sockaddr_in from;
 	struct wg_nl *nlb;
 	uint8_t pkt[128], buf[2048];
-	int home, nsb, idx;
+	int home, nsb, idx, mon;
 	char name[IFNAMSIZ];
 	size_t len;
 	ssize_t r;
 
 	assert_int_equal(wg_tun_create(&f->tun, "wgt0", 2, 0), 0);
 	configure(f->nl, f->tun.ifindex);
+	mon = wg_nl_monitor_open(f->nl);
+	assert_true(mon >= 0);
 
 	/* A second namespace B, held by nsb; then back home. */
 	home = self_ns();
@@ -418,6 +450,7 @@ static void netns_move(void **state)
 
 	/* `ip link set wgt0 netns B` */
 	assert_int_equal(wg_nl_link_set_netns(f->nl, f->tun.ifindex, nsb), 0);
+	assert_true(seen_removed(f->nl, mon, f->tun.ifindex));
 	assert_int_equal(wg_tun_netns_moved(&f->tun), 1);
 	assert_int_equal(wg_nl_link_index(f->nl, "wgt0"), -ENODEV);
 	assert_int_equal(wg_tun_name(&f->tun, name), 0);
