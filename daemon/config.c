@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The configuration change: storage with amortised growth (a change may carry
+ * thousands of peers and hundreds of thousands of allowed IPs), endpoint and
+ * prefix parsing and printing, and the key encodings.
+ *
+ * The hex and base64 helpers at the bottom are private stand-ins for
+ * daemon/keys.h, which is written in parallel; wg_config_key_*() will
+ * forward to it once merged.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+/* The host part of an endpoint: hostnames are at most 253 characters. */
+#define HOST_MAX 256
+
+void wg_config_init(struct wg_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+void wg_config_free(struct wg_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_peers; i++)
+		free(cfg->peers[i].aips);
+	if (cfg->peers) {
+		wg_wipe(cfg->peers, cfg->cap_peers * sizeof(*cfg->peers));
+		free(cfg->peers);
+	}
+	free(cfg->addrs);
+	wg_wipe(cfg, sizeof(*cfg));
+}
+
+/*
+ * Double an array's capacity. Arrays holding secrets are never realloc()ed:
+ * the old block is wiped before it is freed.
+ */
+static int grow(void **arr, size_t *cap, size_t elem, bool secret)
+{
+	size_t ncap = *cap ? *cap * 2 : 8;
+	void *n;
+
+	if (ncap < *cap || ncap > SIZE_MAX / elem)
+		return -ENOMEM;
+	if (!secret) {
+		n = realloc(*arr, ncap * elem);
+		if (!n)
+			return -ENOMEM;
+	} else {
+		n = malloc(ncap * elem);
+		if (!n)
+			return -ENOMEM;
+		if (*arr) {
+			memcpy(n, *arr, *cap * elem);
+			wg_wipe(*arr, *cap * elem);
+			free(*arr);
+		}
+	}
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+struct wg_peer_change *wg_config_add_peer(struct wg_config *cfg,
+					  const uint8_t pub[WG_KEY_LEN])
+{
+	struct wg_peer_change *p;
+
+	if (cfg->n_peers == cfg->cap_peers &&
+	    grow((void **)&cfg->peers, &cfg->cap_peers, sizeof(*p), true))
+		return NULL;
+	p = &cfg->peers[cfg->n_peers++];
+	memset(p, 0, sizeof(*p));
+	memcpy(p->public_key, pub, WG_KEY_LEN);
+	return p;
+}
+
+int wg_config_add_aip(struct wg_peer_change *peer,
+		      const struct wg_aip_change *aip)
+{
+	if (peer->n_aips == peer->cap_aips &&
+	    grow((void **)&peer->aips, &peer->cap_aips, sizeof(*aip), false))
+		return -ENOMEM;
+	peer->aips[peer->n_aips++] = *aip;
+	return 0;
+}
+
+int wg_config_add_addr(struct wg_config *cfg, const struct wg_prefix *addr)
+{
+	if (cfg->n_addrs == cfg->cap_addrs &&
+	    grow((void **)&cfg->addrs, &cfg->cap_addrs, sizeof(*addr), false))
+		return -ENOMEM;
+	cfg->addrs[cfg->n_addrs++] = *addr;
+	return 0;
+}
+
+/* Decimal 0..max, digits only (no sign, no spaces); false otherwise. */
+static bool parse_num(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > max)
+			return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* "eth0" or "2" as an IPv6 scope; 0 when unknown. */
+static uint32_t parse_scope(const char *zone)
+{
+	unsigned long v;
+
+	if (parse_num(zone, UINT32_MAX, &v))
+		return (uint32_t)v;
+	return if_nametoindex(zone);
+}
+
+/* A numeric address (v6 may carry %zone) and a numeric port. */
+static int numeric_endpoint(struct wg_endpoint *ep, const char *host,
+			    const char *port, bool v6)
+{
+	struct wg_endpoint e;
+	unsigned long p;
+	char buf[HOST_MAX], *zone;
+
+	if (!parse_num(port, 65535, &p) || strlen(host) >= sizeof(buf))
+		return -EINVAL;
+	memset(&e, 0, sizeof(e));
+	strcpy(buf, host);
+	if (!v6) {
+		if (inet_pton(AF_INET, buf, &e.in4.sin_addr) != 1)
+			return -EINVAL;
+		e.in4.sin_family = AF_INET;
+		e.in4.sin_port = htons((uint16_t)p);
+	} else {
+		zone = strchr(buf, '%');
+		if (zone) {
+			*zone++ = '\0';
+			e.in6.sin6_scope_id = parse_scope(zone);
+			if (!e.in6.sin6_scope_id)
+				return -EINVAL;
+		}
+		if (inet_pton(AF_INET6, buf, &e.in6.sin6_addr) != 1)
+			return -EINVAL;
+		e.in6.sin6_family = AF_INET6;
+		e.in6.sin6_port = htons((uint16_t)p);
+	}
+	*ep = e;
+	return 0;
+}
+
+/*
+ * Split "host:port" or "[host]:port" into buf; *host and *port point into
+ * it. *bracketed tells which form it was.
+ */
+static int split_endpoint(const char *s, char *buf, size_t len, char **host,
+			  char **port, bool *bracketed)
+{
+	char *end;
+
+	if (!*s || strlen(s) >= len)
+		return -EINVAL;
+	strcpy(buf, s);
+	if (buf[0] == '[') {
+		end = strchr(buf, ']');
+		if (!end || end[1] != ':' || !end[2])
+			return -EINVAL;
+		*end = '\0';
+		*host = buf + 1;
+		*port = end + 2;
+		*bracketed = true;
+	} else {
+		end = strrchr(buf, ':');
+		if (!end || !end[1] || end == buf)
+			return -EINVAL;
+		*end = '\0';
+		*host = buf;
+		*port = end + 1;
+		*bracketed = false;
+	}
+	if (!**host)
+		return -EINVAL;
+	return 0;
+}
+
+int wg_config_parse_endpoint(struct wg_endpoint *ep, const char *s)
+{
+	char buf[HOST_MAX + 16], *host, *port;
+	bool br;
+
+	if (split_endpoint(s, buf, sizeof(buf), &host, &port, &br))
+		return -EINVAL;
+	/* wireguard-go: IPv6 only in brackets, IPv4 never in brackets. */
+	if (!br && strchr(host, ':'))
+		return -EINVAL;
+	return numeric_endpoint(ep, host, port, br);
+}
+
+int wg_config_resolve_endpoint(struct wg_endpoint *ep, const char *s)
+{
+	struct addrinfo hints = {
+		.ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_DGRAM,
+		.ai_protocol = IPPROTO_UDP,
+	};
+	struct addrinfo *res, *ai;
+	char buf[HOST_MAX + 16], *host, *port;
+	struct wg_endpoint e;
+	unsigned long p;
+	bool br;
+	int ret;
+
+	if (!wg_config_parse_endpoint(ep, s))
+		return 0;
+	if (split_endpoint(s, buf, sizeof(buf), &host, &port, &br))
+		return -EINVAL;
+	/* wg also takes an unbracketed IPv6 address before the last ':'. */
+	if (!br && strchr(host, ':'))
+		return numeric_endpoint(ep, host, port, true);
+	if (parse_num(port, ULONG_MAX, &p) && p > 65535)
+		return -EINVAL;
+	if (getaddrinfo(host, port, &hints, &res))
+		return -EHOSTUNREACH;
+	ret = -EHOSTUNREACH;
+	for (ai = res; ai; ai = ai->ai_next) {
+		if ((ai->ai_family == AF_INET &&
+		     ai->ai_addrlen == sizeof(struct sockaddr_in)) ||
+		    (ai->ai_family == AF_INET6 &&
+		     ai->ai_addrlen == sizeof(struct sockaddr_in6))) {
+			memset(&e, 0, sizeof(e));
+			memcpy(&e, ai->ai_addr, ai->ai_addrlen);
+			*ep = e;
+			ret = 0;
+			break;
+		}
+	}
+	freeaddrinfo(res);
+	return ret;
+}
+
+socklen_t wg_config_endpoint_len(const struct wg_endpoint *ep)
+{
+	switch (ep->sa.sa_family) {
+	case AF_INET:
+		return sizeof(ep->in4);
+	case AF_INET6:
+		return sizeof(ep->in6);
+	default:
+		return 0;
+	}
+}
+
+static int fit(int n, size_t len)
+{
+	if (n < 0 || (size_t)n >= len)
+		return -ENOSPC;
+	return n;
+}
+
+int wg_config_format_endpoint(const struct wg_endpoint *ep, char *buf,
+			      size_t len)
+{
+	char host[INET6_ADDRSTRLEN], zone[IF_NAMESIZE + 12];
+
+	switch (ep->sa.sa_family) {
+	case AF_INET:
+		inet_ntop(AF_INET, &ep->in4.sin_addr, host, sizeof(host));
+		return fit(snprintf(buf, len, "%s:%u", host,
+				    ntohs(ep->in4.sin_port)), len);
+	case AF_INET6:
+		inet_ntop(AF_INET6, &ep->in6.sin6_addr, host, sizeof(host));
+		zone[0] = '\0';
+		if (ep->in6.sin6_scope_id) {
+			char name[IF_NAMESIZE];
+
+			if (if_indextoname(ep->in6.sin6_scope_id, name))
+				snprintf(zone, sizeof(zone), "%%%s", name);
+			else
+				snprintf(zone, sizeof(zone), "%%%u",
+					 ep->in6.sin6_scope_id);
+		}
+		return fit(snprintf(buf, len, "[%s%s]:%u", host, zone,
+				    ntohs(ep->in6.sin6_port)), len);
+	default:
+		return -EAFNOSUPPORT;
+	}
+}
+
+/* "addr[/cidr]" into a prefix; the host bits are left as given. */
+static int parse_prefix(struct wg_prefix *out, const char *s, bool bare_ok)
+{
+	struct wg_prefix p;
+	char buf[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t hlen = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long cidr;
+
+	if (!hlen || hlen >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, hlen);
+	buf[hlen] = '\0';
+	memset(&p, 0, sizeof(p));
+	p.family = memchr(buf, ':', hlen) ? AF_INET6 : AF_INET;
+	if (inet_pton(p.family, buf, p.addr) != 1)
+		return -EINVAL;
+	if (slash) {
+		/* At most three digits: "0024" is refused, as wireguard-go. */
+		if (strlen(slash + 1) > 3 ||
+		    !parse_num(slash + 1, p.family == AF_INET ? 32 : 128,
+			       &cidr))
+			return -EINVAL;
+	} else if (bare_ok) {
+		cidr = p.family == AF_INET ? 32 : 128;
+	} else {
+		return -EINVAL;
+	}
+	p.cidr = (uint8_t)cidr;
+	*out = p;
+	return 0;
+}
+
+int wg_config_parse_prefix(struct wg_prefix *p, const char *s)
+{
+	return parse_prefix(p, s, true);
+}
+
+int wg_config_parse_aip(struct wg_aip_change *aip, const char *s,
+			unsigned int flags)
+{
+	struct wg_prefix p;
+	bool remove = false;
+	unsigned int i, bits;
+
+	if ((flags & WG_AIP_REMOVE) && *s == '-') {
+		remove = true;
+		s++;
+	}
+	if (parse_prefix(&p, s, flags & WG_AIP_BARE))
+		return -EINVAL;
+	/* Clear the host bits, as the kernel does on insertion. */
+	for (i = 0; i < 16; i++) {
+		bits = p.cidr > i * 8 ? p.cidr - i * 8 : 0;
+		if (bits < 8)
+			p.addr[i] &= (uint8_t)(0xff00 >> bits);
+	}
+	aip->family = p.family;
+	memcpy(aip->addr, p.addr, sizeof(aip->addr));
+	aip->cidr = p.cidr;
+	aip->remove = remove;
+	return 0;
+}
+
+static int format_prefix(int family, const uint8_t *addr, uint8_t cidr,
+			 bool remove, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if ((family != AF_INET && family != AF_INET6) ||
+	    !inet_ntop(family, addr, host, sizeof(host)))
+		return -EAFNOSUPPORT;
+	return fit(snprintf(buf, len, "%s%s/%u", remove ? "-" : "", host,
+			    cidr), len);
+}
+
+int wg_config_format_aip(const struct wg_aip_change *aip, char *buf,
+			 size_t len)
+{
+	return format_prefix(aip->family, aip->addr, aip->cidr, aip->remove,
+			     buf, len);
+}
+
+int wg_config_format_prefix(const struct wg_prefix *p, char *buf, size_t len)
+{
+	return format_prefix(p->family, p->addr, p->cidr, false, buf, len);
+}
+
+/*
+ * Private key encodings (to be replaced by daemon/keys.h). Decoding is
+ * branch-free on the data: every character is mapped with masks, and
+ * the validity of the whole key is accumulated and checked once.
+ */
+
+/* One hex digit to 0..15, or -1. */
+static int hex_val(unsigned int c)
+{
+	int d = (int)(c ^ 0x30);			/* '0'..'9' -> 0..9 */
+	int a = (int)((c | 0x20) - 0x61 + 10);		/* 'a'..'f' -> 10..15 */
+	int dm = (d - 10) >> 8;
+	int am = ((9 - a) & (a - 16)) >> 8;
+
+	return (dm & d) | (am & a) | ~(dm | am);
+}
+
+static int hex_decode(uint8_t key[WG_KEY_LEN], const char *s, size_t len)
+{
+	uint8_t tmp[WG_KEY_LEN];
+	unsigned int bad = 0;
+	int hi, lo;
+	size_t i;
+
+	if (len != WG_KEY_HEX_LEN)
+		return -EINVAL;
+	for (i = 0; i < WG_KEY_LEN; i++) {
+		hi = hex_val((unsigned char)s[2 * i]);
+		lo = hex_val((unsigned char)s[2 * i + 1]);
+		bad |= (unsigned int)(hi | lo) >> 31;
+		tmp[i] = (uint8_t)((((unsigned int)hi & 0xf) << 4) |
+				   ((unsigned int)lo & 0xf));
+	}
+	if (bad) {
+		wg_wipe(tmp, sizeof(tmp));
+		wg_wipe(key, WG_KEY_LEN);
+		return -EINVAL;
+	}
+	memcpy(key, tmp, WG_KEY_LEN);
+	wg_wipe(tmp, sizeof(tmp));
+	return 0;
+}
+
+static char hex_char(unsigned int n)
+{
+	return (char)(n + '0' + (((9 - (int)n) >> 8) & ('a' - '0' - 10)));
+}
+
+static void hex_encode(char out[WG_KEY_HEX_LEN + 1],
+		       const uint8_t key[WG_KEY_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < WG_KEY_LEN; i++) {
+		out[2 * i] = hex_char(key[i] >> 4);
+		out[2 * i + 1] = hex_char(key[i] & 0xf);
+	}
+	out[WG_KEY_HEX_LEN] = '\0';
+}
+
+/* One base64 character (standard alphabet) to 0..63, or -1. */
+static int b64_val(unsigned int ch)
+{
+	int c = (int)ch, v = -1;
+
+	v += (((0x40 - c) & (c - 0x5b)) >> 8) & (c - 64);	/* A-Z */
+	v += (((0x60 - c) & (c - 0x7b)) >> 8) & (c - 70);	/* a-z */
+	v += (((0x2f - c) & (c - 0x3a)) >> 8) & (c + 5);	/* 0-9 */
+	v += (((0x2a - c) & (c - 0x2c)) >> 8) & 63;		/* + */
+	v += (((0x2e - c) & (c - 0x30)) >> 8) & 64;		/* / */
+	return v;
+}
+
+static int b64_decode(uint8_t key[WG_KEY_LEN], const char *s, size_t len)
+{
+	uint8_t tmp[WG_KEY_LEN];
+	unsigned int bad = 0, u[4];
+	int d[4];
+	size_t i, j;
+
+	if (len != WG_KEY_BASE64_LEN || s[WG_KEY_BASE64_LEN - 1] != '=')
+		return -EINVAL;
+	/* Ten groups of four characters give 30 bytes... */
+	for (i = 0; i < 10; i++) {
+		for (j = 0; j < 4; j++) {
+			d[j] = b64_val((unsigned char)s[i * 4 + j]);
+			bad |= (unsigned int)d[j] >> 31;
+			u[j] = (unsigned int)d[j] & 63;
+		}
+		tmp[i * 3] = (uint8_t)((u[0] << 2) | (u[1] >> 4));
+		tmp[i * 3 + 1] = (uint8_t)((u[1] << 4) | (u[2] >> 2));
+		tmp[i * 3 + 2] = (uint8_t)((u[2] << 6) | u[3]);
+	}
+	/* ...and three more characters the last two, with two zero bits. */
+	for (j = 0; j < 3; j++) {
+		d[j] = b64_val((unsigned char)s[40 + j]);
+		bad |= (unsigned int)d[j] >> 31;
+		u[j] = (unsigned int)d[j] & 63;
+	}
+	bad |= ((u[2] & 3) + 3) >> 2;
+	tmp[30] = (uint8_t)((u[0] << 2) | (u[1] >> 4));
+	tmp[31] = (uint8_t)((u[1] << 4) | (u[2] >> 2));
+	wg_wipe(d, sizeof(d));
+	wg_wipe(u, sizeof(u));
+	if (bad) {
+		wg_wipe(tmp, sizeof(tmp));
+		wg_wipe(key, WG_KEY_LEN);
+		return -EINVAL;
+	}
+	memcpy(key, tmp, WG_KEY_LEN);
+	wg_wipe(tmp, sizeof(tmp));
+	return 0;
+}
+
+static char b64_char(unsigned int n)
+{
+	int c = (int)n + 'A';
+
+	c += ((25 - (int)n) >> 8) & 6;
+	c -= ((51 - (int)n) >> 8) & 75;
+	c -= ((61 - (int)n) >> 8) & 15;
+	c += ((62 - (int)n) >> 8) & 3;
+	return (char)c;
+}
+
+static void b64_encode(char out[WG_KEY_BASE64_LEN + 1],
+		       const uint8_t key[WG_KEY_LEN])
+{
+	unsigned int v;
+	size_t i;
+
+	for (i = 0; i < 10; i++) {
+		v = (unsigned int)key[i * 3] << 16 |
+		    (unsigned int)key[i * 3 + 1] << 8 | key[i * 3 + 2];
+		out[i * 4] = b64_char(v >> 18);
+		out[i * 4 + 1] = b64_char((v >> 12) & 63);
+		out[i * 4 + 2] = b64_char((v >> 6) & 63);
+		out[i * 4 + 3] = b64_char(v & 63);
+	}
+	v = (unsigned int)key[30] << 16 | (unsigned int)key[31] << 8;
+	out[40] = b64_char(v >> 18);
+	out[41] = b64_char((v >> 12) & 63);
+	out[42] = b64_char((v >> 6) & 63);
+	out[43] = '=';
+	out[44] = '\0';
+	wg_wipe(&v, sizeof(v));
+}
+
+int wg_config_key_from_hex(uint8_t key[WG_KEY_LEN], const char *s,
+			   size_t len)
+{
+	return hex_decode(key, s, len);
+}
+
+void wg_config_key_to_hex(char out[WG_KEY_HEX_LEN + 1],
+			  const uint8_t key[WG_KEY_LEN])
+{
+	hex_encode(out, key);
+}
+
+int wg_config_key_from_base64(uint8_t key[WG_KEY_LEN], const char *s,
+			      size_t len)
+{
+	return b64_decode(key, s, len);
+}
+
+void wg_config_key_to_base64(char out[WG_KEY_BASE64_LEN + 1],
+			     const uint8_t key[WG_KEY_LEN])
+{
+	b64_encode(out, key);
+}
