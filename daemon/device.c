@@ -8,6 +8,7 @@
 #include "device.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +16,9 @@
 
 #include "dataplane.h"
 #include "log.h"
+
+_Static_assert(sizeof(struct wg_endpoint) == sizeof(union wg_sockaddr),
+	       "config endpoints and peer endpoints share a layout");
 
 uint64_t wg_now(void)
 {
@@ -369,6 +373,8 @@ int wg_device_apply(struct wg_device *dev, const struct wg_config *cfg)
 		if (!p && pr.fresh[i]) {
 			p = pr.fresh[i];
 			pr.fresh[i] = NULL;
+			/* Made before a new private key was set: redo DH. */
+			wg_noise_remote_precompute(&p->remote);
 			link_peer(dev, p);
 		}
 		if (!p)

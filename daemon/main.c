@@ -1,5 +1,297 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
-int main(void)
+/*
+ * Start-up and shutdown, in order. Start: configuration file (nothing is
+ * created if it is bad), device tables, TUN, the UDP socket, XDP and one
+ * AF_XDP socket per NIC queue (or the UDP path when any of that is not
+ * available), the configuration, workers, then the control thread, which
+ * reports readiness once the control socket listens. Shutdown undoes it in
+ * reverse, so that no XDP program, pin, route or device outlives us.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "conffile.h"
+#include "control.h"
+#include "daemon.h"
+#include "dataplane.h"
+#include "device.h"
+#include "log.h"
+#include "netlink.h"
+#include "worker.h"
+#include "xdp.h"
+#include "xsk.h"
+
+static void report(int *ready_fd, const char *fmt, const char *arg)
 {
+	char line[512];
+	int n;
+
+	n = snprintf(line, sizeof(line), fmt, arg);
+	log_err("%s", line);
+	if (*ready_fd >= 0) {
+		if (write(*ready_fd, "error: ", 7) < 0 ||
+		    write(*ready_fd, line, (size_t)n) < 0 ||
+		    write(*ready_fd, "\n", 1) < 0)
+			log_warn("Could not report the error to the caller");
+		close(*ready_fd);
+		*ready_fd = -1;
+	}
+}
+
+/* Which NIC to attach: -n, else $WG_XDP_NIC, else the default route's. */
+static void pick_nic(struct wg_device *dev, const struct wg_daemon_opts *o)
+{
+	const char *env = getenv("WG_XDP_NIC");
+	int ifindex;
+
+	if (o->nic[0])
+		snprintf(dev->nic, sizeof(dev->nic), "%s", o->nic);
+	else if (env && env[0])
+		snprintf(dev->nic, sizeof(dev->nic), "%s", env);
+	else if (wg_nl_default_dev(dev->nl, &ifindex, dev->nic))
+		dev->nic[0] = 0;
+}
+
+static void stop_xdp(struct wg_device *dev, struct wg_xsk **xsks)
+{
+	if (dev->xdp)
+		wg_xdp_close(dev->xdp); /* detaches and unpins */
+	dev->xdp = NULL;
+	for (unsigned int i = 0; xsks && i < WG_MAX_QUEUES; i++) {
+		if (xsks[i])
+			wg_xsk_close(xsks[i]);
+		xsks[i] = NULL;
+	}
+}
+
+/*
+ * The fast path: XDP on the NIC and an AF_XDP socket for each RX queue.
+ * Any failure leaves nothing attached and returns -errno: the caller then
+ * runs the UDP path.
+ */
+static int start_xdp(struct wg_device *dev, struct wg_xsk **xsks)
+{
+	struct wg_nl_link link;
+	unsigned int queues;
+	int ret;
+
+	dev->nic_ifindex = wg_nl_link_index(dev->nl, dev->nic);
+	if (dev->nic_ifindex <= 0)
+		return -ENODEV;
+	ret = wg_nl_link_get(dev->nl, dev->nic_ifindex, &link);
+	if (ret)
+		return ret;
+	if (link.type != 1 /* ARPHRD_ETHER */ || !link.has_mac) {
+		log_warn("%s is not an Ethernet device: no XDP on it", dev->nic);
+		return -EOPNOTSUPP;
+	}
+	memcpy(dev->nic_mac, link.mac, 6);
+	queues = link.combined_channels ? link.combined_channels :
+					  link.rx_queues;
+	if (!queues)
+		queues = 1;
+	if (queues > WG_MAX_QUEUES)
+		queues = WG_MAX_QUEUES;
+
+	ret = wg_xdp_open(&dev->xdp, dev->ifname);
+	if (ret)
+		return ret;
+	ret = wg_xdp_set_config(dev->xdp, dev->sock.port, 0);
+	if (ret)
+		goto err;
+	for (unsigned int q = 0; q < queues; q++) {
+		struct wg_xsk_config xc = {
+			.ifindex = (unsigned int)dev->nic_ifindex,
+			.queue_id = q,
+			.zerocopy = true,
+		};
+
+		ret = wg_xsk_open(&xsks[q], &xc);
+		if (ret) {
+			log_warn("No AF_XDP socket on %s queue %u: %s",
+				 dev->nic, q, strerror(-ret));
+			goto err;
+		}
+		ret = wg_xdp_set_xsk(dev->xdp, false, q, wg_xsk_fd(xsks[q]));
+		if (ret)
+			goto err;
+	}
+	dev->xsk_mode = wg_xsk_mode(xsks[0]) == WG_XSK_MODE_ZEROCOPY ?
+				"zerocopy" : "copy";
+	ret = wg_dataplane_sync_local(dev);
+	if (ret)
+		goto err;
+	ret = wg_xdp_attach_nic(dev->xdp, dev->nic_ifindex);
+	if (ret)
+		goto err;
+	if (wg_xdp_mode(dev->xdp, false) == WG_XDP_MODE_GENERIC)
+		log_warn("%s has no native XDP: using generic (slower) mode",
+			 dev->nic);
+	if (dev->lan[0]) {
+		dev->lan_ifindex = wg_nl_link_index(dev->nl, dev->lan);
+		ret = dev->lan_ifindex > 0 ?
+			      wg_xdp_attach_lan(dev->xdp, dev->lan_ifindex) :
+			      -ENODEV;
+		if (ret) {
+			log_warn("Could not attach gateway mode to %s: %s",
+				 dev->lan, strerror(-ret));
+			dev->lan[0] = 0;
+		}
+	}
+	dev->nqueues = queues;
+	dev->path = WG_PATH_XDP;
 	return 0;
+err:
+	stop_xdp(dev, xsks);
+	return ret;
+}
+
+static int configure_tun(struct wg_device *dev, const struct wg_config *cfg,
+			 bool addresses)
+{
+	int ret;
+
+	if (cfg && cfg->has_mtu)
+		dev->mtu = cfg->mtu;
+	ret = wg_nl_link_set_mtu(dev->nl, dev->tun.ifindex, dev->mtu);
+	if (ret)
+		return ret;
+	for (size_t i = 0; addresses && cfg && i < cfg->n_addrs; i++) {
+		struct wg_nl_ip ip = { .family = cfg->addrs[i].family };
+
+		memcpy(&ip.v6, cfg->addrs[i].addr,
+		       ip.family == AF_INET6 ? 16 : 4);
+		ret = wg_nl_addr_add(dev->nl, dev->tun.ifindex, &ip,
+				     cfg->addrs[i].cidr);
+		if (ret && ret != -EEXIST)
+			return ret;
+	}
+	return wg_nl_link_set_up(dev->nl, dev->tun.ifindex, true);
+}
+
+int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
+{
+	struct wg_xsk *xsks[WG_MAX_QUEUES] = { 0 };
+	struct wg_conffile_err cerr = { 0 };
+	struct wg_config cfg;
+	struct wg_device *dev;
+	sigset_t mask;
+	int ret;
+
+	wg_config_init(&cfg);
+	wg_log_set_debug(o->debug);
+	wg_log_set_prefix(o->ifname);
+	if (wg_crypto_init()) {
+		report(&ready_fd, "%s", "libsodium failed to initialise");
+		return 1;
+	}
+	if (o->config_path) {
+		ret = wg_conffile_load(&cfg, o->config_path, &cerr);
+		if (ret) {
+			report(&ready_fd, "%s", cerr.msg[0] ? cerr.msg :
+							      strerror(-ret));
+			return 1;
+		}
+	}
+	/* Signals are read from a signalfd by the control thread. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	dev = calloc(1, sizeof(*dev));
+	if (!dev || wg_device_init(dev, o->ifname)) {
+		report(&ready_fd, "%s", "out of memory");
+		free(dev);
+		wg_config_free(&cfg);
+		return 1;
+	}
+	snprintf(dev->lan, sizeof(dev->lan), "%s", o->lan);
+	dev->configure_routes = o->configure_interface;
+	dev->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ret = wg_nl_open(&dev->nl);
+	if (ret || dev->wake_fd < 0) {
+		report(&ready_fd, "rtnetlink: %s", strerror(ret ? -ret : errno));
+		goto out_dev;
+	}
+	ret = wg_tun_create(&dev->tun, o->ifname, 1, 0);
+	if (ret) {
+		report(&ready_fd, "cannot create the TUN device: %s",
+		       strerror(-ret));
+		goto out_dev;
+	}
+	ret = configure_tun(dev, &cfg, o->configure_interface);
+	if (ret) {
+		report(&ready_fd, "cannot configure the interface: %s",
+		       strerror(-ret));
+		goto out_tun;
+	}
+	ret = wg_socket_open(&dev->sock,
+			     cfg.has_listen_port ? cfg.listen_port : 0,
+			     cfg.has_fwmark ? cfg.fwmark : 0);
+	if (ret) {
+		report(&ready_fd, "cannot bind the listen port: %s",
+		       strerror(-ret));
+		goto out_tun;
+	}
+
+	pick_nic(dev, o);
+	dev->nqueues = 1;
+	dev->path = WG_PATH_UDP;
+	if (!dev->nic[0]) {
+		log_info("No NIC given and no default route: using the UDP "
+			 "socket path");
+	} else if ((ret = start_xdp(dev, xsks))) {
+		log_warn("XDP/AF_XDP unavailable on %s (%s): using the UDP "
+			 "socket path", dev->nic, strerror(-ret));
+		dev->nqueues = 1;
+	}
+	if (dev->path == WG_PATH_XDP)
+		log_info("Data path: XDP (%s) on %s, AF_XDP %s mode, %u queue%s",
+			 wg_xdp_mode_name(wg_xdp_mode(dev->xdp, false)),
+			 dev->nic, dev->xsk_mode, dev->nqueues,
+			 dev->nqueues == 1 ? "" : "s");
+
+	ret = wg_device_apply(dev, &cfg);
+	if (ret) {
+		report(&ready_fd, "cannot apply the configuration: %s",
+		       strerror(-ret));
+		goto out_xdp;
+	}
+	wg_config_free(&cfg);
+	ret = wg_workers_start(dev, dev->path == WG_PATH_XDP ? xsks : NULL);
+	if (ret) {
+		report(&ready_fd, "cannot start workers: %s", strerror(-ret));
+		goto out_xdp;
+	}
+	log_info("Interface %s up, listening on port %u", dev->ifname,
+		 dev->sock.port);
+	dev->ready_fd = ready_fd;
+	ready_fd = -1;
+	ret = wg_control_run(dev);
+	if (ret && dev->ready_fd >= 0)
+		report(&dev->ready_fd, "control thread: %s", strerror(-ret));
+	atomic_store(&dev->stopping, true);
+	wg_workers_stop(dev);
+	log_info("Interface %s down", dev->ifname);
+out_xdp:
+	stop_xdp(dev, xsks);
+out_tun:
+	wg_tun_destroy(&dev->tun);
+out_dev:
+	wg_config_free(&cfg);
+	if (dev->nl)
+		wg_nl_close(dev->nl);
+	if (dev->wake_fd >= 0)
+		close(dev->wake_fd);
+	wg_device_destroy(dev);
+	free(dev);
+	return ret ? 1 : 0;
 }
