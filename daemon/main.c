@@ -112,6 +112,11 @@ static int start_xdp(struct wg_device *dev, struct wg_xsk **xsks)
 		};
 
 		ret = wg_xsk_open(&xsks[q], &xc);
+		if (ret && q > 0 && ret == -EINVAL) {
+			/* The counts above are maxima; fewer are in use. */
+			queues = q;
+			break;
+		}
 		if (ret) {
 			log_warn("No AF_XDP socket on %s queue %u: %s",
 				 dev->nic, q, strerror(-ret));
