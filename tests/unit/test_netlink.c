@@ -380,6 +380,53 @@ static int wait_neigh(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *a,
 	}
 }
 
+/*
+ * Until linkwatch has seen the carrier come up (it may wait up to a second)
+ * the device drops what it sends, the ARP request included: wait for it.
+ */
+static bool wait_running(struct wg_nl *nl, int ifindex)
+{
+	long end = now_ms() + 3000;
+	struct wg_nl_link l;
+
+	while (now_ms() < end) {
+		if (wg_nl_link_get(nl, ifindex, &l) == 0 && l.running)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * A neighbour solicitation is sent from the link-local address, which only
+ * exists once the carrier is seen and stays tentative until the (skipped)
+ * DAD work has run: wait for it in /proc/net/if_inet6.
+ */
+static bool wait_lladdr(int ifindex)
+{
+	unsigned int idx, plen, scope, flags;
+	long end = now_ms() + 3000;
+	char addr[33], name[IFNAMSIZ];
+	bool ok = false;
+	FILE *fp;
+
+	while (!ok && now_ms() < end) {
+		fp = fopen("/proc/net/if_inet6", "re");
+		if (!fp)
+			return false;
+		while (fscanf(fp, "%32s %x %x %x %x %15s", addr, &idx, &plen,
+			      &scope, &flags, name) == 6) {
+			if ((int)idx == ifindex && scope == 0x20 &&
+			    !(flags & 0x40 /* IFA_F_TENTATIVE */))
+				ok = true;
+		}
+		fclose(fp);
+		if (!ok)
+			usleep(10000);
+	}
+	return ok;
+}
+
 static void neigh_resolve(void **state)
 {
 	struct wg_nl_ip a4 = ip("10.5.0.1"), a6 = ip("fd00:5::1");
@@ -414,6 +461,9 @@ static void neigh_resolve(void **state)
 	assert_int_equal(wg_nl_link_set_up(nlb, vb, true), 0);
 	assert_int_equal(wg_nl_link_get(nlb, vb, &lb), 0);
 	assert_true(lb.has_mac);
+	assert_true(wait_running(f->nl, f->va));
+	assert_true(wait_running(nlb, vb));
+	assert_true(wait_lladdr(f->va));
 
 	assert_int_equal(wg_nl_neigh_get(f->nl, f->va, &b4, mac), -EAGAIN);
 	assert_int_equal(wg_nl_neigh_get(f->nl, f->va, &b6, mac), -EAGAIN);
