@@ -88,12 +88,12 @@ enum wg_conf_unsupported {
 	WG_CONF_PREDOWN = 1 << 4,
 	WG_CONF_POSTDOWN = 1 << 5,
 	WG_CONF_SAVECONFIG = 1 << 6,
-	WG_CONF_FWMARK = 1 << 7,	/* parsed into fwmark, but not honoured */
+	WG_CONF_FWMARK = 1 << 7,	/* parsed into fwmark, not honoured */
 };
 
 struct wg_config {
 	bool has_private_key;
-	uint8_t private_key[WG_KEY_LEN];	/* secret; all zero: remove it */
+	uint8_t private_key[WG_KEY_LEN];	/* secret; all zero: remove */
 	bool has_listen_port;
 	uint16_t listen_port;			/* 0: pick one */
 	bool has_fwmark;
@@ -107,7 +107,7 @@ struct wg_config {
 	size_t n_addrs, cap_addrs;
 	bool has_mtu;
 	uint32_t mtu;
-	unsigned int unsupported;		/* enum wg_conf_unsupported bits */
+	unsigned int unsupported;		/* wg_conf_unsupported bits */
 };
 
 /* An empty change (changes nothing). */

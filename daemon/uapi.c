@@ -522,7 +522,7 @@ static int handle_line(struct wg_uapi_server *srv, struct client *c,
 	case ST_GET:
 		c->state = ST_OP;
 		if (len) {
-			/* "trailing character in UAPI get"; the rest is junk. */
+			/* "trailing character in UAPI get"; drop the rest. */
 			c->closing = true;
 			wg_uapi_write_errno(&c->out, -EINVAL);
 			return 0;
