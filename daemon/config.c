@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "keys.h"
 
 /* The host part of an endpoint: hostnames are at most 253 characters. */
 #define HOST_MAX 256
@@ -392,173 +393,47 @@ int wg_config_format_prefix(const struct wg_prefix *p, char *buf, size_t len)
 }
 
 /*
- * Private key encodings (to be replaced by daemon/keys.h). Decoding is
- * branch-free on the data: every character is mapped with masks, and
- * the validity of the whole key is accumulated and checked once.
+ * Keys in requests and files come as (pointer, length) slices of a line;
+ * keys.c decodes NUL-terminated strings in constant time, so copy the slice
+ * (when its length is right) and wipe the copy.
  */
-
-/* One hex digit to 0..15, or -1. */
-static int hex_val(unsigned int c)
+static int key_from(uint8_t key[WG_KEY_LEN], const char *s, size_t len,
+		    size_t want, int (*decode)(uint8_t *, const char *))
 {
-	int d = (int)(c ^ 0x30);			/* '0'..'9' -> 0..9 */
-	int a = (int)((c | 0x20) - 0x61 + 10);		/* 'a'..'f' -> 10..15 */
-	int dm = (d - 10) >> 8;
-	int am = ((9 - a) & (a - 16)) >> 8;
+	char buf[WG_KEY_HEX_LEN + 1];
+	int ret = -EINVAL;
 
-	return (dm & d) | (am & a) | ~(dm | am);
-}
-
-static int hex_decode(uint8_t key[WG_KEY_LEN], const char *s, size_t len)
-{
-	uint8_t tmp[WG_KEY_LEN];
-	unsigned int bad = 0;
-	int hi, lo;
-	size_t i;
-
-	if (len != WG_KEY_HEX_LEN)
-		return -EINVAL;
-	for (i = 0; i < WG_KEY_LEN; i++) {
-		hi = hex_val((unsigned char)s[2 * i]);
-		lo = hex_val((unsigned char)s[2 * i + 1]);
-		bad |= (unsigned int)(hi | lo) >> 31;
-		tmp[i] = (uint8_t)((((unsigned int)hi & 0xf) << 4) |
-				   ((unsigned int)lo & 0xf));
+	if (s && len == want) {
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		ret = decode(key, buf);
+		wg_wipe(buf, sizeof(buf));
 	}
-	if (bad) {
-		wg_wipe(tmp, sizeof(tmp));
+	if (ret)
 		wg_wipe(key, WG_KEY_LEN);
-		return -EINVAL;
-	}
-	memcpy(key, tmp, WG_KEY_LEN);
-	wg_wipe(tmp, sizeof(tmp));
-	return 0;
-}
-
-static char hex_char(unsigned int n)
-{
-	return (char)(n + '0' + (((9 - (int)n) >> 8) & ('a' - '0' - 10)));
-}
-
-static void hex_encode(char out[WG_KEY_HEX_LEN + 1],
-		       const uint8_t key[WG_KEY_LEN])
-{
-	size_t i;
-
-	for (i = 0; i < WG_KEY_LEN; i++) {
-		out[2 * i] = hex_char(key[i] >> 4);
-		out[2 * i + 1] = hex_char(key[i] & 0xf);
-	}
-	out[WG_KEY_HEX_LEN] = '\0';
-}
-
-/* One base64 character (standard alphabet) to 0..63, or -1. */
-static int b64_val(unsigned int ch)
-{
-	int c = (int)ch, v = -1;
-
-	v += (((0x40 - c) & (c - 0x5b)) >> 8) & (c - 64);	/* A-Z */
-	v += (((0x60 - c) & (c - 0x7b)) >> 8) & (c - 70);	/* a-z */
-	v += (((0x2f - c) & (c - 0x3a)) >> 8) & (c + 5);	/* 0-9 */
-	v += (((0x2a - c) & (c - 0x2c)) >> 8) & 63;		/* + */
-	v += (((0x2e - c) & (c - 0x30)) >> 8) & 64;		/* / */
-	return v;
-}
-
-static int b64_decode(uint8_t key[WG_KEY_LEN], const char *s, size_t len)
-{
-	uint8_t tmp[WG_KEY_LEN];
-	unsigned int bad = 0, u[4];
-	int d[4];
-	size_t i, j;
-
-	if (len != WG_KEY_BASE64_LEN || s[WG_KEY_BASE64_LEN - 1] != '=')
-		return -EINVAL;
-	/* Ten groups of four characters give 30 bytes... */
-	for (i = 0; i < 10; i++) {
-		for (j = 0; j < 4; j++) {
-			d[j] = b64_val((unsigned char)s[i * 4 + j]);
-			bad |= (unsigned int)d[j] >> 31;
-			u[j] = (unsigned int)d[j] & 63;
-		}
-		tmp[i * 3] = (uint8_t)((u[0] << 2) | (u[1] >> 4));
-		tmp[i * 3 + 1] = (uint8_t)((u[1] << 4) | (u[2] >> 2));
-		tmp[i * 3 + 2] = (uint8_t)((u[2] << 6) | u[3]);
-	}
-	/* ...and three more characters the last two, with two zero bits. */
-	for (j = 0; j < 3; j++) {
-		d[j] = b64_val((unsigned char)s[40 + j]);
-		bad |= (unsigned int)d[j] >> 31;
-		u[j] = (unsigned int)d[j] & 63;
-	}
-	bad |= ((u[2] & 3) + 3) >> 2;
-	tmp[30] = (uint8_t)((u[0] << 2) | (u[1] >> 4));
-	tmp[31] = (uint8_t)((u[1] << 4) | (u[2] >> 2));
-	wg_wipe(d, sizeof(d));
-	wg_wipe(u, sizeof(u));
-	if (bad) {
-		wg_wipe(tmp, sizeof(tmp));
-		wg_wipe(key, WG_KEY_LEN);
-		return -EINVAL;
-	}
-	memcpy(key, tmp, WG_KEY_LEN);
-	wg_wipe(tmp, sizeof(tmp));
-	return 0;
-}
-
-static char b64_char(unsigned int n)
-{
-	int c = (int)n + 'A';
-
-	c += ((25 - (int)n) >> 8) & 6;
-	c -= ((51 - (int)n) >> 8) & 75;
-	c -= ((61 - (int)n) >> 8) & 15;
-	c += ((62 - (int)n) >> 8) & 3;
-	return (char)c;
-}
-
-static void b64_encode(char out[WG_KEY_BASE64_LEN + 1],
-		       const uint8_t key[WG_KEY_LEN])
-{
-	unsigned int v;
-	size_t i;
-
-	for (i = 0; i < 10; i++) {
-		v = (unsigned int)key[i * 3] << 16 |
-		    (unsigned int)key[i * 3 + 1] << 8 | key[i * 3 + 2];
-		out[i * 4] = b64_char(v >> 18);
-		out[i * 4 + 1] = b64_char((v >> 12) & 63);
-		out[i * 4 + 2] = b64_char((v >> 6) & 63);
-		out[i * 4 + 3] = b64_char(v & 63);
-	}
-	v = (unsigned int)key[30] << 16 | (unsigned int)key[31] << 8;
-	out[40] = b64_char(v >> 18);
-	out[41] = b64_char((v >> 12) & 63);
-	out[42] = b64_char((v >> 6) & 63);
-	out[43] = '=';
-	out[44] = '\0';
-	wg_wipe(&v, sizeof(v));
+	return ret;
 }
 
 int wg_config_key_from_hex(uint8_t key[WG_KEY_LEN], const char *s,
 			   size_t len)
 {
-	return hex_decode(key, s, len);
+	return key_from(key, s, len, WG_KEY_HEX_LEN, wg_key_from_hex);
 }
 
 void wg_config_key_to_hex(char out[WG_KEY_HEX_LEN + 1],
 			  const uint8_t key[WG_KEY_LEN])
 {
-	hex_encode(out, key);
+	wg_key_to_hex(out, key);
 }
 
 int wg_config_key_from_base64(uint8_t key[WG_KEY_LEN], const char *s,
 			      size_t len)
 {
-	return b64_decode(key, s, len);
+	return key_from(key, s, len, WG_KEY_BASE64_LEN, wg_key_from_base64);
 }
 
 void wg_config_key_to_base64(char out[WG_KEY_BASE64_LEN + 1],
 			     const uint8_t key[WG_KEY_LEN])
 {
-	b64_encode(out, key);
+	wg_key_to_base64(out, key);
 }

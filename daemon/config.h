@@ -19,14 +19,14 @@
 #include <sys/socket.h>
 
 #include "crypto.h"
+#include "keys.h"
 #include "wire.h"
 
 /* Room for "[ipv6%ifname]:65535" and the NUL. */
 #define WG_ENDPOINT_STRLEN (INET6_ADDRSTRLEN + 16 + 8 + 1)
 /* Room for "-ipv6/128" and the NUL. */
 #define WG_PREFIX_STRLEN (INET6_ADDRSTRLEN + 6)
-#define WG_KEY_HEX_LEN 64
-#define WG_KEY_BASE64_LEN 44
+#define WG_KEY_BASE64_LEN WG_KEY_B64_LEN
 
 /* A peer's UDP endpoint; the family is sa.sa_family (AF_UNSPEC: none). */
 struct wg_endpoint {
