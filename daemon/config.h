@@ -99,6 +99,8 @@ struct wg_config {
 	bool has_fwmark;
 	uint32_t fwmark;
 	bool replace_peers;			/* remove every peer first */
+	bool has_debug;				/* wg-xdp's wgxdp_debug key */
+	bool debug;
 	struct wg_peer_change *peers;
 	size_t n_peers, cap_peers;
 
@@ -155,7 +157,7 @@ int wg_config_format_aip(const struct wg_aip_change *aip, char *buf,
 int wg_config_format_prefix(const struct wg_prefix *p, char *buf, size_t len);
 
 /*
- * Key encodings. These wrap private helpers until daemon/keys.h lands;
+ * Key encodings, over keys.c, for (pointer, length) slices of a line;
  * decoding runs in constant time and wipes its temporaries.
  */
 /* Exactly 64 hex digits (either case); 0 or -EINVAL (key then zeroed). */

@@ -229,6 +229,11 @@ static void uapi_get_free(void *ctx, struct wg_device_info *info)
 	wg_device_info_free(ctx, info);
 }
 
+static int uapi_dataplane(void *ctx, struct wg_uapi_buf *out)
+{
+	return wg_dataplane_report(ctx, out);
+}
+
 static void nl_addr(void *ctx, bool removed, int ifindex,
 		    const struct wg_nl_ip *addr, unsigned int prefixlen)
 {
@@ -297,6 +302,7 @@ int wg_control_run(struct wg_device *dev)
 		.set = uapi_set,
 		.get = uapi_get,
 		.get_free = uapi_get_free,
+		.dataplane = uapi_dataplane,
 	};
 	struct itimerspec its = {
 		.it_interval = { 0, TICK_NS },

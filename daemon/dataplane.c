@@ -7,6 +7,7 @@
 #include "device.h"
 #include "log.h"
 #include "netlink.h"
+#include "uapi.h"
 #include "xdp.h"
 
 /* A resolved path is rechecked this often; an unresolved one each second. */
@@ -106,10 +107,23 @@ void wg_dataplane_peer_removed(struct wg_device *dev, struct wg_peer *p)
 		wg_xdp_del_peer(dev->xdp, p->id);
 }
 
+static void push_config(struct wg_device *dev)
+{
+	uint32_t flags = wg_log_debug_enabled() ? WG_XDP_F_DEBUG : 0;
+
+	if (dev->xdp && wg_xdp_set_config(dev->xdp, dev->sock.port, flags))
+		log_warn("Could not update the XDP configuration map");
+}
+
 void wg_dataplane_port_changed(struct wg_device *dev)
 {
-	if (dev->xdp && wg_xdp_set_config(dev->xdp, dev->sock.port, 0))
-		log_warn("Could not set the listen port in the XDP map");
+	push_config(dev);
+}
+
+void wg_dataplane_debug_changed(struct wg_device *dev, bool on)
+{
+	(void)on;
+	push_config(dev);
 }
 
 void wg_dataplane_refresh_path(struct wg_device *dev, struct wg_peer *p,
@@ -190,4 +204,60 @@ int wg_dataplane_sync_local(struct wg_device *dev)
 		return 0;
 	return wg_nl_addr_dump(dev->nl, dev->nic_ifindex, AF_UNSPEC, add_local,
 			       dev);
+}
+
+static const char *const reason_ids[] = {
+#define REASON_ID(name, text) #name,
+	WG_XDP_REASONS(REASON_ID)
+#undef REASON_ID
+};
+
+int wg_dataplane_report(struct wg_device *dev, struct wg_uapi_buf *out)
+{
+	const struct wg_counters *k = &dev->counters;
+	struct wg_xdp_counter st[WG_XDP_REASON_MAX];
+	int ret = 0;
+
+#define P(...)                                          \
+	do {                                            \
+		if (!ret)                               \
+			ret = wg_uapi_printf(out, __VA_ARGS__); \
+	} while (0)
+	P("path=%s\n", dev->path == WG_PATH_XDP ? "xdp" : "udp");
+	if (dev->path == WG_PATH_XDP) {
+		P("nic=%s\n", dev->nic);
+		P("xdp_mode=%s\n",
+		  wg_xdp_mode_name(wg_xdp_mode(dev->xdp, false)));
+		P("xsk_mode=%s\n", dev->xsk_mode);
+		if (dev->lan[0])
+			P("lan=%s\n", dev->lan);
+	}
+	P("queues=%u\n", dev->nqueues);
+	P("debug=%d\n", wg_log_debug_enabled() ? 1 : 0);
+	if (dev->xdp && !wg_xdp_read_stats(dev->xdp, st))
+		for (unsigned int i = 0; i < WG_XDP_REASON_MAX; i++)
+			P("stat=%s %llu %llu\n", reason_ids[i],
+			  (unsigned long long)st[i].packets,
+			  (unsigned long long)st[i].bytes);
+#define C(name) P("counter=" #name " %llu\n", \
+		  (unsigned long long)atomic_load(&k->name))
+	C(udp_rx);
+	C(udp_tx);
+	C(xsk_rx);
+	C(xsk_tx);
+	C(tun_rx);
+	C(tun_tx);
+	C(handshakes_rx);
+	C(handshakes_tx);
+	C(cookies_tx);
+	C(staged);
+	C(drop_no_peer);
+	C(drop_no_session);
+	C(drop_decrypt);
+	C(drop_unallowed_src);
+	C(drop_bad_packet);
+	C(drop_tun_write);
+#undef C
+#undef P
+	return ret;
 }

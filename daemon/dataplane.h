@@ -27,6 +27,7 @@ void wg_dataplane_aips_cleared(struct wg_device *dev, struct wg_peer *p);
 void wg_dataplane_peer_changed(struct wg_device *dev, struct wg_peer *p);
 void wg_dataplane_peer_removed(struct wg_device *dev, struct wg_peer *p);
 void wg_dataplane_port_changed(struct wg_device *dev);
+void wg_dataplane_debug_changed(struct wg_device *dev, bool on);
 
 /*
  * Refresh p's AF_XDP path (route, source, next-hop MAC) when it is unknown
@@ -34,6 +35,10 @@ void wg_dataplane_port_changed(struct wg_device *dev);
  */
 void wg_dataplane_refresh_path(struct wg_device *dev, struct wg_peer *p,
 			       uint64_t now, bool force);
+struct wg_uapi_buf;
+/* The "wgxdp=1" answer: data path, modes, XDP stats, daemon counters. */
+int wg_dataplane_report(struct wg_device *dev, struct wg_uapi_buf *out);
+
 /* Load the NIC's addresses into the XDP local-address map. */
 int wg_dataplane_sync_local(struct wg_device *dev);
 

@@ -352,6 +352,10 @@ int wg_device_apply(struct wg_device *dev, const struct wg_config *cfg)
 		dev->fwmark = cfg->fwmark;
 		wg_socket_set_fwmark(&dev->sock, cfg->fwmark);
 	}
+	if (cfg->has_debug) {
+		wg_log_set_debug(cfg->debug);
+		wg_dataplane_debug_changed(dev, cfg->debug);
+	}
 	if (cfg->replace_peers)
 		while (dev->peers)
 			remove_peer(dev, dev->peers);

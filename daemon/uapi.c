@@ -89,8 +89,7 @@ static int put(struct wg_uapi_buf *b, const char *s, size_t len)
 	return 0;
 }
 
-static int __attribute__((format(printf, 2, 3)))
-putf(struct wg_uapi_buf *b, const char *fmt, ...)
+int wg_uapi_printf(struct wg_uapi_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -120,7 +119,7 @@ static int put_key(struct wg_uapi_buf *b, const char *name,
 	int ret;
 
 	wg_config_key_to_hex(hex, key);
-	ret = putf(b, "%s=%s\n", name, hex);
+	ret = wg_uapi_printf(b, "%s=%s\n", name, hex);
 	wg_wipe(hex, sizeof(hex));
 	return ret;
 }
@@ -139,22 +138,22 @@ int wg_uapi_write_get(struct wg_uapi_buf *out,
 	    put_key(out, "private_key", info->private_key))
 		goto err_nomem;
 	if (info->listen_port &&
-	    putf(out, "listen_port=%u\n", info->listen_port))
+	    wg_uapi_printf(out, "listen_port=%u\n", info->listen_port))
 		goto err_nomem;
-	if (info->fwmark && putf(out, "fwmark=%" PRIu32 "\n", info->fwmark))
+	if (info->fwmark && wg_uapi_printf(out, "fwmark=%" PRIu32 "\n", info->fwmark))
 		goto err_nomem;
 	for (i = 0; i < info->n_peers; i++) {
 		const struct wg_peer_info *p = &info->peers[i];
 
 		if (put_key(out, "public_key", p->public_key) ||
 		    put_key(out, "preshared_key", p->preshared_key) ||
-		    putf(out, "protocol_version=1\n"))
+		    wg_uapi_printf(out, "protocol_version=1\n"))
 			goto err_nomem;
 		if (wg_config_format_endpoint(&p->endpoint, tmp,
 					      sizeof(tmp)) > 0 &&
-		    putf(out, "endpoint=%s\n", tmp))
+		    wg_uapi_printf(out, "endpoint=%s\n", tmp))
 			goto err_nomem;
-		if (putf(out,
+		if (wg_uapi_printf(out,
 			 "last_handshake_time_sec=%" PRId64 "\n"
 			 "last_handshake_time_nsec=%" PRId64 "\n"
 			 "tx_bytes=%" PRIu64 "\n"
@@ -188,7 +187,7 @@ err_nomem:
 
 int wg_uapi_write_errno(struct wg_uapi_buf *out, int err)
 {
-	return putf(out, "errno=%d\n\n", err);
+	return wg_uapi_printf(out, "errno=%d\n\n", err);
 }
 
 /* The set parser */
@@ -247,6 +246,12 @@ static int device_line(struct wg_config *cfg, const char *key,
 		if (strcmp(val, "true"))
 			return -EINVAL;
 		cfg->replace_peers = true;
+	} else if (!strcmp(key, "wgxdp_debug")) {
+		/* wg-xdp's own key (`wg-xdp set WG debug`); wg never sends it. */
+		if (!num(val, 1, &n))
+			return -EINVAL;
+		cfg->debug = n ? 1 : 0;
+		cfg->has_debug = true;
 	} else {
 		return -EINVAL;
 	}
@@ -388,6 +393,7 @@ int wg_uapi_parse_set(struct wg_config *cfg, const char *text, size_t len)
 enum client_state {
 	ST_OP,		/* waiting for "get=1" or "set=1" */
 	ST_GET,		/* "get=1" read, waiting for the blank line */
+	ST_XDP,		/* "wgxdp=1" read, waiting for the blank line */
 	ST_SET,		/* inside a set body */
 };
 
@@ -515,6 +521,9 @@ static int handle_line(struct wg_uapi_server *srv, struct client *c,
 		} else if (len == 5 && !memcmp(line, "set=1", 5)) {
 			wg_uapi_set_begin(&c->set);
 			c->state = ST_SET;
+		} else if (len == 7 && !memcmp(line, "wgxdp=1", 7) &&
+			   srv->ops->dataplane) {
+			c->state = ST_XDP;
 		} else {
 			return -1;	/* wireguard-go hangs up, no reply */
 		}
@@ -528,6 +537,14 @@ static int handle_line(struct wg_uapi_server *srv, struct client *c,
 			return 0;
 		}
 		do_get(srv, c);
+		return 0;
+	case ST_XDP:
+		c->state = ST_OP;
+		ret = len ? -EINVAL : srv->ops->dataplane(srv->ctx, &c->out);
+		if (ret && wg_uapi_write_errno(&c->out, ret))
+			return -1;
+		if (!ret && wg_uapi_write_errno(&c->out, 0))
+			return -1;
 		return 0;
 	case ST_SET:
 		ret = wg_uapi_set_line(&c->set, line, len);

@@ -65,7 +65,17 @@ struct wg_uapi_ops {
 	int (*get)(void *ctx, struct wg_device_info *out);
 	/* Release (and wipe) what get filled in. */
 	void (*get_free)(void *ctx, struct wg_device_info *info);
+	/*
+	 * wg-xdp's own "wgxdp=1" request (see daemon.h): append key=value
+	 * lines about the data plane; the server adds "errno=0". NULL: the
+	 * request is unknown, as in wireguard-go.
+	 */
+	int (*dataplane)(void *ctx, struct wg_uapi_buf *out);
 };
+
+/* Append printf-formatted text; 0 or -ENOMEM. */
+int wg_uapi_printf(struct wg_uapi_buf *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* The state of one `set` request being parsed line by line. */
 struct wg_uapi_set {
