@@ -4,12 +4,14 @@
 #   make deps       install the Debian packages the build and tests need
 #   make check      every test tier, in order
 #   make demo       the wg(4) EXAMPLES section in two network namespaces
+#   make install    build/wg-xdp and the man pages under $(DESTDIR)$(PREFIX)
 #   V=1             show full command lines
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
 
 BUILD    ?= build
+PREFIX   ?= /usr/local
 CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
@@ -128,12 +130,18 @@ fuzz:
 demo: deps $(BUILD)/wg-xdp
 	$(Q)sh tests/e2e/demo.sh
 
+install: $(BUILD)/wg-xdp
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(BUILD)/wg-xdp $(DESTDIR)$(PREFIX)/bin/wg-xdp
+	$(Q)for f in $(wildcard doc/*.8); do install -D -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man8/$${f##*/} || exit 1; done
+	$(Q)for f in $(wildcard doc/*.5); do install -D -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man5/$${f##*/} || exit 1; done
+
 format:
 	$(Q)clang-format -i $(wildcard daemon/*.[ch] tools/*.[ch] bpf/*.[ch] tests/*/*.[ch])
 
 clean:
 	$(Q)rm -rf $(BUILD)
 
-.PHONY: all deps check check-unit check-bpf check-e2e check-vm fuzz demo format clean
+.PHONY: all install deps check check-unit check-bpf check-e2e check-vm fuzz demo format clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -46,6 +46,12 @@ int wg_daemon_run(const struct wg_daemon_opts *opts, int ready_fd);
  *   debug=0|1
  *   stat=REASON PACKETS BYTES      one line per XDP stats reason (map stats)
  *   counter=NAME VALUE             daemon counters (e.g. udp_rx, xsk_tx)
+ *
+ * One extension line inside "set=1" (a device key, before any public_key,
+ * sent by `wg-xdp set WG debug|-debug`, the wg(4) words):
+ *   wgxdp_debug=1|0       turn debug logging on or off
+ * Servers that do not know it answer errno=-22 (EINVAL), as for any
+ * unknown key.
  */
 
 #endif /* WG_DAEMON_H */

@@ -186,21 +186,18 @@ static int start(struct up_args *a)
 	return ret;
 }
 
-/* Options common to both forms; 1 if argv[*i] was one, -1 on error. */
-static int option(struct up_args *a, int argc, char *argv[], int *i)
+/* Flags common to both forms; true if w was one. */
+static bool option(struct up_args *a, const char *w)
 {
-	const char *w = argv[*i];
-
 	if (!strcmp(w, "-f") || !strcmp(w, "--foreground")) {
 		a->foreground = true;
-		return 1;
+		return true;
 	}
 	if (!strcmp(w, "-d") || !strcmp(w, "--debug")) {
 		a->opts.debug = true;
-		return 1;
+		return true;
 	}
-	(void)argc;
-	return 0;
+	return false;
 }
 
 static int need_value(const struct up_args *a, int argc, char *argv[], int i)
@@ -226,7 +223,7 @@ int wg_cmd_up(int argc, char *argv[])
 			up_usage(stdout);
 			return 0;
 		}
-		if (option(&a, argc, argv, &i))
+		if (option(&a, w))
 			continue;
 		if (!strcmp(w, "-i") || !strcmp(w, "--interface")) {
 			if (need_value(&a, argc, argv, i))
@@ -283,7 +280,7 @@ int wg_cmd_userspace(int argc, char *argv[])
 	for (i = 1; i < argc; i++) {
 		const char *w = argv[i];
 
-		if (option(&a, argc, argv, &i))
+		if (option(&a, w))
 			continue;
 		if (w[0] == '-' && w[1]) {
 			fail(&a, "unknown option '%s'", w);
