@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * Pure helpers shared by the wg-xdp subcommands (and compiled straight into
- * tests/unit/test_cli.c): key encodings, wg's pretty-printing of times and
+ * tests/unit/test_cli.c): wg's pretty-printing of times and
  * byte counts, and JSON string escaping. Nothing here touches the system.
  */
 #ifndef WG_CLI_H
@@ -14,19 +14,8 @@
 
 #include "wire.h"
 
-#define WG_CLI_B64_LEN 44 /* a key in base64, without the NUL */
-#define WG_CLI_HEX_LEN 64 /* a key in hex, without the NUL */
-
-/* Decode exactly 44 characters of canonical base64; 0 or -EINVAL. */
-int wg_cli_key_from_base64(uint8_t key[WG_KEY_LEN], const char *s);
-/* Encode a key as base64 with a NUL. */
-void wg_cli_key_to_base64(char out[WG_CLI_B64_LEN + 1],
-			  const uint8_t key[WG_KEY_LEN]);
-/* Decode exactly 64 hex digits; 0 or -EINVAL. */
-int wg_cli_key_from_hex(uint8_t key[WG_KEY_LEN], const char *s);
-/* Encode a key as 64 lowercase hex digits with a NUL. */
-void wg_cli_key_to_hex(char out[WG_CLI_HEX_LEN + 1],
-		       const uint8_t key[WG_KEY_LEN]);
+/* Key encodings are daemon/keys.h's. */
+#include "keys.h"
 
 /*
  * "1 year, 2 days, 1 hour, 1 minute, 5 seconds" as wg prints a duration

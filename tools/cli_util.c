@@ -43,54 +43,6 @@ bool wg_cmd_is_ifname(const char *s)
 	return true;
 }
 
-int wg_cli_key_from_base64(uint8_t key[WG_KEY_LEN], const char *s)
-{
-	uint8_t tmp[WG_KEY_LEN];
-	size_t n = 0;
-
-	if (!s || strlen(s) != WG_CLI_B64_LEN || s[WG_CLI_B64_LEN - 1] != '=')
-		return -EINVAL;
-	if (sodium_base642bin(tmp, sizeof(tmp), s, WG_CLI_B64_LEN, NULL, &n,
-			      NULL, sodium_base64_VARIANT_ORIGINAL) ||
-	    n != WG_KEY_LEN) {
-		sodium_memzero(tmp, sizeof(tmp));
-		return -EINVAL;
-	}
-	memcpy(key, tmp, WG_KEY_LEN);
-	sodium_memzero(tmp, sizeof(tmp));
-	return 0;
-}
-
-void wg_cli_key_to_base64(char out[WG_CLI_B64_LEN + 1],
-			  const uint8_t key[WG_KEY_LEN])
-{
-	sodium_bin2base64(out, WG_CLI_B64_LEN + 1, key, WG_KEY_LEN,
-			  sodium_base64_VARIANT_ORIGINAL);
-}
-
-int wg_cli_key_from_hex(uint8_t key[WG_KEY_LEN], const char *s)
-{
-	uint8_t tmp[WG_KEY_LEN];
-	size_t n = 0;
-
-	if (!s || strlen(s) != WG_CLI_HEX_LEN)
-		return -EINVAL;
-	if (sodium_hex2bin(tmp, sizeof(tmp), s, WG_CLI_HEX_LEN, NULL, &n,
-			   NULL) || n != WG_KEY_LEN) {
-		sodium_memzero(tmp, sizeof(tmp));
-		return -EINVAL;
-	}
-	memcpy(key, tmp, WG_KEY_LEN);
-	sodium_memzero(tmp, sizeof(tmp));
-	return 0;
-}
-
-void wg_cli_key_to_hex(char out[WG_CLI_HEX_LEN + 1],
-		       const uint8_t key[WG_KEY_LEN])
-{
-	sodium_bin2hex(out, WG_CLI_HEX_LEN + 1, key, WG_KEY_LEN);
-}
-
 /* Append "N unit(s)" with wg's ", " separator; returns the new offset. */
 static size_t unit(char *buf, size_t len, size_t off, uint64_t n,
 		   const char *name)

@@ -145,7 +145,7 @@ static int parse_pka(const char *v, unsigned int *out)
 static int read_keyfile(struct wg_set_req *req, uint8_t key[WG_KEY_LEN],
 			const char *path)
 {
-	char b64[WG_CLI_B64_LEN + 1];
+	char b64[WG_KEY_B64_LEN + 1];
 	size_t n;
 	FILE *f;
 	int c, ret = 0;
@@ -154,16 +154,16 @@ static int read_keyfile(struct wg_set_req *req, uint8_t key[WG_KEY_LEN],
 	if (!f)
 		return bad(req, "cannot read key file '%s': %s", path,
 			   strerror(errno));
-	n = fread(b64, 1, WG_CLI_B64_LEN, f);
+	n = fread(b64, 1, WG_KEY_B64_LEN, f);
 	if (n == 0 && feof(f) && !ferror(f)) {
 		memset(key, 0, WG_KEY_LEN);
 		goto out;
 	}
-	if (n != WG_CLI_B64_LEN) {
+	if (n != WG_KEY_B64_LEN) {
 		ret = bad(req, "invalid key in file '%s'", path);
 		goto out;
 	}
-	b64[WG_CLI_B64_LEN] = '\0';
+	b64[WG_KEY_B64_LEN] = '\0';
 	while ((c = getc(f)) != EOF) {
 		if (c != ' ' && c != '\t' && c != '\n' && c != '\r' &&
 		    c != '\v' && c != '\f') {
@@ -171,7 +171,7 @@ static int read_keyfile(struct wg_set_req *req, uint8_t key[WG_KEY_LEN],
 			goto out;
 		}
 	}
-	if (wg_cli_key_from_base64(key, b64))
+	if (wg_key_from_base64(key, b64))
 		ret = bad(req, "invalid key in file '%s'", path);
 out:
 	sodium_memzero(b64, sizeof(b64));
@@ -367,12 +367,12 @@ static int word(struct wg_set_req *req, struct set_dev *d,
 		ret = read_keyfile(req, d->priv, v[0]);
 		d->has_priv = !ret;
 	} else if (!strcmp(w, "wgkey")) {
-		if (wg_cli_key_from_base64(d->priv, v[0]))
+		if (wg_key_from_base64(d->priv, v[0]))
 			return bad(req, "invalid key '%s'", v[0]);
 		d->has_priv = true;
 	} else if (!strcmp(w, "peer") || !strcmp(w, "wgpeer") ||
 		   !strcmp(w, "-wgpeer")) {
-		if (wg_cli_key_from_base64(key, v[0]))
+		if (wg_key_from_base64(key, v[0]))
 			return bad(req, "invalid key '%s'", v[0]);
 		p = new_peer(d);
 		if (!p)
@@ -408,7 +408,7 @@ static int word(struct wg_set_req *req, struct set_dev *d,
 		ret = read_keyfile(req, p->psk, v[0]);
 		p->has_psk = !ret;
 	} else if (!strcmp(w, "wgpsk")) {
-		if (wg_cli_key_from_base64(p->psk, v[0]))
+		if (wg_key_from_base64(p->psk, v[0]))
 			return bad(req, "invalid key '%s'", v[0]);
 		p->has_psk = true;
 	} else if (!strcmp(w, "-wgpsk")) {
@@ -442,7 +442,7 @@ static size_t text_size(const struct set_dev *d)
 static int emit(struct wg_set_req *req, const struct set_dev *d)
 {
 	size_t cap = text_size(d), off = 0;
-	char hex[WG_CLI_HEX_LEN + 1], *t;
+	char hex[WG_KEY_HEX_LEN + 1], *t;
 	bool any = d->has_priv || d->has_port || d->has_fwmark ||
 		   d->debug >= 0 || d->npeers;
 
@@ -454,7 +454,7 @@ static int emit(struct wg_set_req *req, const struct set_dev *d)
 #define PUT(...) (off += (size_t)snprintf(t + off, cap - off, __VA_ARGS__))
 	PUT("set=1\n");
 	if (d->has_priv) {
-		wg_cli_key_to_hex(hex, d->priv);
+		wg_key_to_hex(hex, d->priv);
 		PUT("private_key=%s\n", hex);
 	}
 	if (d->has_port)
@@ -466,14 +466,14 @@ static int emit(struct wg_set_req *req, const struct set_dev *d)
 	for (size_t i = 0; i < d->npeers; i++) {
 		const struct set_peer *p = &d->peers[i];
 
-		wg_cli_key_to_hex(hex, p->pub);
+		wg_key_to_hex(hex, p->pub);
 		PUT("public_key=%s\n", hex);
 		if (p->remove) {
 			PUT("remove=true\n");
 			continue;
 		}
 		if (p->has_psk) {
-			wg_cli_key_to_hex(hex, p->psk);
+			wg_key_to_hex(hex, p->psk);
 			PUT("preshared_key=%s\n", hex);
 		}
 		if (p->has_endpoint)

@@ -178,7 +178,7 @@ static int get_line(struct show_dev *d, char *key, char *v)
 	uint64_t n;
 
 	if (!p && !strcmp(key, "private_key")) {
-		if (wg_cli_key_from_hex(d->priv, v))
+		if (wg_key_from_hex(d->priv, v))
 			return -EPROTO;
 		d->has_priv = true;
 		wg_pubkey(d->pub, d->priv);
@@ -197,10 +197,10 @@ static int get_line(struct show_dev *d, char *key, char *v)
 		d->peers = p;
 		p = &d->peers[d->npeers++];
 		memset(p, 0, sizeof(*p));
-		if (wg_cli_key_from_hex(p->pub, v))
+		if (wg_key_from_hex(p->pub, v))
 			return -EPROTO;
 	} else if (p && !strcmp(key, "preshared_key")) {
-		if (wg_cli_key_from_hex(p->psk, v))
+		if (wg_key_from_hex(p->psk, v))
 			return -EPROTO;
 		p->has_psk = !sodium_is_zero(p->psk, WG_KEY_LEN);
 	} else if (p && !strcmp(key, "endpoint")) {
@@ -314,9 +314,9 @@ static int fetch(struct show_dev *d, const char *name)
 
 static const char *key64(const uint8_t k[WG_KEY_LEN])
 {
-	static char b64[WG_CLI_B64_LEN + 1];
+	static char b64[WG_KEY_B64_LEN + 1];
 
-	wg_cli_key_to_base64(b64, k);
+	wg_key_to_base64(b64, k);
 	return b64;
 }
 

@@ -114,24 +114,24 @@ static void test_json(void **state)
 static void test_keys(void **state)
 {
 	uint8_t k[WG_KEY_LEN], pub[WG_KEY_LEN];
-	char b64[WG_CLI_B64_LEN + 1], hex[WG_CLI_HEX_LEN + 1];
+	char b64[WG_KEY_B64_LEN + 1], hex[WG_KEY_HEX_LEN + 1];
 
 	(void)state;
-	assert_int_equal(wg_cli_key_from_base64(k, KEY_B), 0);
-	wg_cli_key_to_hex(hex, k);
+	assert_int_equal(wg_key_from_base64(k, KEY_B), 0);
+	wg_key_to_hex(hex, k);
 	assert_string_equal(hex, HEX_B);
-	assert_int_equal(wg_cli_key_from_hex(k, HEX_B), 0);
-	wg_cli_key_to_base64(b64, k);
+	assert_int_equal(wg_key_from_hex(k, HEX_B), 0);
+	wg_key_to_base64(b64, k);
 	assert_string_equal(b64, KEY_B);
 	/* Not canonical, wrong length, bad characters, bad hex. */
-	assert_int_equal(wg_cli_key_from_base64(k, "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmp="), -EINVAL);
-	assert_int_equal(wg_cli_key_from_base64(k, "hSDw"), -EINVAL);
-	assert_int_equal(wg_cli_key_from_base64(k, "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbT*o="), -EINVAL);
-	assert_int_equal(wg_cli_key_from_hex(k, "zz"), -EINVAL);
+	assert_int_equal(wg_key_from_base64(k, "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmp="), -EINVAL);
+	assert_int_equal(wg_key_from_base64(k, "hSDw"), -EINVAL);
+	assert_int_equal(wg_key_from_base64(k, "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbT*o="), -EINVAL);
+	assert_int_equal(wg_key_from_hex(k, "zz"), -EINVAL);
 	/* The public key show derives from a private key (RFC 7748). */
-	assert_int_equal(wg_cli_key_from_hex(k, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"), 0);
+	assert_int_equal(wg_key_from_hex(k, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"), 0);
 	wg_pubkey(pub, k);
-	wg_cli_key_to_base64(b64, pub);
+	wg_key_to_base64(b64, pub);
 	assert_string_equal(b64, KEY_B);
 }
 
