@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 #include "dataplane.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
@@ -235,10 +236,18 @@ int wg_dataplane_report(struct wg_device *dev, struct wg_uapi_buf *out)
 	P("queues=%u\n", dev->nqueues);
 	P("debug=%d\n", wg_log_debug_enabled() ? 1 : 0);
 	if (dev->xdp && !wg_xdp_read_stats(dev->xdp, st))
-		for (unsigned int i = 0; i < WG_XDP_REASON_MAX; i++)
-			P("stat=%s %llu %llu\n", reason_ids[i],
+		for (unsigned int i = 0; i < WG_XDP_REASON_MAX; i++) {
+			char id[48];
+			size_t j;
+
+			/* "drop_bad_type": lower case, as show groups them. */
+			for (j = 0; reason_ids[i][j] && j < sizeof(id) - 1; j++)
+				id[j] = (char)tolower(reason_ids[i][j]);
+			id[j] = 0;
+			P("stat=%s %llu %llu\n", id,
 			  (unsigned long long)st[i].packets,
 			  (unsigned long long)st[i].bytes);
+		}
 #define C(name) P("counter=" #name " %llu\n", \
 		  (unsigned long long)atomic_load(&k->name))
 	C(udp_rx);

@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * Pure helpers of the command line. Key encodings use libsodium's
- * constant-time codecs; the time and size formats are those of wg(8)'s
- * `show` without terminal colours.
+ * Pure helpers of the command line: the time and size formats are those
+ * of wg(8)'s `show` without terminal colours.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <net/if.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
