@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <endian.h>
 
+#include "lock.h"
 #include "allowedips.h"
 
 struct wg_aip_node {
@@ -316,34 +317,13 @@ static void give(struct wg_aip_node *n, struct wg_aip_peer *e)
 	list_append(e, n);
 }
 
-/*
- * Writers first: glibc's default rwlock lets a steady stream of per-packet
- * readers starve the control thread forever. (Read locks must therefore
- * not be taken recursively.)
- */
-static int lock_init(pthread_rwlock_t *lock)
-{
-	pthread_rwlockattr_t attr;
-	int ret;
-
-	ret = pthread_rwlockattr_init(&attr);
-	if (ret)
-		return ret;
-	ret = pthread_rwlockattr_setkind_np(&attr,
-			PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	if (!ret)
-		ret = pthread_rwlock_init(lock, &attr);
-	pthread_rwlockattr_destroy(&attr);
-	return ret;
-}
-
 int wg_allowedips_init(struct wg_allowedips *t)
 {
 	int ret;
 
 	memset(t, 0, sizeof(*t));
 	t->alloc = calloc;
-	ret = lock_init(&t->lock);
+	ret = wg_rwlock_init(&t->lock);
 	return -ret;
 }
 

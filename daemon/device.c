@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dataplane.h"
+#include "lock.h"
 #include "log.h"
 
 _Static_assert(sizeof(struct wg_endpoint) == sizeof(union wg_sockaddr),
@@ -112,9 +113,15 @@ int wg_device_init(struct wg_device *dev, const char *ifname)
 	ret = wg_allowedips_init(&dev->aip);
 	if (ret)
 		goto err_aip;
-	pthread_rwlock_init(&dev->cfg_lock, NULL);
+	ret = wg_rwlock_init(&dev->cfg_lock);
+	if (ret) {
+		ret = -ret;
+		goto err_lock;
+	}
 	pthread_mutex_init(&dev->hsq.lock, NULL);
 	return 0;
+err_lock:
+	wg_allowedips_free(&dev->aip);
 err_aip:
 	wg_index_free(&dev->index);
 err_index:

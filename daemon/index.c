@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lock.h"
 #include "crypto.h"
 #include "index.h"
 
@@ -52,27 +53,6 @@ static int resize(struct wg_index *ix, unsigned int shift)
 	return 0;
 }
 
-/*
- * Writers first: glibc's default rwlock lets a steady stream of per-packet
- * readers starve the control thread forever. (Read locks must therefore
- * not be taken recursively.)
- */
-static int lock_init(pthread_rwlock_t *lock)
-{
-	pthread_rwlockattr_t attr;
-	int ret;
-
-	ret = pthread_rwlockattr_init(&attr);
-	if (ret)
-		return ret;
-	ret = pthread_rwlockattr_setkind_np(&attr,
-			PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	if (!ret)
-		ret = pthread_rwlock_init(lock, &attr);
-	pthread_rwlockattr_destroy(&attr);
-	return ret;
-}
-
 int wg_index_init(struct wg_index *ix)
 {
 	int ret;
@@ -84,7 +64,7 @@ int wg_index_init(struct wg_index *ix)
 	ix->slots = calloc((size_t)1 << SHIFT_MIN, sizeof(*ix->slots));
 	if (!ix->slots)
 		return -ENOMEM;
-	ret = lock_init(&ix->lock);
+	ret = wg_rwlock_init(&ix->lock);
 	if (ret) {
 		free(ix->slots);
 		ix->slots = NULL;
