@@ -256,6 +256,7 @@ int wg_dataplane_report(struct wg_device *dev, struct wg_uapi_buf *out)
 	C(xsk_tx);
 	C(tun_rx);
 	C(tun_tx);
+	C(lan_rx);
 	C(handshakes_rx);
 	C(handshakes_tx);
 	C(cookies_tx);

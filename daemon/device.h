@@ -41,7 +41,7 @@ enum wg_path_kind { WG_PATH_UDP, WG_PATH_XDP };
 
 /* Daemon counters shown by `wg-xdp show` (all _Atomic, relaxed). */
 struct wg_counters {
-	_Atomic uint64_t udp_rx, udp_tx, xsk_rx, xsk_tx, tun_rx, tun_tx;
+	_Atomic uint64_t udp_rx, udp_tx, xsk_rx, xsk_tx, tun_rx, tun_tx, lan_rx;
 	_Atomic uint64_t drop_no_peer, drop_no_session, drop_decrypt,
 		drop_unallowed_src, drop_bad_packet, drop_tun_write,
 		handshakes_rx, handshakes_tx, cookies_tx, staged;

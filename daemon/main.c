@@ -57,16 +57,72 @@ static void pick_nic(struct wg_device *dev, const struct wg_daemon_opts *o)
 		dev->nic[0] = 0;
 }
 
-static void stop_xdp(struct wg_device *dev, struct wg_xsk **xsks)
+static void close_xsks(struct wg_xsk **xsks)
 {
-	if (dev->xdp)
-		wg_xdp_close(dev->xdp); /* detaches and unpins */
-	dev->xdp = NULL;
-	for (unsigned int i = 0; xsks && i < WG_MAX_QUEUES; i++) {
+	for (unsigned int i = 0; i < WG_MAX_QUEUES; i++) {
 		if (xsks[i])
 			wg_xsk_close(xsks[i]);
 		xsks[i] = NULL;
 	}
+}
+
+static void stop_xdp(struct wg_device *dev, struct wg_xsk **xsks,
+		     struct wg_xsk **lan)
+{
+	if (dev->xdp)
+		wg_xdp_close(dev->xdp); /* detaches and unpins */
+	dev->xdp = NULL;
+	close_xsks(xsks);
+	close_xsks(lan);
+}
+
+static int add_lan_local(void *ctx, int ifindex, const struct wg_nl_ip *addr,
+			 unsigned int prefixlen)
+{
+	struct wg_device *dev = ctx;
+
+	(void)ifindex;
+	(void)prefixlen;
+	return wg_xdp_add_local(dev->xdp, addr->family, &addr->v6);
+}
+
+/*
+ * Gateway mode: an AF_XDP socket on each LAN queue a worker serves, and
+ * the LAN program, which steals plaintext for allowed IPs. The LAN's own
+ * addresses go into the local-address map so traffic to this host passes.
+ */
+static int start_lan(struct wg_device *dev, struct wg_xsk **lan)
+{
+	int ret;
+
+	dev->lan_ifindex = wg_nl_link_index(dev->nl, dev->lan);
+	if (dev->lan_ifindex <= 0)
+		return -ENODEV;
+	for (unsigned int q = 0; q < dev->nqueues; q++) {
+		struct wg_xsk_config xc = {
+			.ifindex = (unsigned int)dev->lan_ifindex,
+			.queue_id = q,
+			.zerocopy = true,
+		};
+
+		ret = wg_xsk_open(&lan[q], &xc);
+		if (ret && q > 0 && ret == -EINVAL)
+			break; /* the LAN has fewer queues */
+		if (!ret)
+			ret = wg_xdp_set_xsk(dev->xdp, true, q,
+					     wg_xsk_fd(lan[q]));
+		if (ret)
+			goto err;
+	}
+	ret = wg_nl_addr_dump(dev->nl, dev->lan_ifindex, AF_UNSPEC,
+			      add_lan_local, dev);
+	if (!ret)
+		ret = wg_xdp_attach_lan(dev->xdp, dev->lan_ifindex);
+	if (!ret)
+		return 0;
+err:
+	close_xsks(lan);
+	return ret;
 }
 
 /*
@@ -74,7 +130,8 @@ static void stop_xdp(struct wg_device *dev, struct wg_xsk **xsks)
  * Any failure leaves nothing attached and returns -errno: the caller then
  * runs the UDP path.
  */
-static int start_xdp(struct wg_device *dev, struct wg_xsk **xsks)
+static int start_xdp(struct wg_device *dev, struct wg_xsk **xsks,
+		     struct wg_xsk **lan)
 {
 	struct wg_nl_link link;
 	unsigned int queues;
@@ -137,22 +194,16 @@ static int start_xdp(struct wg_device *dev, struct wg_xsk **xsks)
 	if (wg_xdp_mode(dev->xdp, false) == WG_XDP_MODE_GENERIC)
 		log_warn("%s has no native XDP: using generic (slower) mode",
 			 dev->nic);
-	if (dev->lan[0]) {
-		dev->lan_ifindex = wg_nl_link_index(dev->nl, dev->lan);
-		ret = dev->lan_ifindex > 0 ?
-			      wg_xdp_attach_lan(dev->xdp, dev->lan_ifindex) :
-			      -ENODEV;
-		if (ret) {
-			log_warn("Could not attach gateway mode to %s: %s",
-				 dev->lan, strerror(-ret));
-			dev->lan[0] = 0;
-		}
-	}
 	dev->nqueues = queues;
+	if (dev->lan[0] && (ret = start_lan(dev, lan))) {
+		log_warn("Could not attach gateway mode to %s: %s", dev->lan,
+			 strerror(-ret));
+		dev->lan[0] = 0;
+	}
 	dev->path = WG_PATH_XDP;
 	return 0;
 err:
-	stop_xdp(dev, xsks);
+	stop_xdp(dev, xsks, lan);
 	return ret;
 }
 
@@ -182,6 +233,7 @@ static int configure_tun(struct wg_device *dev, const struct wg_config *cfg,
 int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 {
 	struct wg_xsk *xsks[WG_MAX_QUEUES] = { 0 };
+	struct wg_xsk *lan[WG_MAX_QUEUES] = { 0 };
 	struct wg_conffile_err cerr = { 0 };
 	struct wg_config cfg;
 	struct wg_device *dev;
@@ -253,11 +305,13 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 	if (!dev->nic[0]) {
 		log_info("No NIC given and no default route: using the UDP "
 			 "socket path");
-	} else if ((ret = start_xdp(dev, xsks))) {
+	} else if ((ret = start_xdp(dev, xsks, lan))) {
 		log_warn("XDP/AF_XDP unavailable on %s (%s): using the UDP "
 			 "socket path", dev->nic, strerror(-ret));
 		dev->nqueues = 1;
 	}
+	if (dev->lan[0])
+		log_info("Gateway mode on %s", dev->lan);
 	if (dev->path == WG_PATH_XDP)
 		log_info("Data path: XDP (%s) on %s, AF_XDP %s mode, %u queue%s",
 			 wg_xdp_mode_name(wg_xdp_mode(dev->xdp, false)),
@@ -271,7 +325,8 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 		goto out_xdp;
 	}
 	wg_config_free(&cfg);
-	ret = wg_workers_start(dev, dev->path == WG_PATH_XDP ? xsks : NULL);
+	ret = wg_workers_start(dev, dev->path == WG_PATH_XDP ? xsks : NULL,
+			       dev->lan[0] ? lan : NULL);
 	if (ret) {
 		report(&ready_fd, "cannot start workers: %s", strerror(-ret));
 		goto out_xdp;
@@ -287,7 +342,7 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 	wg_workers_stop(dev);
 	log_info("Interface %s down", dev->ifname);
 out_xdp:
-	stop_xdp(dev, xsks);
+	stop_xdp(dev, xsks, lan);
 out_tun:
 	wg_tun_destroy(&dev->tun);
 out_dev:

@@ -23,6 +23,7 @@ struct wg_worker {
 	unsigned int queue;
 	int tun_fd;
 	struct wg_xsk *xsk;
+	struct wg_xsk *lan; /* gateway mode: plaintext from the LAN side */
 	pthread_t thread;
 	bool started;
 	struct wg_socket_batch udp; /* UDP path: a batch of sealed messages */
@@ -138,6 +139,50 @@ next:
 	return n;
 }
 
+/*
+ * Seal the plaintext at m + WG_DATA_HEADER_LEN (plen bytes, in the NIC
+ * frame at addr) for p and stage it on the AF_XDP TX ring; while p's next
+ * hop is unknown the UDP socket carries it instead. The frame is consumed
+ * either way. True when a descriptor was staged. Caller holds cfg_lock.
+ */
+static bool transmit(struct wg_worker *w, struct wg_peer *p, uint8_t *m,
+		     uint64_t addr, size_t plen, uint32_t cap)
+{
+	struct wg_device *dev = w->dev;
+	struct wg_outer path;
+	uint8_t *frame;
+	size_t len;
+	bool ok;
+
+	len = wg_send_seal(dev, p, m, cap, plen);
+	if (!len)
+		goto free;
+	pthread_mutex_lock(&p->lock);
+	ok = p->path_ok;
+	if (ok)
+		path = p->path;
+	else
+		path.dst = p->endpoint;
+	pthread_mutex_unlock(&p->lock);
+	if (!ok) {
+		/* No next hop yet: the kernel's UDP stack carries it. */
+		if (path.dst.sa.sa_family != AF_UNSPEC &&
+		    !wg_socket_send(&dev->sock, &path.dst, m, len))
+			count(&dev->counters.udp_tx, 1);
+		goto free;
+	}
+	frame = wg_packet_build(m, len, &path);
+	if (wg_xsk_tx_queue(w->xsk, addr,
+			    (uint32_t)(frame - (uint8_t *)wg_xsk_data(w->xsk,
+								      addr)),
+			    (uint32_t)(len + wg_packet_outer_len(&path))))
+		goto free;
+	return true;
+free:
+	wg_xsk_frame_free(w->xsk, addr);
+	return false;
+}
+
 /* XDP path, outbound: TUN -> seal in a UMEM frame -> headers -> AF_XDP TX. */
 static unsigned int xsk_tx(struct wg_worker *w)
 {
@@ -147,13 +192,10 @@ static unsigned int xsk_tx(struct wg_worker *w)
 
 	pthread_rwlock_rdlock(&dev->cfg_lock);
 	while (n < BATCH) {
-		struct wg_outer path;
 		struct wg_peer *p;
-		uint8_t *m, *frame;
 		uint64_t addr;
-		bool ok;
 		ssize_t r;
-		size_t len;
+		uint8_t *m;
 
 		m = wg_xsk_tx_frame_get(w->xsk, &addr);
 		if (!m)
@@ -171,41 +213,61 @@ static unsigned int xsk_tx(struct wg_worker *w)
 		p = route(dev, m + WG_DATA_HEADER_LEN, (size_t)r);
 		if (!p) {
 			count(&dev->counters.drop_no_peer, 1);
-			goto free;
+			wg_xsk_frame_free(w->xsk, addr);
+			continue;
 		}
-		len = wg_send_seal(dev, p, m, cap, (size_t)r);
-		if (!len)
-			goto free;
-		pthread_mutex_lock(&p->lock);
-		ok = p->path_ok;
-		if (ok)
-			path = p->path;
-		else
-			path.dst = p->endpoint;
-		pthread_mutex_unlock(&p->lock);
-		if (!ok) {
-			/* No next hop yet: the kernel's UDP stack carries it. */
-			if (path.dst.sa.sa_family != AF_UNSPEC &&
-			    !wg_socket_send(&dev->sock, &path.dst, m, len))
-				count(&dev->counters.udp_tx, 1);
-			goto free;
-		}
-		frame = wg_packet_build(m, len, &path);
-		if (wg_xsk_tx_queue(w->xsk, addr,
-				    (uint32_t)(frame - (uint8_t *)wg_xsk_data(
-							       w->xsk, addr)),
-				    (uint32_t)(len + wg_packet_outer_len(&path))))
-			goto free;
-		queued++;
-		continue;
-free:
-		wg_xsk_frame_free(w->xsk, addr);
+		if (transmit(w, p, m, addr, (size_t)r, cap))
+			queued++;
 	}
 	pthread_rwlock_unlock(&dev->cfg_lock);
-	if (queued) {
-		wg_xsk_tx_flush(w->xsk);
+	if (queued)
 		count(&dev->counters.xsk_tx, queued);
+	return n;
+}
+
+/*
+ * Gateway mode: plaintext frames that XDP on the LAN interface matched to
+ * an allowed IP. The IP packet is copied once, into a NIC frame (the two
+ * sockets have separate UMEMs), sealed there and sent: no kernel stack,
+ * no TUN.
+ */
+static unsigned int lan_rx(struct wg_worker *w)
+{
+	struct wg_device *dev = w->dev;
+	uint32_t cap = wg_xsk_frame_size(w->xsk) - WG_XSK_HEADROOM;
+	struct wg_xsk_pkt pkts[BATCH];
+	unsigned int n, queued = 0;
+
+	n = wg_xsk_rx_burst(w->lan, pkts, BATCH);
+	if (!n)
+		return 0;
+	count(&dev->counters.lan_rx, n);
+	pthread_rwlock_rdlock(&dev->cfg_lock);
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *ip = pkts[i].data + WG_ETH_HLEN;
+		size_t plen = pkts[i].len > WG_ETH_HLEN ?
+				      pkts[i].len - WG_ETH_HLEN : 0;
+		struct wg_peer *p = route(dev, ip, plen);
+		uint64_t addr;
+		uint8_t *m;
+
+		if (!p || plen > cap - WG_DATA_HEADER_LEN - SEAL_SLACK) {
+			count(&dev->counters.drop_no_peer, 1);
+			goto next;
+		}
+		m = wg_xsk_tx_frame_get(w->xsk, &addr);
+		if (!m)
+			goto next; /* TX ring exhausted: drop, as a full queue */
+		memcpy(m + WG_DATA_HEADER_LEN, ip, plen);
+		if (transmit(w, p, m, addr, plen, cap))
+			queued++;
+next:
+		wg_xsk_frame_free(w->lan, pkts[i].addr);
 	}
+	pthread_rwlock_unlock(&dev->cfg_lock);
+	wg_xsk_rx_done(w->lan, n);
+	if (queued)
+		count(&dev->counters.xsk_tx, queued);
 	return n;
 }
 
@@ -213,13 +275,15 @@ static void *worker_main(void *arg)
 {
 	struct wg_worker *w = arg;
 	struct wg_device *dev = w->dev;
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	unsigned int did;
 
 	while (!atomic_load(&dev->stopping)) {
 		if (w->xsk) {
 			did = xsk_rx(w);
 			did += xsk_tx(w);
+			if (w->lan)
+				did += lan_rx(w);
 			wg_xsk_tx_flush(w->xsk);
 		} else {
 			did = udp_tx(w);
@@ -230,12 +294,15 @@ static void *worker_main(void *arg)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = w->xsk ? wg_xsk_fd(w->xsk) : -1;
 		pfd[1].events = w->xsk ? wg_xsk_poll_events(w->xsk) : 0;
-		poll(pfd, w->xsk ? 2 : 1, 100);
+		pfd[2].fd = w->lan ? wg_xsk_fd(w->lan) : -1;
+		pfd[2].events = w->lan ? wg_xsk_poll_events(w->lan) : 0;
+		poll(pfd, 3, 100);
 	}
 	return NULL;
 }
 
-int wg_workers_start(struct wg_device *dev, struct wg_xsk **xsks)
+int wg_workers_start(struct wg_device *dev, struct wg_xsk **xsks,
+		     struct wg_xsk **lan)
 {
 	struct wg_worker *ws = calloc(dev->nqueues, sizeof(*ws));
 	int ret;
@@ -248,6 +315,7 @@ int wg_workers_start(struct wg_device *dev, struct wg_xsk **xsks)
 		ws[i].queue = i;
 		ws[i].tun_fd = dev->tun.fds[i % dev->tun.queues];
 		ws[i].xsk = xsks ? xsks[i] : NULL;
+		ws[i].lan = lan && ws[i].xsk ? lan[i] : NULL;
 		ret = pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]);
 		if (ret) {
 			atomic_store(&dev->stopping, true);

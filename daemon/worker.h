@@ -12,8 +12,12 @@
 
 struct wg_xsk;
 
-/* Start dev->nqueues workers; xsks[i] may be NULL (UDP path). */
-int wg_workers_start(struct wg_device *dev, struct wg_xsk **xsks);
+/*
+ * Start dev->nqueues workers; xsks[i] may be NULL (UDP path); lan[i] is
+ * worker i's gateway-mode socket on the LAN interface, or NULL.
+ */
+int wg_workers_start(struct wg_device *dev, struct wg_xsk **xsks,
+		     struct wg_xsk **lan);
 /* Stop and join them (dev->stopping must be set). */
 void wg_workers_stop(struct wg_device *dev);
 
