@@ -57,8 +57,12 @@ void wg_control_queue_handshake(struct wg_device *dev, const uint8_t *msg,
 
 static bool under_load(struct wg_device *dev, size_t queued)
 {
-	return wg_cookie_under_load(&dev->cookie, queued, HSQ_LOAD_LIMIT,
-				    wg_now());
+	bool load = wg_cookie_under_load(&dev->cookie, queued, HSQ_LOAD_LIMIT,
+					 wg_now());
+
+	/* XDP then drops floods per source before they reach the queue. */
+	wg_dataplane_load_changed(dev, load);
+	return load;
 }
 
 static void drain_handshakes(struct wg_device *dev)
@@ -187,8 +191,10 @@ static void service_peers(struct wg_device *dev, bool tick)
 		}
 	}
 	pthread_rwlock_unlock(&dev->cfg_lock);
-	if (tick)
+	if (tick) {
 		wg_ratelimiter_gc(&dev->ratelimiter, now);
+		under_load(dev, 0); /* lets the load state expire */
+	}
 }
 
 static int add_fd(int epfd, int fd, uint32_t tag)

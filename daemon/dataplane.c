@@ -110,7 +110,8 @@ void wg_dataplane_peer_removed(struct wg_device *dev, struct wg_peer *p)
 
 static void push_config(struct wg_device *dev)
 {
-	uint32_t flags = wg_log_debug_enabled() ? WG_XDP_F_DEBUG : 0;
+	uint32_t flags = (wg_log_debug_enabled() ? WG_XDP_F_DEBUG : 0) |
+			 (dev->under_load ? WG_XDP_F_UNDER_LOAD : 0);
 
 	if (dev->xdp && wg_xdp_set_config(dev->xdp, dev->sock.port, flags))
 		log_warn("Could not update the XDP configuration map");
@@ -118,6 +119,16 @@ static void push_config(struct wg_device *dev)
 
 void wg_dataplane_port_changed(struct wg_device *dev)
 {
+	push_config(dev);
+}
+
+void wg_dataplane_load_changed(struct wg_device *dev, bool under_load)
+{
+	if (dev->under_load == under_load)
+		return;
+	dev->under_load = under_load;
+	log_dbg("Handshake load %s: XDP rate limiting %s",
+		under_load ? "high" : "normal", under_load ? "on" : "off");
 	push_config(dev);
 }
 

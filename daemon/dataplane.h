@@ -28,6 +28,8 @@ void wg_dataplane_peer_changed(struct wg_device *dev, struct wg_peer *p);
 void wg_dataplane_peer_removed(struct wg_device *dev, struct wg_peer *p);
 void wg_dataplane_port_changed(struct wg_device *dev);
 void wg_dataplane_debug_changed(struct wg_device *dev, bool on);
+/* Under handshake load XDP rate-limits handshakes per source (control). */
+void wg_dataplane_load_changed(struct wg_device *dev, bool under_load);
 
 /*
  * Refresh p's AF_XDP path (route, source, next-hop MAC) when it is unknown

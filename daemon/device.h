@@ -103,6 +103,7 @@ struct wg_device {
 	unsigned int nqueues;
 	struct wg_worker *workers;
 	const char *xsk_mode;
+	bool under_load; /* as last told to XDP (control thread only) */
 
 	struct wg_hs_queue hsq;
 	/* Set by workers to wake the control thread (eventfd). */
