@@ -371,10 +371,8 @@ int wg_device_apply(struct wg_device *dev, const struct wg_config *cfg)
 		const struct wg_peer_change *pc = &cfg->peers[i];
 		struct wg_peer *p;
 
-		if (is_own_key(dev, pc->public_key)) {
-			wg_peer_free(pr.fresh[i]);
-			continue;
-		}
+		if (is_own_key(dev, pc->public_key))
+			continue; /* its fresh peer is freed below */
 		p = wg_device_peer_lookup(dev, pc->public_key);
 		if (pc->remove) {
 			if (p)
