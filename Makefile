@@ -3,6 +3,7 @@
 #   make            build build/wg-xdp (daemon + command line) and the tests
 #   make deps       install the Debian packages the build and tests need
 #   make check      every test tier, in order
+#   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 30)
 #   make demo       the wg(4) EXAMPLES section in two network namespaces
 #   make install    build/wg-xdp and the man pages under $(DESTDIR)$(PREFIX)
 #   V=1             show full command lines
@@ -55,6 +56,16 @@ BPFT_SRC := $(wildcard tests/bpf/test_*.c)
 BPFT_BIN := $(BPFT_SRC:tests/bpf/%.c=$(BUILD)/tests/%)
 TEST_HELPERS := $(wildcard tests/unit/helper_*.c)
 
+# libFuzzer harnesses: clang only, over their own instrumented copy of the
+# daemon (and of the command line's parsers), never the gcc objects.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_HELPERS := $(wildcard tests/fuzz/helper_*.c)
+FUZZ_LIB_SRC := $(LIB_SRC) $(filter-out tools/wg-xdp.c,$(wildcard tools/*.c))
+FUZZ_OBJ := $(FUZZ_LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_CFLAGS := -std=gnu11 $(WARN) -MMD -MP -pthread -g -O1 \
+	       -fno-omit-frame-pointer -fno-sanitize-recover=all
+
 all: $(BUILD)/wg-xdp $(UNIT_BIN) $(BPFT_BIN)
 
 $(BUILD)/libwg.a: $(LIB_OBJ)
@@ -94,8 +105,25 @@ $(BUILD)/tests/test_bpf_%: tests/bpf/test_bpf_%.c $(BUILD)/libwg.a $(BPF_SKEL)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libwg.a $(LIBS) -lcmocka
 
+$(BUILD)/fuzz/obj/%.o: %.c
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) \
+		-fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+$(BUILD)/fuzz/libwg.a: $(FUZZ_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HELPERS) tests/fuzz/fuzz.h \
+		      $(BUILD)/fuzz/libwg.a
+	$(call msg,FUZZER,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz $(FUZZ_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_HELPERS) \
+		$(BUILD)/fuzz/libwg.a $(LIBS) -ldl
+
 # Only daemon/xdp.c includes the skeleton (the loader); it must exist first.
-$(BUILD)/daemon/xdp.o $(BUILD)/asan/daemon/xdp.o: $(BPF_SKEL)
+$(BUILD)/daemon/xdp.o $(BUILD)/asan/daemon/xdp.o $(BUILD)/fuzz/obj/daemon/xdp.o: $(BPF_SKEL)
 
 $(BPF_OBJ): $(BPF_SRC) $(wildcard bpf/*.h)
 	$(call msg,BPF,$@)
@@ -124,8 +152,10 @@ check-e2e: $(BUILD)/wg-xdp
 check-vm: $(BUILD)/wg-xdp
 	$(Q)sh tests/vm/run.sh
 
-fuzz:
-	$(Q)sh tests/fuzz/run.sh
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	$(Q)sh tests/fuzz/run.sh $(BUILD)/fuzz
 
 demo: deps $(BUILD)/wg-xdp
 	$(Q)sh tests/e2e/demo.sh
@@ -142,6 +172,6 @@ format:
 clean:
 	$(Q)rm -rf $(BUILD)
 
-.PHONY: all install deps check check-unit check-bpf check-e2e check-vm fuzz demo format clean
+.PHONY: all install deps check check-unit check-bpf check-e2e check-vm fuzz fuzz-build demo format clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
