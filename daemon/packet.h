@@ -44,7 +44,9 @@ size_t wg_packet_outer_len(const struct wg_outer *o);
 
 /*
  * Write the outer headers immediately before `payload` (which must have
- * wg_packet_outer_len() bytes of headroom) and return the frame start.
+ * wg_packet_outer_len() bytes of headroom, and be 4-byte aligned so the IP
+ * header lands aligned: AF_XDP frames' data pointers are) and return the
+ * frame start.
  */
 uint8_t *wg_packet_build(uint8_t *payload, size_t payload_len,
 			 const struct wg_outer *o);
