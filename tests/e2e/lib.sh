@@ -50,6 +50,8 @@ ns_pids() {
 
 e2e_cleanup() {
 	trap - EXIT INT TERM HUP
+	# A reader that went away (make demo | head) must not stop the cleanup.
+	trap '' PIPE
 	# SIGTERM first: wg-xdp then detaches XDP and removes its pins.
 	for pid in $(ns_pids); do
 		kill -TERM "$pid" 2>/dev/null
@@ -74,12 +76,14 @@ e2e_cleanup() {
 	rm -rf "$TMP"
 }
 
-# Every test: `trap e2e_trap EXIT INT TERM HUP` (a signal exits, EXIT cleans).
+# Every test calls this first: a signal (or a closed output pipe) exits, and
+# the EXIT trap cleans up.
 e2e_trap() {
 	trap e2e_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
+	trap 'exit 141' PIPE
 }
 
 e2e_setup_pair() {
@@ -237,9 +241,24 @@ wggo_up() {
 	wait_for 5 test -S /var/run/wireguard/$2.sock
 }
 
-# wggo_down N NAME
+# wggo_pids N NAME: the wireguard-go process(es) serving NAME in namespace N.
+wggo_pids() {
+	eval "_ns=\$NS$1"
+	for _p in $(ip netns pids $_ns 2>/dev/null); do
+		[ "$(cat /proc/$_p/comm 2>/dev/null)" = wireguard-go ] &&
+			tr '\0' ' ' </proc/$_p/cmdline 2>/dev/null |
+			grep -qw -- "$2" && echo $_p
+	done
+}
+
+# wggo_down N NAME: stop it and wait until it is gone (and its UDP port free).
 wggo_down() {
+	_pids=$(wggo_pids $1 $2)
 	n$1 ip link del "$2" 2>/dev/null
+	[ -n "$_pids" ] && kill -TERM $_pids 2>/dev/null
+	for _p in $_pids; do
+		wait_for 3 not kill -0 $_p || kill -KILL $_p 2>/dev/null
+	done
 	rm -f /var/run/wireguard/$2.sock
 }
 
