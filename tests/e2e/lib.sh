@@ -1,47 +1,89 @@
 #!/bin/sh
 # Helpers for the end-to-end tests: namespaces made by the test, torn down on
-# every exit path. Source it, then call `e2e_setup_pair`.
+# every exit path. Source it, then `trap e2e_cleanup EXIT` and call
+# `e2e_setup_pair`.
 #
 #   +---------------------------+        +---------------------------+
 #   | netns $NS1                |  veth  | netns $NS2                |
 #   |  $VETH1 10.77.0.1/24      |--------|  $VETH2 10.77.0.2/24      |
 #   |          fd77::1/64       |        |          fd77::2/64       |
 #   |  tunnel 192.168.5.1/24    |        |  tunnel 192.168.5.2/24    |
+#   |         fd00:5::1/64      |        |         fd00:5::2/64      |
 #   +---------------------------+        +---------------------------+
+#
+# Everything a test makes carries $ID (the test's PID unless E2E_ID is set):
+# namespaces, veths, WireGuard interface names (so their control sockets in
+# the shared /var/run/wireguard do not collide), pins under
+# /sys/fs/bpf/wg-xdp/ and the temporary directory.
+#
+# wg-xdp and bpftool run under `nsenter --net` (n1, n2), never `ip netns
+# exec`: the latter remounts /sys and hides /sys/fs/bpf.
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WGXDP=${WGXDP:-$ROOT/build/wg-xdp}
+MAPS_H=${MAPS_H:-$ROOT/bpf/maps.h}
 ID=${E2E_ID:-$$}
 NS1=wgxdp-a-$ID
 NS2=wgxdp-b-$ID
 VETH1=veth-a$ID
 VETH2=veth-b$ID
-TMP=$(mktemp -d /tmp/wg-xdp-e2e.XXXXXX)
 PASSED=0
 FAILED=0
+PY=$(command -v /usr/bin/python3 || command -v python3 || true)
+export WG_HIDE_KEYS=always
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "$(basename "$0" .sh): SKIP: needs root (namespaces, XDP, BPF)"
+	exit 1
+fi
+TMP=$(mktemp -d /tmp/wg-xdp-e2e.XXXXXX)
 
 n1() { nsenter --net=/run/netns/$NS1 "$@"; }
 n2() { nsenter --net=/run/netns/$NS2 "$@"; }
 
+# The PIDs of every process in our namespaces.
+ns_pids() {
+	for ns in $NS1 $NS2; do
+		[ -e /run/netns/$ns ] && ip netns pids $ns 2>/dev/null
+	done
+}
+
 e2e_cleanup() {
-	for ns in $NS1 $NS2; do
-		[ -e /run/netns/$ns ] || continue
-		# Stop every process still living in the namespace.
-		for pid in $(ip netns pids $ns 2>/dev/null); do
-			kill -TERM "$pid" 2>/dev/null
-		done
+	trap - EXIT INT TERM HUP
+	# A reader that went away (make demo | head) must not stop the cleanup.
+	trap '' PIPE
+	# SIGTERM first: wg-xdp then detaches XDP and removes its pins.
+	for pid in $(ns_pids); do
+		kill -TERM "$pid" 2>/dev/null
 	done
-	sleep 0.3
-	for ns in $NS1 $NS2; do
-		[ -e /run/netns/$ns ] || continue
-		for pid in $(ip netns pids $ns 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del $ns 2>/dev/null
+	t=30
+	while [ $t -gt 0 ] && [ -n "$(ns_pids)" ]; do
+		sleep 0.1
+		t=$((t - 1))
 	done
-	rm -f /var/run/wireguard/*$ID.sock
-	rm -rf /sys/fs/bpf/wg-xdp/*$ID 2>/dev/null
+	for pid in $(ns_pids); do
+		kill -KILL "$pid" 2>/dev/null
+	done
+	for ns in $NS1 $NS2; do
+		[ -e /run/netns/$ns ] && ip netns del $ns 2>/dev/null
+	done
+	rm -f /var/run/wireguard/*"$ID".sock
+	for d in /sys/fs/bpf/wg-xdp/*"$ID"; do
+		[ -d "$d" ] || continue
+		rm -f "$d"/* 2>/dev/null
+		rmdir "$d" 2>/dev/null
+	done
 	rm -rf "$TMP"
+}
+
+# Every test calls this first: a signal (or a closed output pipe) exits, and
+# the EXIT trap cleans up.
+e2e_trap() {
+	trap e2e_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+	trap 'exit 141' PIPE
 }
 
 e2e_setup_pair() {
@@ -57,6 +99,9 @@ e2e_setup_pair() {
 	done
 	n1 ip link set $VETH1 up
 	n2 ip link set $VETH2 up
+	# Both ends up with carrier, then the outer addresses resolve.
+	wait_for 5 n1 ping -c 1 -W 1 10.77.0.2
+	wait_for 5 n1 ping -c 1 -W 1 fd77::2
 }
 
 # ok NAME COMMAND...: one assertion, counted.
@@ -71,6 +116,11 @@ ok() {
 		echo "FAIL - $name"
 		sed 's/^/    /' "$TMP/out" | tail -20
 	fi
+}
+
+# not COMMAND...: succeeds when the command fails.
+not() {
+	! "$@"
 }
 
 e2e_summary() {
@@ -88,4 +138,161 @@ wait_for() {
 		t=$((t - 1))
 	done
 	return 1
+}
+
+# --- keys -------------------------------------------------------------------
+
+# genkey VAR: a fresh private key in $VAR and its public half in ${VAR}_pub.
+genkey() {
+	_k=$($WGXDP genkey)
+	eval "$1=\$_k"
+	eval "${1}_pub=\$(echo \"\$_k\" | \$WGXDP pubkey)"
+}
+
+# --- wg-xdp -----------------------------------------------------------------
+
+# wgxdp_up N NAME CONF [ARGS...]: start wg-xdp on namespace N's veth with the
+# configuration CONF; debug log in $TMP/NAME.log. Returns when it is ready.
+wgxdp_up() {
+	_n=$1 _name=$2 _conf=$3
+	shift 3
+	eval "_veth=\$VETH$_n"
+	WG_XDP_LOG=$TMP/$_name.log n$_n "$WGXDP" up "$_veth" -i "$_name" \
+		-c "$_conf" -d "$@"
+}
+
+# wgxdp_down N NAME
+wgxdp_down() {
+	n$1 "$WGXDP" down "$2"
+}
+
+# wgxdp_pids N: the PIDs of the wg-xdp daemons in namespace N.
+wgxdp_pids() {
+	eval "_ns=\$NS$1"
+	for _p in $(ip netns pids $_ns 2>/dev/null); do
+		[ "$(cat /proc/$_p/comm 2>/dev/null)" = wg-xdp ] && echo $_p
+	done
+}
+
+# log_has NAME REGEX: the daemon's log has a matching line.
+log_has() {
+	grep -q -- "$2" "$TMP/$1.log"
+}
+
+# log_count NAME REGEX: how many log lines match.
+log_count() {
+	grep -c -- "$2" "$TMP/$1.log" 2>/dev/null || true
+}
+
+# xdp_path NAME: "xdp" or "udp", which data path the daemon chose.
+xdp_path() {
+	if grep -q 'Data path: XDP' "$TMP/$1.log"; then
+		echo xdp
+	else
+		echo udp
+	fi
+}
+
+# The names of the reasons, in order, from bpf/maps.h's WG_XDP_REASONS.
+reasons() {
+	sed -n 's/^	X(\([A-Z0-9_]*\),.*/\1/p' "$MAPS_H"
+}
+
+# counters N NAME: every counter of the stats map pinned for interface NAME,
+# "REASON packets" per line, summed over CPUs.
+counters() {
+	reasons >"$TMP/reasons"
+	n$1 bpftool -j map dump pinned /sys/fs/bpf/wg-xdp/$2/stats |
+		$PY -c 'import json, sys
+names = open(sys.argv[1]).read().split()
+
+def num(x):
+	# BTF-formatted dumps give numbers; raw ones lists of hex bytes.
+	if isinstance(x, list):
+		return int.from_bytes(bytes(int(b, 16) for b in x), "little")
+	return int(x)
+
+for e in json.load(sys.stdin):
+	k = num(e["key"])
+	n = 0
+	for v in e["values"]:
+		v = v["value"]
+		n += v["packets"] if isinstance(v, dict) else num(v[:8])
+	print(names[k] if k < len(names) else k, n)' "$TMP/reasons"
+}
+
+# counter N NAME REASON: packets counted under REASON (e.g. REDIRECT_DATA).
+counter() {
+	counters $1 $2 | awk -v r="$3" '$1 == r { print $2; f = 1 }
+		END { exit !f }'
+}
+
+# xdp_attached N: an XDP program is attached to namespace N's veth.
+xdp_attached() {
+	eval "_veth=\$VETH$1"
+	n$1 ip link show "$_veth" | grep -Eqw 'xdp(generic|drv|offload)?'
+}
+
+# --- wireguard-go -------------------------------------------------------------
+
+# wggo_up N NAME: a wireguard-go interface NAME in namespace N (no banner).
+wggo_up() {
+	n$1 wireguard-go "$2" >/dev/null 2>&1
+	wait_for 5 test -S /var/run/wireguard/$2.sock
+}
+
+# wggo_pids N NAME: the wireguard-go process(es) serving NAME in namespace N.
+wggo_pids() {
+	eval "_ns=\$NS$1"
+	for _p in $(ip netns pids $_ns 2>/dev/null); do
+		[ "$(cat /proc/$_p/comm 2>/dev/null)" = wireguard-go ] &&
+			tr '\0' ' ' </proc/$_p/cmdline 2>/dev/null |
+			grep -qw -- "$2" && echo $_p
+	done
+}
+
+# wggo_down N NAME: stop it and wait until it is gone (and its UDP port free).
+wggo_down() {
+	_pids=$(wggo_pids $1 $2)
+	n$1 ip link del "$2" 2>/dev/null
+	[ -n "$_pids" ] && kill -TERM $_pids 2>/dev/null
+	for _p in $_pids; do
+		wait_for 3 not kill -0 $_p || kill -KILL $_p 2>/dev/null
+	done
+	rm -f /var/run/wireguard/$2.sock
+}
+
+# --- measurements ---------------------------------------------------------------
+
+# iperf N ADDR SECONDS [ARGS...]: iperf3 client in namespace N to a server
+# started on the other side; prints the receiver's Mbit/s.
+iperf_mbits() {
+	_n=$1
+	shift
+	n$_n iperf3 -J -c "$@" >"$TMP/iperf.json" || return 1
+	$PY -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print("%.0f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6))' \
+		"$TMP/iperf.json"
+}
+
+# positive NUMBER
+positive() {
+	[ "$1" -gt 0 ] 2>/dev/null
+}
+
+# ge A B: A >= B
+ge() {
+	[ "$1" -ge "$2" ] 2>/dev/null || {
+		echo "$1 < $2"
+		return 1
+	}
+}
+
+# eq A B
+eq() {
+	[ "$1" = "$2" ] || {
+		echo "'$1' != '$2'"
+		return 1
+	}
 }

@@ -1,0 +1,187 @@
+#!/bin/sh
+# Junk on wg-xdp's listen port, sent from the other namespace over IPv4 and
+# IPv6: each class is dropped in XDP and counted under its own reason in the
+# stats map, by exactly the number sent; then the tunnel still works.
+#
+#   +------------------------------+          +------------------------------+
+#   | netns $NS1                   |          | netns $NS2                   |
+#   |  wg1-$ID 192.168.5.1/24      |          |  wg2-$ID 192.168.5.2/24      |
+#   |    wg-xdp, port 7111         |          |    wg-xdp, port 7222         |
+#   |  $VETH1 10.77.0.1 fd77::1    |==========|  $VETH2 10.77.0.2 fd77::2    |
+#   |        (XDP: counts below)   |   <--    |  junk.py -> :7111            |
+#   +------------------------------+          +------------------------------+
+
+. "$(dirname "$0")/lib.sh"
+e2e_trap
+set -e
+e2e_setup_pair
+set +e
+
+WG1=wg1-$ID
+WG2=wg2-$ID
+genkey K1
+genkey K2
+N=${JUNK_N:-25}
+
+conf() {
+	cat <<EOC
+[Interface]
+PrivateKey = $1
+ListenPort = $2
+Address = $3/24
+
+[Peer]
+PublicKey = $4
+Endpoint = $5
+AllowedIPs = $6/32
+EOC
+}
+conf "$K1" 7111 192.168.5.1 "$K2_pub" 10.77.0.2:7222 192.168.5.2 \
+	>"$TMP/wg1.conf"
+conf "$K2" 7222 192.168.5.2 "$K1_pub" 10.77.0.1:7111 192.168.5.1 \
+	>"$TMP/wg2.conf"
+
+# junk.py CLASS COUNT HOST: COUNT datagrams of CLASS to HOST port 7111.
+cat >"$TMP/junk.py" <<'EOPY'
+import os, random, socket, struct, sys
+
+cls, count, host = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+port = 7111
+rnd = random.Random(os.getpid())
+
+
+def rb(n):
+	return bytes(rnd.getrandbits(8) for _ in range(n))
+
+
+def hdr(t, reserved=b"\0\0\0"):
+	return bytes([t]) + reserved
+
+
+def msg():
+	if cls == "truncated":  # shorter than the 4-byte header
+		return rb(rnd.randrange(0, 4))
+	if cls == "bad_type":  # types 0 and 5..255
+		return hdr(rnd.choice([0] + list(range(5, 256)))) + \
+			rb(rnd.randrange(0, 200))
+	if cls == "random":  # random bytes, any length, type not 1..4
+		m = bytearray(rb(rnd.randrange(4, 1400)))
+		while 1 <= m[0] <= 4:
+			m[0] = rnd.getrandbits(8)
+		return bytes(m)
+	if cls == "reserved":  # a real type, nonzero reserved bytes
+		r = b"\0\0\0"
+		while r == b"\0\0\0":
+			r = rb(3)
+		return hdr(rnd.randrange(1, 5), r) + rb(144)
+	if cls == "len_initiation":  # 148 is right
+		n = rnd.choice([4, 32, 147, 149, 180, 1000])
+		return hdr(1) + rb(n - 4)
+	if cls == "len_response":  # 92 is right
+		n = rnd.choice([4, 60, 91, 93, 148])
+		return hdr(2) + rb(n - 4)
+	if cls == "len_cookie":  # 64 is right
+		n = rnd.choice([4, 48, 63, 65, 92])
+		return hdr(3) + rb(n - 4)
+	if cls == "len_data":  # at least 32
+		n = rnd.randrange(4, 32)
+		return hdr(4) + rb(n - 4)
+	if cls == "index_data":  # right size, no such receiver index
+		return hdr(4) + rb(4) + rb(8) + rb(16 * rnd.randrange(1, 20))
+	if cls == "index_response":
+		return hdr(2) + rb(88)
+	if cls == "index_cookie":
+		return hdr(3) + rb(60)
+	if cls == "initiation":  # right size, garbage: for the daemon to reject
+		return hdr(1) + rb(144)
+	raise SystemExit("unknown class " + cls)
+
+
+def raw_bad_udp_len():
+	# IPv4 + UDP whose length claims 8 more bytes than the IP packet has.
+	payload = hdr(4) + rb(60)
+	udp = struct.pack("!HHHH", 40000, port, 8 + len(payload) + 8, 0)
+	src = socket.inet_aton("10.77.0.2")
+	dst = socket.inet_aton(host)
+	ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + len(payload), 0,
+			 0, 64, socket.IPPROTO_UDP, 0, src, dst)
+	return ip + udp + payload
+
+
+if cls == "bad_udp_len":
+	s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+	for _ in range(count):
+		s.sendto(raw_bad_udp_len(), (host, 0))
+else:
+	fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+	s = socket.socket(fam, socket.SOCK_DGRAM)
+	for _ in range(count):
+		s.sendto(msg(), (host, port))
+EOPY
+
+ok "wg1 up" wgxdp_up 1 $WG1 "$TMP/wg1.conf"
+ok "wg2 up" wgxdp_up 2 $WG2 "$TMP/wg2.conf"
+ok "tunnel works before" n2 ping -c 2 -i 0.2 -W 2 192.168.5.1
+
+# junk CLASS REASON HOST...: send $N of CLASS to each HOST; the counter of
+# REASON on wg1 moved by exactly $N per host, and no other counter but
+# PASS_* ones (the namespaces' own neighbour traffic) moved.
+junk() {
+	cls=$1 want=$2
+	shift 2
+	counters 1 $WG1 >"$TMP/before" || return 1
+	for h in "$@"; do
+		n2 $PY "$TMP/junk.py" $cls $N $h || return 1
+	done
+	sleep 0.2
+	counters 1 $WG1 >"$TMP/after" || return 1
+	exp=$((N * $#))
+	awk -v r=$want -v n=$exp '
+		NR == FNR { before[$1] = $2; next }
+		$1 == r { seen = 1 }
+		$1 == r && $2 - before[$1] != n {
+			print r " moved by " $2 - before[$1] ", sent " n; bad = 1 }
+		$1 != r && $1 !~ /^PASS_/ && $2 != before[$1] {
+			print $1 " moved by " $2 - before[$1] " too"; bad = 1 }
+		END { if (!seen) print "no counter " r; exit bad || !seen }' \
+		"$TMP/before" "$TMP/after"
+}
+
+H="10.77.0.1 fd77::1"
+ok "$N+$N shorter than a header: DROP_TRUNCATED" \
+	junk truncated DROP_TRUNCATED $H
+ok "$N+$N types 0 and 5..255: DROP_BAD_TYPE" junk bad_type DROP_BAD_TYPE $H
+ok "$N+$N random bytes: DROP_BAD_TYPE" junk random DROP_BAD_TYPE $H
+ok "$N+$N nonzero reserved bytes: DROP_RESERVED" \
+	junk reserved DROP_RESERVED $H
+ok "$N+$N initiations of wrong size: DROP_BAD_LEN_INITIATION" \
+	junk len_initiation DROP_BAD_LEN_INITIATION $H
+ok "$N+$N responses of wrong size: DROP_BAD_LEN_RESPONSE" \
+	junk len_response DROP_BAD_LEN_RESPONSE $H
+ok "$N+$N cookie replies of wrong size: DROP_BAD_LEN_COOKIE" \
+	junk len_cookie DROP_BAD_LEN_COOKIE $H
+ok "$N+$N data shorter than 32 bytes: DROP_BAD_LEN_DATA" \
+	junk len_data DROP_BAD_LEN_DATA $H
+ok "$N+$N data to unknown receiver indexes: DROP_UNKNOWN_INDEX" \
+	junk index_data DROP_UNKNOWN_INDEX $H
+ok "$N+$N responses to unknown receiver indexes: DROP_UNKNOWN_INDEX" \
+	junk index_response DROP_UNKNOWN_INDEX $H
+ok "$N+$N cookie replies to unknown receiver indexes: DROP_UNKNOWN_INDEX" \
+	junk index_cookie DROP_UNKNOWN_INDEX $H
+ok "$N UDP lengths longer than the IP packet: DROP_BAD_UDP_LEN" \
+	junk bad_udp_len DROP_BAD_UDP_LEN 10.77.0.1
+# Well-formed in size, garbage inside: XDP passes it up, the daemon rejects.
+ok "$N+$N garbage initiations: REDIRECT_INITIATION" \
+	junk initiation REDIRECT_INITIATION $H
+ok "the daemon rejected them: Invalid initiation MAC" \
+	wait_for 2 log_has $WG1 "Invalid initiation MAC from 10\.77\.0\.2:"
+
+ok "wg1 still running" test -n "$(wgxdp_pids 1)"
+ok "tunnel works after: ping 192.168.5.1" n2 ping -c 3 -i 0.2 -W 2 192.168.5.1
+ok "tunnel works after: ping 192.168.5.2" n1 ping -c 3 -i 0.2 -W 2 192.168.5.2
+ok "wg2 saw none of it (no DROP_ counted)" \
+	eq "$(counters 2 $WG2 | grep -c '^DROP_.* [1-9]')" 0
+ok "wg-xdp down wg1" wgxdp_down 1 $WG1
+ok "wg-xdp down wg2" wgxdp_down 2 $WG2
+
+e2e_summary

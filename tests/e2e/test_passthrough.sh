@@ -1,0 +1,148 @@
+#!/bin/sh
+# Traffic that is not WireGuard passes through the NIC untouched: while
+# wg-xdp runs (XDP attached, counted under PASS_*), after `wg-xdp down`, and
+# after the daemon dies by SIGKILL (its bpf_link goes with it: nothing left
+# attached).
+#
+#   +-------------------------------+          +-------------------------------+
+#   | netns $NS1                    |          | netns $NS2                    |
+#   |  wgx-$ID (wg-xdp, port 7111)  |          |                               |
+#   |  echo.py tcp+udp :9000        |   <--    |  ping, echo.py client,        |
+#   |  iperf3 -s :5301              |   <--    |  iperf3 -c                    |
+#   |  $VETH1 10.77.0.1 fd77::1 XDP |==========|  $VETH2 10.77.0.2 fd77::2     |
+#   +-------------------------------+          +-------------------------------+
+
+. "$(dirname "$0")/lib.sh"
+e2e_trap
+set -e
+e2e_setup_pair
+set +e
+
+WGX=wgx-$ID
+genkey KX
+genkey KP
+cat >"$TMP/wgx.conf" <<EOC
+[Interface]
+PrivateKey = $KX
+ListenPort = 7111
+Address = 192.168.5.1/24
+
+[Peer]
+PublicKey = $KP_pub
+Endpoint = 10.77.0.2:7222
+AllowedIPs = 192.168.5.2/32
+EOC
+
+# echo.py serve | echo.py tcp|udp HOST: a TCP and UDP echo on port 9000.
+cat >"$TMP/echo.py" <<'EOPY'
+import socket, sys, threading
+
+PORT = 9000
+if sys.argv[1] == "serve":
+	def tcp():
+		s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		s.bind(("::", PORT))
+		s.listen(8)
+		while True:
+			c, _ = s.accept()
+			data = b""
+			while not data.endswith(b"\n"):
+				d = c.recv(65536)
+				if not d:
+					break
+				data += d
+			c.sendall(data)
+			c.close()
+	threading.Thread(target=tcp, daemon=True).start()
+	u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+	u.bind(("::", PORT))
+	while True:
+		d, a = u.recvfrom(65536)
+		u.sendto(d, a)
+else:
+	kind, host = sys.argv[1], sys.argv[2]
+	fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+	msg = b"x" * 100000 + b"\n" if kind == "tcp" else b"ping-9000\n"
+	if kind == "tcp":
+		s = socket.create_connection((host, PORT), timeout=3)
+		s.sendall(msg)
+		got = b""
+		while len(got) < len(msg):
+			d = s.recv(65536)
+			if not d:
+				break
+			got += d
+	else:
+		s = socket.socket(fam, socket.SOCK_DGRAM)
+		s.settimeout(1)
+		for _ in range(3):
+			s.sendto(msg, (host, PORT))
+			try:
+				got = s.recv(65536)
+				break
+			except socket.timeout:
+				got = b""
+	sys.exit(0 if got == msg else 1)
+EOPY
+n1 $PY "$TMP/echo.py" serve >/dev/null 2>&1 &
+wait_for 5 n1 sh -c "ss -ltn | grep -q ':9000 '"
+
+tcp_iperf() {
+	n1 iperf3 -s -1 -D -p 5301 >/dev/null 2>&1 || return 1
+	wait_for 5 n1 sh -c "ss -ltn | grep -q ':5301 '" || return 1
+	mbit=$(iperf_mbits 2 10.77.0.1 -p 5301 -t 1) || return 1
+	positive "$mbit"
+}
+
+# traffic WHEN: every kind of plain traffic, both address families.
+traffic() {
+	ok "$1: ping 10.77.0.1" n2 ping -c 2 -i 0.2 -W 2 10.77.0.1
+	ok "$1: ping fd77::1" n2 ping -c 2 -i 0.2 -W 2 fd77::1
+	ok "$1: TCP echo 100 kB over IPv4" n2 $PY "$TMP/echo.py" tcp 10.77.0.1
+	ok "$1: TCP echo 100 kB over IPv6" n2 $PY "$TMP/echo.py" tcp fd77::1
+	ok "$1: UDP echo to port 9000 over IPv4" \
+		n2 $PY "$TMP/echo.py" udp 10.77.0.1
+	ok "$1: UDP echo to port 9000 over IPv6" \
+		n2 $PY "$TMP/echo.py" udp fd77::1
+	ok "$1: iperf3 TCP 1 s to port 5301" tcp_iperf
+}
+
+echo "# while wg-xdp runs"
+ok "wg-xdp up" wgxdp_up 1 $WGX "$TMP/wgx.conf"
+ok "XDP attached to $VETH1" xdp_attached 1
+udp0=$(counter 1 $WGX PASS_OTHER_PORT)
+icmp0=$(counter 1 $WGX PASS_NOT_UDP)
+traffic "running"
+ok "the UDP echo was seen by XDP and passed (PASS_OTHER_PORT >= +2)" \
+	ge $(($(counter 1 $WGX PASS_OTHER_PORT) - udp0)) 2
+ok "pings and TCP were seen by XDP and passed (PASS_NOT_UDP >= +4)" \
+	ge $(($(counter 1 $WGX PASS_NOT_UDP) - icmp0)) 4
+ok "nothing was dropped" \
+	eq "$(counters 1 $WGX | grep -c '^DROP_.* [1-9]')" 0
+
+echo "# after wg-xdp down"
+ok "wg-xdp down" wgxdp_down 1 $WGX
+ok "no XDP program attached" not xdp_attached 1
+ok "pins removed" not test -e /sys/fs/bpf/wg-xdp/$WGX
+ok "daemon gone" eq "$(wgxdp_pids 1)" ""
+traffic "after down"
+
+echo "# after SIGKILL"
+ok "wg-xdp up again" wgxdp_up 1 $WGX "$TMP/wgx.conf"
+ok "XDP attached again" xdp_attached 1
+pid=$(wgxdp_pids 1)
+ok "one daemon to kill" test -n "$pid"
+kill -KILL $pid
+ok "daemon gone after SIGKILL" wait_for 3 not kill -0 $pid
+ok "no XDP program left attached" not xdp_attached 1
+ok "its TUN interface went with it" not n1 ip link show $WGX
+traffic "after SIGKILL"
+ok "wg-xdp up over the stale pins and socket" \
+	wgxdp_up 1 $WGX "$TMP/wgx.conf"
+ok "XDP attached after the restart" xdp_attached 1
+ok "wg show works after the restart" n1 wg show $WGX
+ok "wg-xdp down" wgxdp_down 1 $WGX
+ok "pins removed" not test -e /sys/fs/bpf/wg-xdp/$WGX
+
+e2e_summary
