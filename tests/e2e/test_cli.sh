@@ -8,10 +8,6 @@
 #   |  $VETH1 (the NIC for up)  |--------|  $VETH2 (unused)          |
 #   |  wgc$ID (the daemon)      |        |                           |
 #   +---------------------------+        +---------------------------+
-#
-# With the stub daemon (daemon/main.c before the daemon branch is merged)
-# the checks that need its canned answers run too; with the real daemon
-# they are skipped and said so.
 . "$(dirname "$0")/lib.sh"
 trap e2e_cleanup EXIT
 set -u
@@ -76,26 +72,21 @@ ok "set: not running" fails_with "Unable to modify interface: No such file or di
 ok "up starts the daemon" $X up $VETH1 -i $WG
 ok "up made the socket" sock_there
 ok "up wrote the log" test -s "$LOG"
-STUB=0
-grep -q "stub daemon" "$LOG" 2>/dev/null && STUB=1
 ok "up refuses a second daemon" fails_with "$WG is already running" $X up $VETH1 -i $WG
 ok "show names the interface" prints "interface: $WG" $X show $WG
 ok "show interfaces lists it" prints "$WG" $X show interfaces
 ok "show --json is an object" prints "{\"interface\":\"$WG\"" $X show $WG --json
-if [ $STUB = 1 ]; then
-	ok "stub: up passed the NIC" in_log "nic '$VETH1'"
-	ok "stub: show derives the public key" prints "public key: wVMuGz01CPx+vDVPpnliDzPyhxSVQuaExnt7DYE2Kyk=" $X show $WG
-	ok "stub: show prints the data path" prints "data path: xdp (native), AF_XDP copy mode, 1 queue" $X show $WG
-	ok "stub: show pretty-prints the handshake" prints "latest handshake: 1 minute, 5 seconds ago" $X show $WG
-	ok "stub: show dump" prints "10.0.0.2/32,fd00::2/128" $X show $WG dump
-	ok "stub: set sends wg(4) words" $X set $WG wgport 7111 wgpeer $KEY_B wgendpoint 127.0.0.1 7222 wgaip 192.168.5.2/32 debug
-	ok "stub: the daemon got listen_port" in_log "stub set: listen_port=7111"
-	ok "stub: the daemon got the endpoint" in_log "stub set: endpoint=127.0.0.1:7222"
-	ok "stub: the daemon got wgxdp_debug" in_log "stub set: wgxdp_debug=1"
-	ok "stub: an errno is printed as wg does" fails_with "Unable to modify interface: Invalid argument" $X set $WG listen-port 1
-else
-	echo "SKIP - stub-only checks (the real daemon is linked)"
-fi
+ok "show: the data path" prints "data path: xdp (native), AF_XDP copy mode, 1 queue" $X show $WG
+echo "$KEY_B" >"$TMP/b.key"
+ok "set: private-key FILE" $X set $WG private-key "$TMP/b.key"
+ok "show: the public key of the private key" prints "public key: $(echo $KEY_B | wg pubkey)" $X show $WG
+ok "set: wg(4) words" $X set $WG wgport 7111 wgpeer $KEY_A wgendpoint 127.0.0.1 7222 wgaip 192.168.5.2/32 debug
+ok "set: the port took" prints "listening port: 7111" $X show $WG
+ok "set: the peer took" prints "endpoint: 127.0.0.1:7222" $X show $WG
+ok "set: debug is on" prints "debug: on" $X show $WG
+ok "set: -debug" $X set $WG -debug
+ok "set: debug is off" prints "debug: off" $X show $WG
+ok "show dump lists the allowed IP" prints "192.168.5.2/32" $X show $WG dump
 ok "down stops the daemon" $X down $WG
 ok "down removed the socket" wait_for 2 sock_gone
 ok "down again: not running" fails_with "$WG is not running" $X down $WG
@@ -103,18 +94,15 @@ ok "down again: not running" fails_with "$WG is not running" $X down $WG
 # wg-quick's form: `wg-xdp IFNAME`, and -f in the foreground.
 ok "wg-xdp IFNAME starts the daemon" $X $WG
 ok "wg-xdp IFNAME made the socket" sock_there
-[ $STUB = 1 ] && ok "stub: no NIC, no interface configuration" in_log "$WG nic '' lan '' config '' configure 0"
 ok "down after wg-xdp IFNAME" $X down $WG
 n1 $WGXDP up $VETH1 -i $WG -f -d 2>"$TMP/fg.log" &
 ok "up -f serves in the foreground" wait_for 5 sock_there
 ok "down stops the foreground daemon" $X down $WG
 wait
 
-# The readiness line's failure paths (stub only).
-if [ $STUB = 1 ]; then
-	ok "stub: an error line is printed" fails_with "wg-xdp up: stub failure" n1 env WG_XDP_STUB=error $WGXDP up $VETH1 -i $WG
-	ok "stub: EOF names the log" fails_with "wg-xdp up: daemon exited during start-up (see $LOG)" n1 env WG_XDP_STUB=exit $WGXDP up $VETH1 -i $WG
-	ok "stub: nothing left running" sock_gone
-fi
+# The readiness line's failure path: a bad file is named with its line.
+printf '[Interface]\nPrivateKey = nope\n' >"$TMP/bad.conf"
+ok "up: a bad config line is reported" fails_with "line 2" $X up $VETH1 -i $WG -c "$TMP/bad.conf"
+ok "up: nothing left running" sock_gone
 
 e2e_summary
