@@ -119,7 +119,19 @@ static void push_config(struct wg_device *dev)
 
 void wg_dataplane_port_changed(struct wg_device *dev)
 {
+	struct wg_peer *p;
+
 	push_config(dev);
+	/*
+	 * Cached outer paths carry the old port as their UDP source: until
+	 * they are rebuilt, send through the socket on the new port.
+	 */
+	for (p = dev->peers; p; p = p->next) {
+		pthread_mutex_lock(&p->lock);
+		p->path_ok = false;
+		p->path_checked = 0;
+		pthread_mutex_unlock(&p->lock);
+	}
 }
 
 void wg_dataplane_load_changed(struct wg_device *dev, bool under_load)

@@ -26,6 +26,7 @@ void wg_dataplane_aip_del(struct wg_device *dev, int family,
 void wg_dataplane_aips_cleared(struct wg_device *dev, struct wg_peer *p);
 void wg_dataplane_peer_changed(struct wg_device *dev, struct wg_peer *p);
 void wg_dataplane_peer_removed(struct wg_device *dev, struct wg_peer *p);
+/* After a new listen port: XDP config map, and every cached path dropped. */
 void wg_dataplane_port_changed(struct wg_device *dev);
 void wg_dataplane_debug_changed(struct wg_device *dev, bool on);
 /* Under handshake load XDP rate-limits handshakes per source (control). */
