@@ -55,15 +55,10 @@ log() { printf '%s\n' "$*" >&2; }
 
 cleanup() {
 	trap - EXIT INT TERM
-	for p in $PAIRS; do
-		k=$(key_of "$p")
-		[ -e /run/netns/bn-a-$k-$ID ] &&
-			nsenter --net=/run/netns/bn-a-$k-$ID "$WGXDP" down wga \
-				>/dev/null 2>&1
-		[ -e /run/netns/bn-b-$k-$ID ] &&
-			nsenter --net=/run/netns/bn-b-$k-$ID "$WGXDP" down wgb \
-				>/dev/null 2>&1
-	done
+	# wg-xdp detaches XDP and unpins its maps on down.
+	[ -f "$TMP/wgxdp.ifs" ] && while read -r side k ifn; do
+		nsx $side $k "$WGXDP" down $ifn >/dev/null 2>&1
+	done <"$TMP/wgxdp.ifs"
 	for ns in $(ip netns list | awk '{print $1}' | grep -- "-$ID\$"); do
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -TERM "$pid" 2>/dev/null
@@ -127,9 +122,9 @@ version_of() {
 up_side() {
 	sys=$1 side=$2 k=$3 n=$4
 	if [ "$side" = A ]; then
-		me=1 peer=2 priv=$TMP/$k.ka pub=$TMP/$k.kb.pub ifn=wga
+		me=1 peer=2 priv=$TMP/$k.ka pub=$TMP/$k.kb.pub ifn=bw${n}a$ID
 	else
-		me=2 peer=1 priv=$TMP/$k.kb pub=$TMP/$k.ka.pub ifn=wgb
+		me=2 peer=1 priv=$TMP/$k.kb pub=$TMP/$k.ka.pub ifn=bw${n}b$ID
 	fi
 	conf=$TMP/$k.$side.conf
 	{
@@ -145,6 +140,7 @@ up_side() {
 	if [ "$sys" = wgxdp ]; then
 		# wg-quick format: Address and MTU belong in [Interface].
 		sed -i "/^ListenPort/a Address = 10.67.$n.$me/24\nMTU = $MTU" "$conf"
+		echo "$side $k $ifn" >>"$TMP/wgxdp.ifs"
 		WG_XDP_LOG=$TMP/$k.$side.log nsx $side $k "$WGXDP" up \
 			veth$side$n -i $ifn -c "$conf" || return 1
 	else
@@ -274,7 +270,7 @@ tcp() {
 	fi
 }
 
-# udp_loss KEY RATE_MBIT LEN: prints "goodput_mbit loss_percent pps".
+# udp_run KEY RATE_MBIT LEN: prints "goodput_mbit loss_percent pps".
 udp_run() {
 	k=$1 rate=$2 len=$3
 	iperf $k ab -u -t "$UT" -b "${rate}M" -l "$len" || { echo "0 100 0"; return; }
@@ -309,8 +305,9 @@ udp_search() {
 
 # udp_pps KEY: 64-byte datagrams as fast as one iperf3 can send; received/s.
 udp_pps() {
-	set -- $(udp_run $1 0 64)
-	rec $1 udp64_pps "$3"
+	k=$1
+	set -- $(udp_run $k 0 64)
+	rec $k udp64_pps "$3"
 }
 
 # ping_rtt KEY NAME [load]: p50/p99 over $PINGS pings at 10 ms.
