@@ -6,6 +6,7 @@
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 30)
 #   make demo       the wg(4) EXAMPLES section in two network namespaces
 #   make install    build/wg-xdp and the man pages under $(DESTDIR)$(PREFIX)
+#   make bench      wg-xdp against wireguard-go and boringtun (bench/run.sh)
 #   V=1             show full command lines
 
 .DELETE_ON_ERROR:
@@ -160,6 +161,18 @@ fuzz: $(FUZZ_BIN)
 demo: deps $(BUILD)/wg-xdp
 	$(Q)sh tests/e2e/demo.sh
 
+# Benchmarks are not part of check: they install their own anchors.
+$(BUILD)/bench/aead: bench/aead.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIBS)
+
+bench: $(BUILD)/wg-xdp $(BUILD)/bench/aead
+	$(Q)BUILD=$(BUILD) sh bench/run.sh
+
+bench-smoke: $(BUILD)/wg-xdp
+	$(Q)BUILD=$(BUILD) BENCH_SMOKE=1 sh bench/run.sh
+
 install: $(BUILD)/wg-xdp
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)install -D -m 0755 $(BUILD)/wg-xdp $(DESTDIR)$(PREFIX)/bin/wg-xdp
@@ -172,6 +185,7 @@ format:
 clean:
 	$(Q)rm -rf $(BUILD)
 
-.PHONY: all install deps check check-unit check-bpf check-e2e check-vm fuzz fuzz-build demo format clean
+.PHONY: all install deps check check-unit check-bpf check-e2e check-vm fuzz \
+	fuzz-build demo format clean bench bench-smoke
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
