@@ -139,7 +139,8 @@ deps:
 	$(Q)sh scripts/deps.sh
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory check-unit check-bpf check-e2e check-vm fuzz
+	$(Q)$(MAKE) --no-print-directory check-unit check-bpf check-e2e check-vm fuzz \
+		bench-smoke
 
 check-unit: $(UNIT_BIN) $(ASAN_BIN)
 	$(Q)sh tests/run-unit.sh $(BUILD)/tests $(BUILD)/tests/asan
