@@ -55,28 +55,8 @@ echo "  $WG1 public key: $K1_pub"
 echo "  $WG2 public key: $K2_pub"
 echo "  (the private halves stay in the configuration files)"
 
-cat >"$TMP/wg1.conf" <<EOC
-[Interface]
-PrivateKey = $K1
-ListenPort = 7111
-Address = 192.168.5.1/24
-
-[Peer]
-PublicKey = $K2_pub
-Endpoint = 10.77.0.2:7222
-AllowedIPs = 192.168.5.2/32
-EOC
-cat >"$TMP/wg2.conf" <<EOC
-[Interface]
-PrivateKey = $K2
-ListenPort = 7222
-Address = 192.168.5.2/24
-
-[Peer]
-PublicKey = $K1_pub
-Endpoint = 10.77.0.1:7111
-AllowedIPs = 192.168.5.1/32
-EOC
+wg_conf "$TMP/wg1.conf" "$K1" 7111 192.168.5.1/24 "$K2_pub" 10.77.0.2:7222 192.168.5.2/32
+wg_conf "$TMP/wg2.conf" "$K2" 7222 192.168.5.2/24 "$K1_pub" 10.77.0.1:7111 192.168.5.1/32
 
 say "The configuration of $WG1 (wg-quick format, private key hidden)"
 sed 's/^PrivateKey = .*/PrivateKey = (hidden)/' "$TMP/wg1.conf"

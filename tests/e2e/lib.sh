@@ -296,3 +296,19 @@ eq() {
 		return 1
 	}
 }
+
+# wg_conf FILE PRIVATE PORT ADDRESS PEER_PUBLIC ENDPOINT ALLOWED_IPS: a
+# wg-quick file for one end of a two-end tunnel.
+wg_conf() {
+	cat >"$1" <<EOC
+[Interface]
+PrivateKey = $2
+ListenPort = $3
+Address = $4
+
+[Peer]
+PublicKey = $5
+Endpoint = $6
+AllowedIPs = $7
+EOC
+}

@@ -24,28 +24,8 @@ WG2=wg2-$ID
 genkey K1
 genkey K2
 
-cat >"$TMP/wg1.conf" <<EOC
-[Interface]
-PrivateKey = $K1
-ListenPort = 7111
-Address = 192.168.5.1/24
-
-[Peer]
-PublicKey = $K2_pub
-Endpoint = 10.77.0.2:7222
-AllowedIPs = 192.168.5.2/32
-EOC
-cat >"$TMP/wg2.conf" <<EOC
-[Interface]
-PrivateKey = $K2
-ListenPort = 7222
-Address = 192.168.5.2/24
-
-[Peer]
-PublicKey = $K1_pub
-Endpoint = 10.77.0.1:7111
-AllowedIPs = 192.168.5.1/32
-EOC
+wg_conf "$TMP/wg1.conf" "$K1" 7111 192.168.5.1/24 "$K2_pub" 10.77.0.2:7222 192.168.5.2/32
+wg_conf "$TMP/wg2.conf" "$K2" 7222 192.168.5.2/24 "$K1_pub" 10.77.0.1:7111 192.168.5.1/32
 
 # dump_field N NAME FIELD: a field of the one peer line of `wg show dump`
 # (5 latest handshake, 6 rx bytes, 7 tx bytes).

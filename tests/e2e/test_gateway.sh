@@ -51,17 +51,7 @@ shows() {
 }
 genkey KA
 genkey KB
-cat >"$TMP/gw.conf" <<EOC
-[Interface]
-PrivateKey = $KA
-ListenPort = 7111
-Address = 192.168.5.1/24
-
-[Peer]
-PublicKey = $KB_pub
-Endpoint = 10.77.0.2:7222
-AllowedIPs = 192.168.5.2/32
-EOC
+wg_conf "$TMP/gw.conf" "$KA" 7111 192.168.5.1/24 "$KB_pub" 10.77.0.2:7222 192.168.5.2/32
 echo "$KB" >"$TMP/kb"
 
 ok "wg-xdp up with --lan" wgxdp_up 1 $GW "$TMP/gw.conf" --lan $LAN1

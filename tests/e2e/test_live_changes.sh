@@ -19,17 +19,7 @@ A=live-$ID
 B=lgo-$ID
 genkey KA
 genkey KB
-cat >"$TMP/a.conf" <<EOC
-[Interface]
-PrivateKey = $KA
-ListenPort = 7111
-Address = 192.168.5.1/24
-
-[Peer]
-PublicKey = $KB_pub
-Endpoint = 10.77.0.2:7222
-AllowedIPs = 192.168.5.2/32
-EOC
+wg_conf "$TMP/a.conf" "$KA" 7111 192.168.5.1/24 "$KB_pub" 10.77.0.2:7222 192.168.5.2/32
 echo "$KB" >"$TMP/kb"
 ok "wg-xdp up" wgxdp_up 1 $A "$TMP/a.conf"
 ok "wireguard-go up" wggo_up 2 $B
