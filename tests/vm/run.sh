@@ -6,7 +6,8 @@
 # on any failure or on a guest that does not boot.
 #
 #   VM_KERNELS   kernel series to boot (default "6.1 6.12"): each must have a
-#                non-rt /boot/vmlinuz-SERIES.*-amd64 (make deps installs them)
+#                non-rt /boot/vmlinuz-SERIES.*-amd64 (make deps installs them);
+#                an entry starting with / is a kernel image path instead
 #   E2E_TESTS    tests to run in each guest, by name (test_NAME.sh), or "all"
 #                (default "example keys kernel_wg", which fits TCG)
 #   VM_KVM       1 or 0 to force KVM on or off; default: probe it
@@ -46,6 +47,7 @@ APPEND="modprobe.blacklist=$NOMODS ${VM_APPEND:-}"
 # vmlinuz SERIES: the newest plain (not -rt, not -cloud) Debian kernel image of
 # that series, e.g. /boot/vmlinuz-6.1.0-56-amd64 for 6.1.
 vmlinuz() {
+	case $1 in /*) [ -f "$1" ] && echo "$1"; return ;; esac
 	ls /boot/vmlinuz-"$1".*-amd64 2>/dev/null |
 		grep -Ev -- '-(rt|cloud)-amd64$' | sort -V | tail -1
 }
@@ -54,7 +56,7 @@ vmlinuz() {
 guest() {
 	timeout -k 10 "$3" vng -r "$1" $2 --user root --cpus 2 --memory 2G \
 		--cwd "$ROOT" --append "$APPEND" --exec "$4" </dev/null 2>&1 |
-		tr -d '\r'
+		sed -u 's/\r$//'
 }
 
 # KVM: /dev/kvm may exist and still not run guests (nested virtualisation
@@ -80,8 +82,9 @@ passed=0
 failed=0
 start=$(date +%s)
 for k in $KERNELS; do
-	log=$LOGDIR/vm-$k.log
 	img=$(vmlinuz "$k")
+	case $k in /*) k=$(basename "$k" | sed 's/^vmlinuz-//') ;; esac
+	log=$LOGDIR/vm-$k.log
 	if [ -z "$img" ]; then
 		echo "vm-$k: no /boot/vmlinuz-$k.*-amd64 (make deps installs it)"
 		echo "vm-$k: 0 passed, 1 failed"
