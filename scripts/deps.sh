@@ -24,3 +24,38 @@ if [ -n "$missing" ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
+
+# The VM tier (make check-vm): Debian's 6.1 LTS kernel (linux-image-amd64 on
+# Debian 12) and the plain 6.12 one, booted by virtme-ng with their modules
+# from the host's /lib/modules. Elsewhere (Ubuntu) these names do not exist:
+# say so and go on, the VM tier then fails naming what is missing.
+kernels=""
+for p in linux-image-amd64 linux-image-6.12-amd64; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		kernels="$kernels $p"
+done
+if [ -n "$kernels" ]; then
+	[ "$(id -u)" = 0 ] || { echo "deps: need root to install:$kernels" >&2; exit 1; }
+	echo "deps: installing$kernels"
+	export DEBIAN_FRONTEND=noninteractive
+	[ -n "$missing" ] || apt-get update -qq
+	apt-get install -y -qq --no-install-recommends $kernels >/dev/null ||
+		echo "deps: could not install$kernels (not Debian 12?); check-vm needs them" >&2
+fi
+
+# virtme-ng from PyPI, with whichever pip is first on PATH. A Debian-managed
+# Python (PEP 668) refuses a plain install: then --break-system-packages.
+if ! command -v vng >/dev/null 2>&1; then
+	echo "deps: installing virtme-ng"
+	pip=$(command -v pip3 || command -v pip) || { echo "deps: no pip" >&2; exit 1; }
+	if ! out=$("$pip" install -q virtme-ng 2>&1); then
+		if echo "$out" | grep -q externally-managed; then
+			"$pip" install -q --break-system-packages virtme-ng
+		else
+			echo "$out" >&2
+			exit 1
+		fi
+	fi
+	command -v vng >/dev/null 2>&1 ||
+		echo "deps: vng is not on PATH after pip install (look in ~/.local/bin)" >&2
+fi

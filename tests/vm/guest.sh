@@ -1,0 +1,66 @@
+#!/bin/sh
+# Runs inside a virtme-ng guest (started by tests/vm/run.sh): loads the
+# modules the Debian kernels build as modules, mounts bpffs, then runs the
+# chosen tests/e2e/test_NAME.sh files and prints one "guest: N passed, N
+# failed" line for the host to read.
+#
+#   E2E_TESTS    names (test_NAME.sh) to run, or "all"; set by run.sh
+
+dir=$(cd "$(dirname "$0")/../e2e" && pwd)
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+export E2E_REQUIRE_KERNEL_WG=1
+
+echo "guest: kernel $(uname -r), userspace after $(cut -d' ' -f1 /proc/uptime) s"
+for m in veth tun wireguard; do
+	if [ -d /sys/module/$m ] || modprobe $m; then
+		echo "guest: module $m loaded"
+	else
+		echo "guest: module $m FAILED to load"
+	fi
+done
+if ! grep -q ' /sys/fs/bpf bpf ' /proc/mounts; then
+	mount -t bpf bpf /sys/fs/bpf || echo "guest: bpffs mount failed"
+fi
+mkdir -p /run/netns /var/run/wireguard
+
+tests=${E2E_TESTS:-all}
+if [ "$tests" = all ]; then
+	tests=$(for t in "$dir"/test_*.sh; do basename "$t" .sh; done |
+		sed 's/^test_//')
+fi
+
+passed=0
+failed=0
+for name in $tests; do
+	t=$dir/test_$name.sh
+	if [ ! -f "$t" ]; then
+		echo "test_$name: no such test ($t)"
+		failed=$((failed + 1))
+		continue
+	fi
+	t0=$(date +%s)
+	out=$(mktemp /tmp/wg-xdp-vm.XXXXXX)
+	{
+		sh "$t" 2>&1
+		echo $? >"$out.rc"
+	} | tee "$out"
+	rc=$(cat "$out.rc")
+	line=$(grep -E "^test_$name: [0-9]+ passed, [0-9]+ failed$" "$out" |
+		tail -1)
+	rm -f "$out" "$out.rc"
+	if [ -z "$line" ]; then
+		echo "test_$name: no summary line (test aborted)"
+		failed=$((failed + 1))
+	else
+		p=$(echo "$line" | sed 's/.*: \([0-9]*\) passed.*/\1/')
+		f=$(echo "$line" | sed 's/.* \([0-9]*\) failed$/\1/')
+		passed=$((passed + p))
+		failed=$((failed + f))
+		if [ "$f" -eq 0 ] && [ "$rc" -ne 0 ]; then
+			echo "test_$name: exit status $rc"
+			failed=$((failed + 1))
+		fi
+	fi
+	echo "test_$name: $(($(date +%s) - t0)) s"
+done
+echo "guest: $passed passed, $failed failed"
