@@ -125,7 +125,9 @@ ok "tunnel works before" n2 ping -c 2 -i 0.2 -W 2 192.168.5.1
 
 # junk CLASS REASON HOST...: send $N of CLASS to each HOST; the counter of
 # REASON on wg1 moved by exactly $N per host, and no other counter but
-# PASS_* ones (the namespaces' own neighbour traffic) moved.
+# PASS_* ones (the namespaces' own neighbour traffic) and REDIRECT_DATA (the
+# tunnel's own keepalives, which slow machines see land in the window)
+# moved.
 junk() {
 	cls=$1 want=$2
 	shift 2
@@ -141,7 +143,8 @@ junk() {
 		$1 == r { seen = 1 }
 		$1 == r && $2 - before[$1] != n {
 			print r " moved by " $2 - before[$1] ", sent " n; bad = 1 }
-		$1 != r && $1 !~ /^PASS_/ && $2 != before[$1] {
+		$1 != r && $1 !~ /^PASS_/ && $1 != "REDIRECT_DATA" &&
+		$2 != before[$1] {
 			print $1 " moved by " $2 - before[$1] " too"; bad = 1 }
 		END { if (!seen) print "no counter " r; exit bad || !seen }' \
 		"$TMP/before" "$TMP/after"
