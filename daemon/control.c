@@ -173,22 +173,33 @@ static void peer_timers(struct wg_device *dev, struct wg_peer *p,
 		wg_send_keepalive(dev, p);
 }
 
-/* The tick and the wake-ups: timers, wanted handshakes, flushes, paths. */
+static void serve(struct wg_device *dev, struct wg_peer *p)
+{
+	if (atomic_exchange(&p->want_handshake, false))
+		wg_send_initiation(dev, p, false);
+	if (atomic_exchange(&p->want_flush, false))
+		wg_send_staged(dev, p, true);
+}
+
+/*
+ * Wake-ups serve the peers that asked (wanted handshakes, flushes); the
+ * tick runs every peer's timers and refreshes its path.
+ */
 static void service_peers(struct wg_device *dev, bool tick)
 {
 	uint64_t now = wg_now();
-	struct wg_peer *p;
+	struct wg_peer *p, *next;
 
 	pthread_rwlock_rdlock(&dev->cfg_lock);
-	for (p = dev->peers; p; p = p->next) {
-		if (atomic_exchange(&p->want_handshake, false))
-			wg_send_initiation(dev, p, false);
-		if (atomic_exchange(&p->want_flush, false))
-			wg_send_staged(dev, p, true);
-		if (tick) {
-			peer_timers(dev, p, now);
-			wg_dataplane_refresh_path(dev, p, now, false);
-		}
+	/* Removal unlinks a peer from this list, so every entry is live. */
+	for (p = wg_device_take_service(dev); p; p = next) {
+		next = p->svc_next;
+		atomic_store(&p->svc_queued, false);
+		serve(dev, p);
+	}
+	for (p = tick ? dev->peers : NULL; p; p = p->next) {
+		peer_timers(dev, p, now);
+		wg_dataplane_refresh_path(dev, p, now, false);
 	}
 	pthread_rwlock_unlock(&dev->cfg_lock);
 	if (tick) {

@@ -119,6 +119,7 @@ int wg_device_init(struct wg_device *dev, const char *ifname)
 		goto err_lock;
 	}
 	pthread_mutex_init(&dev->hsq.lock, NULL);
+	pthread_mutex_init(&dev->svc_lock, NULL);
 	return 0;
 err_lock:
 	wg_allowedips_free(&dev->aip);
@@ -147,10 +148,24 @@ static void unlink_peer(struct wg_device *dev, struct wg_peer *p)
 	dev->npeers--;
 }
 
+static void unlink_service(struct wg_device *dev, struct wg_peer *p)
+{
+	struct wg_peer **pp;
+
+	pthread_mutex_lock(&dev->svc_lock);
+	for (pp = &dev->svc_head; *pp; pp = &(*pp)->svc_next)
+		if (*pp == p) {
+			*pp = p->svc_next;
+			break;
+		}
+	pthread_mutex_unlock(&dev->svc_lock);
+}
+
 /* Remove a peer from every table; the caller holds cfg_lock for writing. */
 static void remove_peer(struct wg_device *dev, struct wg_peer *p)
 {
 	unlink_peer(dev, p);
+	unlink_service(dev, p);
 	wg_dataplane_peer_removed(dev, p);
 	wg_allowedips_remove_peer(&dev->aip, p);
 	pthread_mutex_lock(&p->lock);
@@ -307,7 +322,7 @@ static void apply_peer(struct wg_device *dev, const struct wg_peer_change *pc,
 	}
 	pthread_mutex_unlock(&p->lock);
 	if (actions & WG_TIMERS_SEND_KEEPALIVE)
-		atomic_store(&p->want_flush, true);
+		wg_device_want_flush(dev, p);
 	if (pc->replace_allowed_ips) {
 		wg_dataplane_aips_cleared(dev, p);
 		wg_allowedips_remove_peer(&dev->aip, p);
@@ -496,4 +511,38 @@ void wg_device_wake(struct wg_device *dev)
 	if (dev->wake_fd >= 0 && write(dev->wake_fd, &one, sizeof(one)) < 0) {
 		/* EAGAIN: the counter is saturated, it is awake already. */
 	}
+}
+
+static void service(struct wg_device *dev, struct wg_peer *p)
+{
+	if (!atomic_exchange(&p->svc_queued, true)) {
+		pthread_mutex_lock(&dev->svc_lock);
+		p->svc_next = dev->svc_head;
+		dev->svc_head = p;
+		pthread_mutex_unlock(&dev->svc_lock);
+	}
+	wg_device_wake(dev);
+}
+
+void wg_device_want_handshake(struct wg_device *dev, struct wg_peer *p)
+{
+	atomic_store(&p->want_handshake, true);
+	service(dev, p);
+}
+
+void wg_device_want_flush(struct wg_device *dev, struct wg_peer *p)
+{
+	atomic_store(&p->want_flush, true);
+	service(dev, p);
+}
+
+struct wg_peer *wg_device_take_service(struct wg_device *dev)
+{
+	struct wg_peer *list;
+
+	pthread_mutex_lock(&dev->svc_lock);
+	list = dev->svc_head;
+	dev->svc_head = NULL;
+	pthread_mutex_unlock(&dev->svc_lock);
+	return list;
 }

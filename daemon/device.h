@@ -106,6 +106,13 @@ struct wg_device {
 	bool under_load; /* as last told to XDP (control thread only) */
 
 	struct wg_hs_queue hsq;
+	/*
+	 * svc_lock guards svc_head: the peers whose want_handshake or
+	 * want_flush was set since the control thread last looked, so a
+	 * wake-up visits those and not every peer.
+	 */
+	pthread_mutex_t svc_lock;
+	struct wg_peer *svc_head;
 	/* Set by workers to wake the control thread (eventfd). */
 	int wake_fd;
 	int ready_fd; /* written "ok" once the control socket listens */
@@ -133,6 +140,12 @@ struct wg_peer *wg_device_peer_lookup(struct wg_device *dev,
 				      const uint8_t pub[WG_KEY_LEN]);
 /* Wake the control thread (a worker has staged packets or wants a rekey). */
 void wg_device_wake(struct wg_device *dev);
+/* Ask the control thread for a handshake with p (any thread). */
+void wg_device_want_handshake(struct wg_device *dev, struct wg_peer *p);
+/* Ask it to send p's staged packets, or a keepalive (any thread). */
+void wg_device_want_flush(struct wg_device *dev, struct wg_peer *p);
+/* Take the service list (control thread); walk it with svc_next. */
+struct wg_peer *wg_device_take_service(struct wg_device *dev);
 
 /* Monotonic nanoseconds. */
 uint64_t wg_now(void);

@@ -56,6 +56,8 @@ struct wg_peer {
 	/* Set by workers, read by the control thread (no lock). */
 	atomic_bool want_handshake;
 	atomic_bool want_flush;
+	atomic_bool svc_queued;	  /* on the device's service list */
+	struct wg_peer *svc_next; /* guarded by the device's svc_lock */
 	_Atomic uint64_t rx_bytes;
 	_Atomic uint64_t tx_bytes;
 };

@@ -200,16 +200,13 @@ size_t wg_receive_data(struct wg_device *dev, uint8_t *msg, size_t len,
 	if (wg_noise_keypair_received_with(r, kp)) {
 		/* The responder's session is confirmed: flush what waited. */
 		handshake_done(p, now);
-		atomic_store(&p->want_flush, true);
-		wg_device_wake(dev);
+		wg_device_want_flush(dev, p);
 	}
 	wg_noise_keypair_put(kp);
 	wg_peer_set_endpoint_from(p, src);
 	received_authenticated(p, len, plen > 0, now);
-	if (rekey) {
-		atomic_store(&p->want_handshake, true);
-		wg_device_wake(dev);
-	}
+	if (rekey)
+		wg_device_want_handshake(dev, p);
 	if (!plen)
 		return 0; /* keepalive */
 

@@ -147,15 +147,12 @@ size_t wg_send_seal(struct wg_device *dev, struct wg_peer *p, uint8_t *buf,
 			atomic_fetch_add_explicit(&dev->counters.staged, 1,
 						  memory_order_relaxed);
 		}
-		atomic_store(&p->want_handshake, true);
-		wg_device_wake(dev);
+		wg_device_want_handshake(dev, p);
 		return 0;
 	}
 	wg_noise_keypair_put(kp);
-	if (rekey) {
-		atomic_store(&p->want_handshake, true);
-		wg_device_wake(dev);
-	}
+	if (rekey)
+		wg_device_want_handshake(dev, p);
 	sent_authenticated(p, len, plen > 0, now);
 	return len;
 }
