@@ -34,6 +34,15 @@ bool wg_log_debug_enabled(void)
 
 void wg_log(enum wg_log_level level, const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
+	wg_vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+void wg_vlog(enum wg_log_level level, const char *fmt, va_list ap)
+{
 	static const char *const tags[] = {
 		[WG_LOG_ERR] = "error: ",
 		[WG_LOG_WARN] = "warning: ",
@@ -41,11 +50,12 @@ void wg_log(enum wg_log_level level, const char *fmt, ...)
 		[WG_LOG_DBG] = "debug: ",
 	};
 	char line[1024];
-	va_list ap;
+	size_t n;
 
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
+	n = strlen(line);
+	if (n && line[n - 1] == '\n')
+		line[n - 1] = 0;
 	pthread_mutex_lock(&log_lock);
 	fprintf(stderr, "%s%s%s%s\n", prefix, prefix[0] ? ": " : "",
 		tags[level], line);

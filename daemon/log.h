@@ -9,6 +9,7 @@
 #ifndef WG_LOG_H
 #define WG_LOG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -30,6 +31,10 @@ struct wg_log_limit {
 	unsigned int suppressed;
 };
 bool wg_log_allow(struct wg_log_limit *limit);
+
+/* The same with a va_list; a trailing newline in the text is dropped. */
+void wg_vlog(enum wg_log_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 #define log_err(...) wg_log(WG_LOG_ERR, __VA_ARGS__)
 #define log_warn(...) wg_log(WG_LOG_WARN, __VA_ARGS__)

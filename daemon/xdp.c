@@ -30,6 +30,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "log.h"
 #include "xdp.h"
 
 /*
@@ -52,24 +53,14 @@ struct wg_xdp {
 	char pin_dir[64]; /* empty when nothing is pinned */
 };
 
-static __attribute__((format(printf, 1, 2))) void warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("wg-xdp: warning: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-/* libbpf's own messages: warnings and errors only. */
+/* libbpf's own messages, into our log: warnings and errors only. */
 static int libbpf_log(enum libbpf_print_level level, const char *fmt,
 		      va_list ap)
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	wg_vlog(level == LIBBPF_WARN ? WG_LOG_WARN : WG_LOG_INFO, fmt, ap);
+	return 0;
 }
 
 static bool is_bpffs(const char *path)
@@ -121,7 +112,7 @@ static void unpin(struct wg_xdp *x)
 			bpf_map__unpin(map, NULL);
 	}
 	if (rmdir(x->pin_dir) < 0 && errno != ENOENT)
-		warn("cannot remove %s: %s", x->pin_dir, strerror(errno));
+		log_warn("cannot remove %s: %s", x->pin_dir, strerror(errno));
 	rmdir(WG_XDP_PIN_ROOT); /* fails while other interfaces use it */
 	x->pin_dir[0] = '\0';
 }
@@ -143,7 +134,7 @@ static int pin(struct wg_xdp *x, const char *ifname)
 	snprintf(x->pin_dir, sizeof(x->pin_dir), "%s/%s", WG_XDP_PIN_ROOT,
 		 ifname);
 	if (access(x->pin_dir, F_OK) == 0) {
-		warn("removing stale pins in %s", x->pin_dir);
+		log_warn("removing stale pins in %s", x->pin_dir);
 		err = remove_dir(x->pin_dir);
 		if (err)
 			goto err_dir;
@@ -232,7 +223,7 @@ static int attach(struct wg_xdp *x, bool lan, int ifindex)
 		goto done;
 	}
 	err = errno;
-	warn("native XDP on ifindex %d refused (%s); using generic mode, "
+	log_warn("native XDP on ifindex %d refused (%s); using generic mode, "
 	     "which is slower", ifindex, strerror(err));
 	opts.flags = XDP_FLAGS_SKB_MODE;
 	fd = bpf_link_create(bpf_program__fd(prog), ifindex, BPF_XDP, &opts);
