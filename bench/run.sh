@@ -532,7 +532,8 @@ scale() {
 		log "  $sz peers: $(tail -3 "$RES" | awk '{printf "%s=%s ", $2, $3}')"
 		last=$sz
 	done
-	if [ -n "$last" ] && tunnel_wait $k; then
+	# Only with the largest size in place, else the column would lie.
+	if [ -n "$last" ] && [ "$last" = "${SCALE##* }" ] && tunnel_wait $k; then
 		tcp $k scale_tcp ab
 	else
 		rec $k scale_tcp null
