@@ -168,7 +168,18 @@ $(BUILD)/bench/aead: bench/aead.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIBS)
 
-bench: $(BUILD)/wg-xdp $(BUILD)/bench/aead
+# hsload speaks the protocol with the daemon's own noise and cookie code.
+$(BUILD)/bench/hsload: bench/hsload.c $(BUILD)/libwg.a
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libwg.a $(LIBS)
+
+$(BUILD)/bench/junk: bench/junk.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+
+bench: $(BUILD)/wg-xdp $(BUILD)/bench/aead $(BUILD)/bench/hsload $(BUILD)/bench/junk
 	$(Q)BUILD=$(BUILD) sh bench/run.sh
 
 bench-smoke: $(BUILD)/wg-xdp

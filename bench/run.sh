@@ -13,7 +13,18 @@
 # Environment: BENCH_T (seconds per iperf3 run, 10), BENCH_UDP_T (seconds per
 # UDP step, 3), BENCH_PINGS (1000), BENCH_ROUNDS (1), BENCH_PAIRS (which
 # pairs, default all), BENCH_SMOKE=1 (a 1-second run of wg-xdp to wg-xdp,
-# for CI), BENCH_PLOT=0 (skip the PNG).
+# for CI), BENCH_PLOT=0 (skip the PNG), BENCH_BASE=0 (skip the throughput,
+# UDP and ping tests). Rows measured on the pairs that run one system on
+# both ends (X:X):
+#   BENCH_HS_SECONDS (10; 0 skips): handshakes/s of side B as responder to
+#     build/bench/hsload from BENCH_HS_KEYS (1000) keys configured as peers,
+#     sending from BENCH_HS_SOURCES (100) addresses of side A.
+#   BENCH_JUNK (1; 0 skips): TCP A->B with and without build/bench/junk
+#     flooding B's listen port from A; B's CPU seconds during the flood.
+#   BENCH_SCALE ("10000 100000"; "" skips): wg setconf of that many extra
+#     peers (one /32 and one /128 each) on B, timed, capped at
+#     BENCH_SCALE_TIMEOUT (120) seconds ("timeout"); B's RSS, `wg show`
+#     time, and TCP A->B with the largest size configured.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -25,6 +36,15 @@ T=${BENCH_T:-10}
 UT=${BENCH_UDP_T:-3}
 PINGS=${BENCH_PINGS:-1000}
 ROUNDS=${BENCH_ROUNDS:-1}
+BASE=${BENCH_BASE:-1}
+HS_T=${BENCH_HS_SECONDS:-10}
+HS_KEYS=${BENCH_HS_KEYS:-1000}
+HS_SRC=${BENCH_HS_SOURCES:-100}
+JUNK=${BENCH_JUNK:-1}
+SCALE=${BENCH_SCALE-10000 100000}
+SCALE_TO=${BENCH_SCALE_TIMEOUT:-120}
+HSLOAD=$ROOT/$BUILD/bench/hsload
+JUNKBIN=$ROOT/$BUILD/bench/junk
 MTU=1420
 ID=$$
 umask 077
@@ -181,6 +201,7 @@ up_pair() {
 		nsx $s $k ip link set veth$s$n up
 	done
 	echo "10.66.$n" >"$TMP/$k.net"
+	echo "$n" >"$TMP/$k.n"
 	if [ "$p" = veth ]; then
 		echo "10.66.$n" >"$TMP/$k.net"
 		return 0
@@ -193,7 +214,10 @@ up_pair() {
 	up_side "${p##*:}" B $k $n || return 1
 	# The daemons are the only processes in the namespaces now.
 	ip netns pids bn-a-$k-$ID >"$TMP/$k.pids"
-	ip netns pids bn-b-$k-$ID >>"$TMP/$k.pids"
+	ip netns pids bn-b-$k-$ID >"$TMP/$k.pidsB"
+	cat "$TMP/$k.pidsB" >>"$TMP/$k.pids"
+	# For `wg setconf`: no wg-quick words.
+	grep -v -E '^(Address|MTU) =' "$TMP/$k.B.conf" >"$TMP/$k.B.strip"
 	t=50
 	until nsx A $k ping -c1 -W1 10.67.$n.2 >/dev/null 2>&1; do
 		t=$((t - 1))
@@ -340,12 +364,199 @@ ping_rtt() {
 	rec $k ${name}_loss_pct "$(awk -v n=$n -v p=$PINGS 'BEGIN {printf "%.1f", (p - n) * 100 / p}')"
 }
 
+# ------------------------------------------- handshakes, junk, scale
+# Those run on X:X pairs only, with side B as the system under test.
+same_sys() {
+	[ "$1" != veth ] || return 1
+	p=$(pair_of "$1")
+	[ "${p%%:*}" = "${p##*:}" ]
+}
+pair_of() { for p in $PAIRS; do [ "$(key_of "$p")" = "$1" ] && echo "$p"; done; }
+ifb() { echo "bw$(cat "$TMP/$1.n")b$ID"; }
+hz() { getconf CLK_TCK; }
+ms_now() { date +%s%3N; }
+
+# cpu_of FILE: utime+stime (ticks) of the pids listed in FILE.
+cpu_of() {
+	s=0
+	for pid in $(cat "$1"); do
+		[ -r /proc/$pid/stat ] || continue
+		v=$(sed 's/^.*) //' /proc/$pid/stat | awk '{print $12 + $13}')
+		s=$((s + v))
+	done
+	echo $s
+}
+
+# rss_b KEY: VmRSS (kB) of side B's daemon(s).
+rss_b() {
+	s=0
+	for pid in $(cat "$TMP/$1.pidsB"); do
+		v=$(awk '/^VmRSS:/ {print $2}' /proc/$pid/status 2>/dev/null)
+		s=$((s + ${v:-0}))
+	done
+	echo $s
+}
+
+# tunnel_wait KEY: until a ping crosses the tunnel (sessions may be new).
+tunnel_wait() {
+	t=20
+	until nsx A $1 ping -c1 -W1 "$(ip_b $1)" >/dev/null 2>&1; do
+		t=$((t - 1))
+		[ $t -gt 0 ] || return 1
+	done
+}
+
+# restore_b KEY: side B back to its one peer.
+restore_b() {
+	nsx B $1 timeout "$SCALE_TO" wg setconf "$(ifb $1)" "$TMP/$1.B.strip" ||
+		log "bench: could not restore $1 side B"
+	tunnel_wait $1 || log "bench: $1 tunnel does not come back"
+}
+
+# xdp_stat KEY PATTERN: sum of wg-xdp's XDP stat packets matching PATTERN.
+xdp_stat() {
+	printf 'wgxdp=1\n\n' | python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(3)
+s.connect(sys.argv[1])
+s.sendall(sys.stdin.buffer.read())
+out = b""
+while not out.endswith(b"\n\n"):
+	d = s.recv(65536)
+	if not d:
+		break
+	out += d
+sys.stdout.write(out.decode())' "/var/run/wireguard/$(ifb $1).sock" 2>/dev/null |
+		awk -v p="$2" '$1 ~ "^stat=" p {sub(/^stat=/, "", $1); n += $2}
+			END {print n + 0}'
+}
+
+# hs_rate KEY: handshakes/s with side B answering hsload from side A.
+hs_rate() {
+	k=$1
+	same_sys $k || return 0
+	n=$(cat "$TMP/$k.n") ifn=$(ifb $k)
+	[ -s "$TMP/hs.peers" ] || "$HSLOAD" conf "$HS_KEYS" >"$TMP/hs.peers"
+	if ! nsx B $k wg addconf $ifn "$TMP/hs.peers"; then
+		rec $k hs_per_s null
+		return
+	fi
+	i=0
+	: >"$TMP/hs.add"
+	: >"$TMP/hs.del"
+	while [ $i -lt "$HS_SRC" ]; do
+		echo "addr add 10.66.$n.$((10 + i))/24 dev vethA$n" >>"$TMP/hs.add"
+		echo "addr del 10.66.$n.$((10 + i))/24 dev vethA$n" >>"$TMP/hs.del"
+		i=$((i + 1))
+	done
+	nsx A $k ip -batch "$TMP/hs.add"
+	c0=$(cpu_of "$TMP/$k.pidsB")
+	out=$(nsx A $k timeout $((HS_T + 30)) "$HSLOAD" run "$HS_KEYS" \
+		"$(ip_b $k | sed 's/^10\.67/10.66/')" 51822 \
+		"$(cat "$TMP/$k.kb.pub")" "$HS_T" 10.66.$n.10 "$HS_SRC")
+	c1=$(cpu_of "$TMP/$k.pidsB")
+	log "  $out"
+	hs=$(echo "$out" | sed -n 's/.*hs_per_s=\([0-9.]*\).*/\1/p')
+	done_=$(echo "$out" | sed -n 's/.*completed=\([0-9]*\).*/\1/p')
+	rec $k hs_per_s "${hs:-null}"
+	if [ "${done_:-0}" -gt 0 ]; then
+		rec $k hs_cpu_ms "$(awk -v c=$((c1 - c0)) -v h="$(hz)" -v d="$done_" \
+			'BEGIN {printf "%.3f", c / h * 1000 / d}')"
+	fi
+	nsx A $k ip -batch "$TMP/hs.del"
+	restore_b $k
+}
+
+# junk_test KEY: TCP A->B, then again while junk floods B's listen port.
+junk_test() {
+	k=$1
+	same_sys $k || return 0
+	n=$(cat "$TMP/$k.n")
+	tcp $k junk_base_tcp ab
+	case $k in wgxdp*) d0=$(xdp_stat $k drop_) r0=$(xdp_stat $k 'redirect_(initiation|response|cookie)') ;; esac
+	nsx A $k "$JUNKBIN" 10.66.$n.2 51822 $((T + 4)) >"$TMP/junk.out" &
+	jpid=$!
+	sleep 1
+	j0=$(cpu_of "$TMP/$k.pidsB")
+	tcp $k junk_tcp ab
+	j1=$(cpu_of "$TMP/$k.pidsB")
+	wait $jpid
+	sent=$(sed -n 's/^junk: sent=//p' "$TMP/junk.out")
+	rec $k junk_sent_pps "$(awk -v s="${sent:-0}" -v t=$((T + 4)) 'BEGIN {printf "%.0f", s / t}')"
+	rec $k junk_cpu_s "$(awk -v c=$((j1 - j0)) -v h="$(hz)" 'BEGIN {printf "%.2f", c / h}')"
+	case $k in wgxdp*)
+		rec $k junk_xdp_drops $(($(xdp_stat $k drop_) - d0))
+		rec $k junk_daemon_pkts $(($(xdp_stat $k 'redirect_(initiation|response|cookie)') - r0)) ;;
+	esac
+}
+
+# scale KEY: B gets $SCALE extra peers by wg setconf, in turn.
+scale() {
+	k=$1
+	same_sys $k || return 0
+	ifn=$(ifb $k)
+	rec $k scale_rss_kb_1 "$(rss_b $k)"
+	last=
+	dead=0
+	for sz in $SCALE; do
+		if [ $dead = 1 ]; then
+			rec $k scale_setconf_s_$sz timeout
+			continue
+		fi
+		[ -s "$TMP/scale.$sz" ] || "$HSLOAD" conf "$sz" v6 >"$TMP/scale.$sz"
+		cat "$TMP/$k.B.strip" "$TMP/scale.$sz" >"$TMP/scale.conf"
+		t0=$(ms_now)
+		nsx B $k timeout "$SCALE_TO" wg setconf $ifn "$TMP/scale.conf"
+		rc=$?
+		t1=$(ms_now)
+		if [ $rc = 124 ]; then
+			log "  $sz peers: wg setconf timed out after $SCALE_TO s"
+			rec $k scale_setconf_s_$sz timeout
+			dead=1
+			continue
+		fi
+		if [ $rc != 0 ]; then
+			rec $k scale_setconf_s_$sz null
+			continue
+		fi
+		rec $k scale_setconf_s_$sz "$(awk -v d=$((t1 - t0)) 'BEGIN {printf "%.2f", d / 1000}')"
+		rec $k scale_rss_kb_$sz "$(rss_b $k)"
+		t0=$(ms_now)
+		nsx B $k timeout "$SCALE_TO" wg show $ifn >/dev/null 2>&1
+		rc=$?
+		t1=$(ms_now)
+		if [ $rc = 124 ]; then rec $k scale_show_s_$sz timeout; else
+			rec $k scale_show_s_$sz "$(awk -v d=$((t1 - t0)) 'BEGIN {printf "%.2f", d / 1000}')"
+		fi
+		log "  $sz peers: $(tail -3 "$RES" | awk '{printf "%s=%s ", $2, $3}')"
+		last=$sz
+	done
+	# Only with the largest size in place, else the column would lie.
+	if [ -n "$last" ] && [ "$last" = "${SCALE##* }" ] && tunnel_wait $k; then
+		tcp $k scale_tcp ab
+	else
+		rec $k scale_tcp null
+	fi
+	restore_b $k
+}
+
 # --------------------------------------------------------------- report
 METRICS="tcp1_ab tcp1_ba tcp4_ab udp1420_mbit udp64_pps ping_idle_p50_ms \
-ping_idle_p99_ms ping_load_p50_ms ping_load_p99_ms cpu_s_per_gb sys_cpu_s_per_gb"
+ping_idle_p99_ms ping_load_p50_ms ping_load_p99_ms cpu_s_per_gb sys_cpu_s_per_gb \
+hs_per_s hs_cpu_ms junk_base_tcp junk_tcp junk_cpu_s junk_sent_pps \
+junk_xdp_drops junk_daemon_pkts scale_rss_kb_1 scale_tcp"
+for s in $SCALE; do
+	METRICS="$METRICS scale_setconf_s_$s scale_rss_kb_$s scale_show_s_$s"
+done
 
 # med KEY METRIC: median over rounds (null when never measured).
 med() {
+	if awk -v k="$1" -v m="$2" '$1 == k && $2 == m && $3 == "timeout" \
+		{f = 1} END {exit !f}' "$RES"; then
+		echo '"timeout"'
+		return
+	fi
 	awk -v k="$1" -v m="$2" '$1 == k && $2 == m && $3 != "null" {print $3}' \
 		"$RES" | sort -g | awk '{v[NR] = $1} END {
 			if (NR == 0) print "null"
@@ -355,7 +566,8 @@ med() {
 
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN {
-		if (a == "null" || b == "null" || b == 0) print "null"
+		if (a !~ /^[0-9.eE+-]+$/ || b !~ /^[0-9.eE+-]+$/ || b == 0)
+			print "null"
 		else printf "%.2f", a / b }'
 }
 
@@ -365,13 +577,16 @@ report() {
 	out=$ROOT/bench/results/$date-$host
 	mkdir -p "$ROOT/bench/results"
 	cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
-	cmd="${BENCH_CMD:-make bench} (BENCH_T=$T BENCH_UDP_T=$UT BENCH_PINGS=$PINGS BENCH_ROUNDS=$ROUNDS)"
+	cmd="${BENCH_CMD:-make bench} (BENCH_T=$T BENCH_UDP_T=$UT BENCH_PINGS=$PINGS BENCH_ROUNDS=$ROUNDS BENCH_BASE=$BASE BENCH_HS_SECONDS=$HS_T BENCH_HS_KEYS=$HS_KEYS BENCH_HS_SOURCES=$HS_SRC BENCH_JUNK=$JUNK BENCH_SCALE=\"$SCALE\" BENCH_SCALE_TIMEOUT=$SCALE_TO)"
 	{
 		jq -n --arg date "$date" --arg host "$host" --arg cpu "$cpu" \
 			--arg kernel "$(uname -r)" --argjson nproc "$(nproc)" \
 			--arg cmd "$cmd" --argjson aead "${AEAD_JSON:-null}" \
+			--arg load "$LOAD_NOTE" \
+			--argjson scale "$(echo "$SCALE" | jq -R 'split(" ") | map(select(. != "") | tonumber)')" \
 			'{date: $date, host: $host, nproc: $nproc, cpu: $cpu,
-			  kernel: $kernel, command: $cmd, aead: $aead}'
+			  kernel: $kernel, command: $cmd, aead: $aead,
+			  load: $load, scale_sizes: $scale}'
 		for p in $PAIRS; do
 			k=$(key_of "$p")
 			args="--arg pair $p --arg version \"$(version_pair "$p")\""
@@ -399,9 +614,14 @@ report() {
 	done
 	markdown "$out.json" >"$out.md"
 	cat "$out.md"
-	cp "$out.md" "$ROOT/bench/RESULTS.md"
 	echo
-	echo "bench: wrote $out.json, $out.md and bench/RESULTS.md"
+	if [ "$BASE" = 1 ]; then
+		cp "$out.md" "$ROOT/bench/RESULTS.md"
+		echo "bench: wrote $out.json, $out.md and bench/RESULTS.md"
+	else
+		# A partial run must not replace the full table.
+		echo "bench: wrote $out.json and $out.md (BENCH_BASE=0: bench/RESULTS.md left alone)"
+	fi
 	if [ "${BENCH_PLOT:-1}" = 1 ]; then
 		sh "$ROOT/bench/plot" "$out.json" || log "bench: no plot"
 	fi
@@ -420,6 +640,7 @@ markdown() {
 	j=$1
 	jq -r '
 	def f: if . == null then "–" else tostring end;
+	def mb: if . == null then "–" elif type == "number" then (. / 1024 * 10 | round / 10 | tostring) else tostring end;
 	"# wg-xdp benchmark results\n",
 	"Machine: \(.nproc) CPUs, \(.cpu), kernel \(.kernel); \(.date) on \(.host).",
 	"Command: `\(.command)`\n",
@@ -450,9 +671,42 @@ markdown() {
 	"bytes received; it does not include softirq work (XDP, veth) charged to",
 	"no process, which the machine column (all CPUs busy time, iperf3",
 	"included) does.\n",
-	"TODO (not measured yet): handshakes/s (needs a load tool speaking the",
-	"protocol), junk resistance (CPU under a flood of invalid packets), scale",
-	"(10k/100k peers)."' "$j"
+	(.scale_sizes // []) as $sz |
+	(if (.pairs | map(.figures.hs_per_s != null or .figures.junk_tcp != null or .figures.scale_rss_kb_1 != null) | any) then
+	 "## Handshakes, junk, scale\n",
+	 "Side B of each X:X pair is the system under test. Handshakes/s: B answers",
+	 "build/bench/hsload, which initiates from many keys configured as peers on B",
+	 "(several source addresses, mac2 after cookie replies, every response",
+	 "checked with wg_noise_consume_response). Junk: build/bench/junk floods the",
+	 "listen port of B from A (random bytes, handshake types of wrong size, bad-mac1",
+	 "initiations, data to unknown indexes) while TCP A→B runs; daemon CPU is",
+	 "that of B over the TCP run. Scale: `wg setconf` of the peer of B plus N",
+	 "peers with one /32 and one /128 each, VmRSS of B after, `wg show` time, TCP A→B with",
+	 "the largest N configured (timeout: the step was capped).\n",
+	 "| pair | handshakes/s | B CPU ms/handshake | TCP A→B Mbit/s | TCP under junk Mbit/s | junk sent pkt/s | B CPU s under junk | XDP junk drops | junk handshakes to daemon |",
+	 "|---|---|---|---|---|---|---|---|---|",
+	 (.pairs[] | select(.figures.hs_per_s != null or .figures.junk_tcp != null) | .figures as $x |
+	  "| \(.pair) | \($x.hs_per_s|f) | \($x.hs_cpu_ms|f) | \($x.junk_base_tcp|f) | \($x.junk_tcp|f) | \($x.junk_sent_pps|f) | \($x.junk_cpu_s|f) | \($x.junk_xdp_drops|f) | \($x.junk_daemon_pkts|f) |"),
+	 "",
+	 (if ($sz | length) > 0 then
+	  "| pair | RSS 1 peer MB | " + ($sz | map("setconf \(.) s | RSS \(.) MB | wg show \(.) s") | join(" | ")) + " | TCP A→B at \($sz[-1]) peers Mbit/s |",
+	  "|---|---|" + ($sz | map("---|---|---|") | join("")) + "---|",
+	  (.pairs[] | select(.figures.scale_rss_kb_1 != null) | .figures as $x |
+	   "| \(.pair) | \($x.scale_rss_kb_1 | mb) | " +
+	   ($sz | map(tostring as $n | "\($x["scale_setconf_s_" + $n]|f) | \($x["scale_rss_kb_" + $n] | mb) | \($x["scale_show_s_" + $n]|f)") | join(" | ")) +
+	   " | \($x.scale_tcp|f) |"),
+	  "" else empty end),
+	 (if .ratios then
+	  "Ratios, wg-xdp over the anchor:\n",
+	  "| ratio | handshakes/s | CPU/handshake | TCP under junk | B CPU under junk | " + ($sz | map("setconf \(.) | RSS \(.)") | join(" | ")) + " | TCP at \($sz[-1] // "–") peers |",
+	  "|---|---|---|---|---|" + ($sz | map("---|---|") | join("")) + "---|",
+	  (.ratios | to_entries[] | .value as $x |
+	   "| \(.key) | \($x.hs_per_s|f) | \($x.hs_cpu_ms|f) | \($x.junk_tcp|f) | \($x.junk_cpu_s|f) | " +
+	   ($sz | map(tostring as $n | "\($x["scale_setconf_s_" + $n]|f) | \($x["scale_rss_kb_" + $n]|f)") | join(" | ")) +
+	   " | \($x.scale_tcp|f) |"),
+	  "" else empty end)
+	 else empty end),
+	(if .load != "" then "Machine load: \(.load)\n" else empty end)' "$j"
 }
 
 # ----------------------------------------------------------------- main
@@ -502,8 +756,10 @@ tcp4_ab() { tcp "$1" tcp4_ab ab -P 4; }
 ping_idle() { ping_rtt "$1" ping_idle; }
 ping_load() { ping_rtt "$1" ping_load load; }
 
-each tcp1_ab
-each tcp1_ba
+if [ "$BASE" = 1 ] || [ "$SMOKE" = 1 ]; then
+	each tcp1_ab
+	each tcp1_ba
+fi
 if [ "$SMOKE" = 1 ]; then
 	each ping_idle
 	v=$(med wgxdp_wgxdp tcp1_ab) w=$(med wgxdp_wgxdp tcp1_ba)
@@ -517,9 +773,16 @@ if [ "$SMOKE" = 1 ]; then
 	echo "bench-smoke: 0 passed, 1 failed"
 	exit 1
 fi
-each tcp4_ab
-each udp_search
-each udp_pps
-each ping_idle
-each ping_load
+LOAD_NOTE="loadavg at start $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$BASE" = 1 ]; then
+	each tcp4_ab
+	each udp_search
+	each udp_pps
+	each ping_idle
+	each ping_load
+fi
+[ "$HS_T" != 0 ] && each hs_rate
+[ "$JUNK" = 1 ] && each junk_test
+[ -n "$SCALE" ] && each scale
+LOAD_NOTE="$LOAD_NOTE, at end $(cut -d' ' -f1-3 /proc/loadavg) (other engineers' builds and tests share the 2 CPUs)"
 report
