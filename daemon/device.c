@@ -140,11 +140,14 @@ static void unlink_peer(struct wg_device *dev, struct wg_peer *p)
 			*pp = p->hash_next;
 			break;
 		}
-	for (pp = &dev->peers; *pp; pp = &(*pp)->next)
-		if (*pp == p) {
-			*pp = p->next;
-			break;
-		}
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		dev->peers = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		dev->peers_tail = p->prev;
 	dev->npeers--;
 }
 
@@ -192,14 +195,17 @@ void wg_device_destroy(struct wg_device *dev)
 
 static void link_peer(struct wg_device *dev, struct wg_peer *p)
 {
-	struct wg_peer **tail = &dev->peers;
 	unsigned int h = hash_of(p->remote.public);
 
 	p->hash_next = dev->peer_hash[h];
 	dev->peer_hash[h] = p;
-	while (*tail)
-		tail = &(*tail)->next;
-	*tail = p;
+	p->next = NULL;
+	p->prev = dev->peers_tail;
+	if (p->prev)
+		p->prev->next = p;
+	else
+		dev->peers = p;
+	dev->peers_tail = p;
 	dev->npeers++;
 }
 
@@ -223,17 +229,46 @@ struct prepared {
 	bool new_sock;
 };
 
+/*
+ * Has an earlier peer change of this request the same key as change i?
+ * seen is a scratch open-addressing table (mask + 1 slots of index + 1),
+ * so a request of 100,000 peers is not checked pairwise.
+ */
+static bool seen_before(size_t *seen, size_t mask, const struct wg_config *cfg,
+			size_t i)
+{
+	const uint8_t *key = cfg->peers[i].public_key;
+	uint64_t h;
+
+	memcpy(&h, key, sizeof(h));
+	for (h &= mask;; h = (h + 1) & mask) {
+		if (!seen[h]) {
+			seen[h] = i + 1;
+			return false;
+		}
+		if (!memcmp(cfg->peers[seen[h] - 1].public_key, key, WG_KEY_LEN))
+			return true;
+	}
+}
+
 static int prepare(struct wg_device *dev, const struct wg_config *cfg,
 		   struct prepared *pr)
 {
+	size_t *seen = NULL, mask = 1;
 	int ret;
 
 	memset(pr, 0, sizeof(*pr));
 	pr->sock.fd4 = pr->sock.fd6 = -1;
 	if (cfg->n_peers) {
+		while (mask < 2 * cfg->n_peers)
+			mask <<= 1;
 		pr->fresh = calloc(cfg->n_peers, sizeof(*pr->fresh));
-		if (!pr->fresh)
+		seen = calloc(mask--, sizeof(*seen));
+		if (!pr->fresh || !seen) {
+			free(pr->fresh);
+			free(seen);
 			return -ENOMEM;
+		}
 	}
 	for (size_t i = 0; i < cfg->n_peers; i++) {
 		const struct wg_peer_change *pc = &cfg->peers[i];
@@ -245,18 +280,17 @@ static int prepare(struct wg_device *dev, const struct wg_config *cfg,
 		if (pc->update_only)
 			continue;
 		/* The same key twice in one request: the first one creates. */
-		for (size_t j = 0; j < i; j++)
-			if (pr->fresh[j] && !memcmp(cfg->peers[j].public_key,
-						    pc->public_key, WG_KEY_LEN))
-				goto next;
+		if (seen_before(seen, mask, cfg, i))
+			continue;
 		pr->fresh[i] = wg_peer_new(dev, pc->public_key,
 					   dev->next_peer_id + (uint32_t)i);
 		if (!pr->fresh[i]) {
 			ret = -ENOMEM;
 			goto err;
 		}
-next:;
 	}
+	free(seen);
+	seen = NULL;
 	if (cfg->has_listen_port && cfg->listen_port != dev->sock.port) {
 		ret = wg_socket_open(&pr->sock, cfg->listen_port,
 				     cfg->has_fwmark ? cfg->fwmark : dev->fwmark);
@@ -269,12 +303,39 @@ next:;
 	}
 	return 0;
 err:
+	free(seen);
 	for (size_t i = 0; i < cfg->n_peers; i++)
 		wg_peer_free(pr->fresh[i]);
 	free(pr->fresh);
 	return ret;
 }
 
+/* Is key the private key we have now (or none, and we have none)? */
+static bool same_private_key(struct wg_device *dev,
+			     const uint8_t key[WG_KEY_LEN])
+{
+	uint8_t clamped[WG_KEY_LEN];
+	bool same;
+
+	/* The handshake keeps the key clamped: compare it that way. */
+	memcpy(clamped, key, WG_KEY_LEN);
+	wg_clamp(clamped);
+	pthread_mutex_lock(&dev->local.lock);
+	if (dev->local.has_private)
+		same = wg_ct_eq(dev->local.private, clamped, WG_KEY_LEN);
+	else
+		same = wg_is_zero(key, WG_KEY_LEN);
+	pthread_mutex_unlock(&dev->local.lock);
+	wg_wipe(clamped, sizeof(clamped));
+	return same;
+}
+
+/*
+ * A new private key: every peer's static DH is redone and its sessions are
+ * void. The same key again (what `wg setconf` and `wg syncconf` send) is
+ * no change at all, as in the Linux module and wireguard-go, so sessions
+ * survive a re-sync.
+ */
 static void set_private_key(struct wg_device *dev, const uint8_t key[WG_KEY_LEN])
 {
 	uint8_t pub[WG_KEY_LEN];
@@ -352,6 +413,7 @@ int wg_device_apply(struct wg_device *dev, const struct wg_config *cfg)
 {
 	struct prepared pr;
 	uint64_t now = wg_now();
+	bool new_key;
 	int ret;
 
 	for (size_t i = 0; i < cfg->n_peers; i++)
@@ -363,7 +425,13 @@ int wg_device_apply(struct wg_device *dev, const struct wg_config *cfg)
 	if (ret)
 		goto out;
 
-	if (cfg->has_private_key)
+	/* Peers about to go need no new DH for a new key: drop them first. */
+	if (cfg->replace_peers)
+		while (dev->peers)
+			remove_peer(dev, dev->peers);
+	new_key = cfg->has_private_key &&
+		  !same_private_key(dev, cfg->private_key);
+	if (new_key)
 		set_private_key(dev, cfg->private_key);
 	if (pr.new_sock) {
 		wg_socket_close(&dev->sock);
@@ -378,10 +446,6 @@ int wg_device_apply(struct wg_device *dev, const struct wg_config *cfg)
 		wg_log_set_debug(cfg->debug);
 		wg_dataplane_debug_changed(dev, cfg->debug);
 	}
-	if (cfg->replace_peers)
-		while (dev->peers)
-			remove_peer(dev, dev->peers);
-
 	for (size_t i = 0; i < cfg->n_peers; i++) {
 		const struct wg_peer_change *pc = &cfg->peers[i];
 		struct wg_peer *p;
@@ -397,8 +461,9 @@ int wg_device_apply(struct wg_device *dev, const struct wg_config *cfg)
 		if (!p && pr.fresh[i]) {
 			p = pr.fresh[i];
 			pr.fresh[i] = NULL;
-			/* Made before a new private key was set: redo DH. */
-			wg_noise_remote_precompute(&p->remote);
+			/* Made before this request's private key: redo DH. */
+			if (new_key)
+				wg_noise_remote_precompute(&p->remote);
 			link_peer(dev, p);
 		}
 		if (!p)

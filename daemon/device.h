@@ -31,7 +31,7 @@
 #include "uapi.h"
 
 #define WG_DEFAULT_MTU 1420
-#define WG_PEER_HASH_SIZE 4096
+#define WG_PEER_HASH_SIZE 65536
 #define WG_MAX_QUEUES 16
 
 /* What a receiver index stands for in the index table. */
@@ -83,6 +83,7 @@ struct wg_device {
 	 */
 	pthread_rwlock_t cfg_lock;
 	struct wg_peer *peers; /* list in add order */
+	struct wg_peer *peers_tail;
 	struct wg_peer *peer_hash[WG_PEER_HASH_SIZE];
 	size_t npeers;
 	uint32_t next_peer_id;

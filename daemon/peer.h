@@ -37,6 +37,7 @@ struct wg_peer {
 	uint32_t id;		  /* key of the XDP maps' peer entries */
 	struct wg_peer *hash_next; /* in the device's public-key hash */
 	struct wg_peer *next;	  /* in the device's list, in add order */
+	struct wg_peer *prev;
 
 	/*
 	 * lock guards endpoint, timers, last_handshake, staged*, path,

@@ -212,6 +212,151 @@ static void listen_port_and_get(void **state)
 	free_device(dev);
 }
 
+/* A one-remote peer table for the in-test initiator. */
+static struct noise_remote *b_remote;
+static struct noise_remote *b_get(void *arg, const uint8_t pub[WG_KEY_LEN])
+{
+	(void)arg;
+	(void)pub;
+	return b_remote;
+}
+static uint32_t b_index_set(void *arg, struct noise_remote *r)
+{
+	static uint32_t next = 1000;
+
+	(void)arg;
+	(void)r;
+	return next++;
+}
+static struct noise_remote *b_index_get(void *arg, uint32_t index)
+{
+	(void)arg;
+	(void)index;
+	return b_remote;
+}
+static void b_index_drop(void *arg, uint32_t index)
+{
+	(void)arg;
+	(void)index;
+}
+
+/*
+ * Re-applying the same private key (what setconf and syncconf send) keeps
+ * sessions; a new key voids them.
+ */
+static void same_key_keeps_sessions(void **state)
+{
+	struct noise_upcall up = { NULL, b_get, b_index_set, b_index_get,
+				   b_index_drop };
+	struct wg_device *dev = new_device();
+	struct noise_local b_local;
+	struct noise_remote br;
+	struct wg_msg_initiation init;
+	struct wg_msg_response resp;
+	struct noise_remote *r;
+	struct timespec wall = { 1700000000, 0 };
+	uint8_t dev_priv[WG_KEY_LEN], dev_pub[WG_KEY_LEN], b_priv[WG_KEY_LEN],
+		b_pub[WG_KEY_LEN];
+	struct wg_config cfg;
+	struct wg_peer *p;
+
+	(void)state;
+	key(dev_priv, 40);
+	key(b_priv, 41);
+	wg_pubkey(dev_pub, dev_priv);
+	wg_pubkey(b_pub, b_priv);
+	wg_noise_local_init(&b_local, &up);
+	wg_noise_local_set_private(&b_local, b_priv);
+	wg_noise_remote_init(&br, &b_local, dev_pub);
+	b_remote = &br;
+
+	wg_config_init(&cfg);
+	cfg.has_private_key = true;
+	memcpy(cfg.private_key, dev_priv, WG_KEY_LEN);
+	assert_non_null(wg_config_add_peer(&cfg, b_pub));
+	assert_int_equal(wg_device_apply(dev, &cfg), 0);
+	p = wg_device_peer_lookup(dev, b_pub);
+	assert_non_null(p);
+
+	/* B initiates; the device answers: its session waits in next. */
+	assert_int_equal(wg_noise_create_initiation(&br, &init, &wall, 1), 0);
+	assert_int_equal(wg_noise_consume_initiation(&dev->local, &init, 1, &r),
+			 WG_NOISE_OK);
+	assert_ptr_equal(r, &p->remote);
+	assert_int_equal(wg_noise_create_response(r, &resp, 1), 0);
+	assert_non_null(p->remote.next);
+
+	/* The same key again: the session stays. */
+	assert_int_equal(wg_device_apply(dev, &cfg), 0);
+	assert_non_null(p->remote.next);
+	wg_config_free(&cfg);
+
+	/* A new key: sessions made with the old one are gone. */
+	wg_config_init(&cfg);
+	cfg.has_private_key = true;
+	key(cfg.private_key, 42);
+	assert_int_equal(wg_device_apply(dev, &cfg), 0);
+	wg_config_free(&cfg);
+	assert_null(p->remote.next);
+
+	wg_noise_remote_destroy(&br);
+	wg_noise_local_destroy(&b_local);
+	free_device(dev);
+}
+
+/* The same key twice in one request makes one peer, both changes apply. */
+static void duplicate_keys_in_one_request(void **state)
+{
+	struct wg_device *dev = new_device();
+	struct wg_config cfg;
+	uint8_t addr[4] = { 10, 2, 0, 1 };
+
+	(void)state;
+	wg_config_init(&cfg);
+	add_peer(&cfg, 2, "10.1.0.0/16");
+	add_peer(&cfg, 2, "10.2.0.0/16");
+	assert_int_equal(wg_device_apply(dev, &cfg), 0);
+	wg_config_free(&cfg);
+	assert_int_equal(dev->npeers, 1);
+	assert_non_null(wg_allowedips_lookup(&dev->aip, AF_INET, addr));
+	addr[1] = 1;
+	assert_non_null(wg_allowedips_lookup(&dev->aip, AF_INET, addr));
+	free_device(dev);
+}
+
+/* 20,000 peers in one set, replaced whole by another: linear, not pairwise. */
+static void many_peers(void **state)
+{
+	struct wg_device *dev = new_device();
+	struct wg_config cfg;
+	enum { N = 20000 };
+
+	(void)state;
+	for (int round = 0; round < 2; round++) {
+		wg_config_init(&cfg);
+		cfg.replace_peers = true;
+		for (int i = 0; i < N; i++) {
+			uint8_t pub[WG_KEY_LEN] = { 0 };
+			struct wg_aip_change a = { .family = AF_INET, .cidr = 32 };
+
+			memcpy(pub, &i, sizeof(i));
+			pub[31] = (uint8_t)(round + 1);
+			a.addr[0] = 10;
+			a.addr[1] = (uint8_t)round;
+			a.addr[2] = (uint8_t)(i >> 8);
+			a.addr[3] = (uint8_t)i;
+			assert_int_equal(wg_config_add_aip(
+						 wg_config_add_peer(&cfg, pub), &a),
+					 0);
+		}
+		assert_int_equal(wg_device_apply(dev, &cfg), 0);
+		wg_config_free(&cfg);
+		assert_int_equal(dev->npeers, N);
+		assert_int_equal(wg_allowedips_count(&dev->aip), N);
+	}
+	free_device(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +364,9 @@ int main(void)
 		cmocka_unit_test(own_key_is_never_a_peer),
 		cmocka_unit_test(failed_set_changes_nothing),
 		cmocka_unit_test(listen_port_and_get),
+		cmocka_unit_test(same_key_keeps_sessions),
+		cmocka_unit_test(duplicate_keys_in_one_request),
+		cmocka_unit_test(many_peers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
