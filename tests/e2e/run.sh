@@ -21,6 +21,9 @@ failed=0
 start=$(date +%s)
 for t in "$dir"/test_*.sh; do
 	name=$(basename "$t" .sh)
+	# Interop with the kernel's own WireGuard belongs to the VM tier (make
+	# check-vm): Debian's kernels there have the module, this one may not.
+	case $name in test_kernel_wg) continue ;; esac
 	t0=$(date +%s)
 	out=$(mktemp /tmp/wg-xdp-e2e-run.XXXXXX)
 	{
