@@ -138,7 +138,7 @@ static void peer_timers(struct wg_device *dev, struct wg_peer *p,
 
 	pthread_mutex_lock(&p->lock);
 	act = wg_timers_expire(&p->timers, now);
-	pthread_mutex_unlock(&p->lock);
+	wg_peer_timers_unlock(p);
 	if (act & WG_TIMERS_LOG_RETRY)
 		log_info("Handshake for %s did not complete after %d seconds, "
 			 "retrying (try %u)",
@@ -198,7 +198,11 @@ static void service_peers(struct wg_device *dev, bool tick)
 		serve(dev, p);
 	}
 	for (p = tick ? dev->peers : NULL; p; p = p->next) {
-		peer_timers(dev, p, now);
+		uint64_t due = atomic_load(&p->timer_due);
+
+		/* Only due peers take their lock: 100,000 idle ones are cheap. */
+		if (due && due <= now)
+			peer_timers(dev, p, now);
 		wg_dataplane_refresh_path(dev, p, now, false);
 	}
 	pthread_rwlock_unlock(&dev->cfg_lock);
@@ -299,11 +303,8 @@ static void nl_neigh(void *ctx, bool removed, int ifindex,
 		return;
 	/* A neighbour changed on the NIC: recheck the paths soon. */
 	pthread_rwlock_rdlock(&dev->cfg_lock);
-	for (p = dev->peers; p; p = p->next) {
-		pthread_mutex_lock(&p->lock);
-		p->path_checked = 0;
-		pthread_mutex_unlock(&p->lock);
-	}
+	for (p = dev->peers; p; p = p->next)
+		wg_peer_path_stale(p);
 	pthread_rwlock_unlock(&dev->cfg_lock);
 }
 

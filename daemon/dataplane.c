@@ -129,7 +129,7 @@ void wg_dataplane_port_changed(struct wg_device *dev)
 	for (p = dev->peers; p; p = p->next) {
 		pthread_mutex_lock(&p->lock);
 		p->path_ok = false;
-		p->path_checked = 0;
+		wg_peer_path_stale(p);
 		pthread_mutex_unlock(&p->lock);
 	}
 }
@@ -162,18 +162,16 @@ void wg_dataplane_refresh_path(struct wg_device *dev, struct wg_peer *p,
 
 	if (!dev->xdp || !dev->nl)
 		return;
+	if (!force && now < atomic_load(&p->path_due))
+		return;
 	pthread_mutex_lock(&p->lock);
 	ep = p->endpoint;
-	ok = p->path_ok;
-	if (!force && p->path_checked &&
-	    now - p->path_checked < (ok ? PATH_LIFETIME_NS : PATH_RETRY_NS)) {
-		pthread_mutex_unlock(&p->lock);
+	pthread_mutex_unlock(&p->lock);
+	if (ep.sa.sa_family == AF_UNSPEC) {
+		/* Setting an endpoint marks the path stale again. */
+		atomic_store(&p->path_due, now + PATH_LIFETIME_NS);
 		return;
 	}
-	p->path_checked = now;
-	pthread_mutex_unlock(&p->lock);
-	if (ep.sa.sa_family == AF_UNSPEC)
-		return;
 
 	memset(&path, 0, sizeof(path));
 	path.dst = ep;
@@ -208,6 +206,8 @@ void wg_dataplane_refresh_path(struct wg_device *dev, struct wg_peer *p,
 		if (ok)
 			p->path = path;
 		p->path_ok = ok;
+		atomic_store(&p->path_due,
+			     now + (ok ? PATH_LIFETIME_NS : PATH_RETRY_NS));
 	}
 	pthread_mutex_unlock(&p->lock);
 }

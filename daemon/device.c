@@ -374,14 +374,14 @@ static void apply_peer(struct wg_device *dev, const struct wg_peer_change *pc,
 	if (pc->has_endpoint) {
 		memcpy(&p->endpoint, &pc->endpoint, sizeof(p->endpoint));
 		p->path_ok = false;
-		p->path_checked = 0;
+		wg_peer_path_stale(p);
 	}
 	if (pc->has_keepalive) {
 		p->keepalive_interval = pc->persistent_keepalive;
 		actions = wg_timers_set_persistent_keepalive(
 			&p->timers, pc->persistent_keepalive, now);
 	}
-	pthread_mutex_unlock(&p->lock);
+	wg_peer_timers_unlock(p);
 	if (actions & WG_TIMERS_SEND_KEEPALIVE)
 		wg_device_want_flush(dev, p);
 	if (pc->replace_allowed_ips) {

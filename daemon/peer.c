@@ -121,7 +121,7 @@ void wg_peer_set_endpoint_from(struct wg_peer *p, const union wg_sockaddr *src)
 		p->endpoint = *src;
 		/* A new endpoint needs a new route and neighbour. */
 		p->path_ok = false;
-		p->path_checked = 0;
+		wg_peer_path_stale(p);
 	}
 	pthread_mutex_unlock(&p->lock);
 }

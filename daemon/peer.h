@@ -41,7 +41,7 @@ struct wg_peer {
 
 	/*
 	 * lock guards endpoint, timers, last_handshake, staged*, path,
-	 * path_ok, path_checked, keepalive_interval.
+	 * path_ok, keepalive_interval.
 	 */
 	pthread_mutex_t lock;
 	union wg_sockaddr endpoint; /* AF_UNSPEC until known */
@@ -52,7 +52,13 @@ struct wg_peer {
 	unsigned int staged_head, staged_count;
 	struct wg_outer path; /* how AF_XDP frames reach the endpoint */
 	bool path_ok;
-	uint64_t path_checked; /* now of the last route/neighbour lookup */
+	/*
+	 * Copies the control thread's tick reads without the lock: the
+	 * earliest timer deadline (0: none) and when the path is next due
+	 * for a lookup (0: now). Written under lock, read without.
+	 */
+	_Atomic uint64_t timer_due;
+	_Atomic uint64_t path_due;
 
 	/* Set by workers, read by the control thread (no lock). */
 	atomic_bool want_handshake;
@@ -66,6 +72,19 @@ struct wg_peer {
 static inline struct wg_peer *wg_peer_of(struct noise_remote *r)
 {
 	return (struct wg_peer *)r;
+}
+
+/* Release p->lock after changing p->timers: publishes the next deadline. */
+static inline void wg_peer_timers_unlock(struct wg_peer *p)
+{
+	atomic_store(&p->timer_due, wg_timers_next_deadline(&p->timers));
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Have the next tick look the path up again (endpoint or neighbour moved). */
+static inline void wg_peer_path_stale(struct wg_peer *p)
+{
+	atomic_store(&p->path_due, 0);
 }
 
 /* A new peer with public key pub and id, no endpoint; NULL on ENOMEM. */

@@ -18,7 +18,7 @@ static void handshake_done(struct wg_peer *p, uint64_t now)
 	pthread_mutex_lock(&p->lock);
 	wg_timers_handshake_complete(&p->timers, now, &wall);
 	p->last_handshake = wall;
-	pthread_mutex_unlock(&p->lock);
+	wg_peer_timers_unlock(p);
 }
 
 static void received_authenticated(struct wg_peer *p, size_t len, bool data,
@@ -29,7 +29,7 @@ static void received_authenticated(struct wg_peer *p, size_t len, bool data,
 	wg_timers_any_authenticated_packet_traversal(&p->timers, now);
 	if (data)
 		wg_timers_data_received(&p->timers, now);
-	pthread_mutex_unlock(&p->lock);
+	wg_peer_timers_unlock(p);
 	atomic_fetch_add_explicit(&p->rx_bytes, len, memory_order_relaxed);
 }
 
@@ -136,7 +136,7 @@ void wg_receive_handshake(struct wg_device *dev, const uint8_t *msg,
 	handshake_done(wg_peer_of(r), now);
 	pthread_mutex_lock(&wg_peer_of(r)->lock);
 	wg_timers_session_derived(&wg_peer_of(r)->timers, now);
-	pthread_mutex_unlock(&wg_peer_of(r)->lock);
+	wg_peer_timers_unlock(wg_peer_of(r));
 	/* The initiator confirms the session at once, with data or not. */
 	wg_send_staged(dev, wg_peer_of(r), true);
 }

@@ -35,7 +35,7 @@ static void sent_authenticated(struct wg_peer *p, size_t len, bool data,
 	wg_timers_any_authenticated_packet_sent(&p->timers, now);
 	if (data)
 		wg_timers_data_sent(&p->timers, now);
-	pthread_mutex_unlock(&p->lock);
+	wg_peer_timers_unlock(p);
 	atomic_fetch_add_explicit(&p->tx_bytes, len, memory_order_relaxed);
 }
 
@@ -54,7 +54,7 @@ void wg_send_initiation(struct wg_device *dev, struct wg_peer *p, bool retry)
 	      p->endpoint.sa.sa_family != AF_UNSPEC;
 	if (may)
 		wg_timers_handshake_sent(&p->timers, now);
-	pthread_mutex_unlock(&p->lock);
+	wg_peer_timers_unlock(p);
 	if (!may)
 		return;
 
@@ -73,7 +73,7 @@ void wg_send_initiation(struct wg_device *dev, struct wg_peer *p, bool retry)
 	sent_authenticated(p, sizeof(msg), false, now);
 	pthread_mutex_lock(&p->lock);
 	wg_timers_handshake_initiated(&p->timers, now);
-	pthread_mutex_unlock(&p->lock);
+	wg_peer_timers_unlock(p);
 	wg_wipe(&msg, sizeof(msg));
 }
 
@@ -94,7 +94,7 @@ void wg_send_response(struct wg_device *dev, struct wg_peer *p)
 	pthread_mutex_lock(&p->lock);
 	wg_timers_handshake_sent(&p->timers, now);
 	wg_timers_session_derived(&p->timers, now);
-	pthread_mutex_unlock(&p->lock);
+	wg_peer_timers_unlock(p);
 	if (wg_send_udp(dev, p, &msg, sizeof(msg)) == 0)
 		atomic_fetch_add_explicit(&dev->counters.handshakes_tx, 1,
 					  memory_order_relaxed);
