@@ -13,7 +13,9 @@
 # Environment: BENCH_T (seconds per iperf3 run, 10), BENCH_UDP_T (seconds per
 # UDP step, 3), BENCH_PINGS (1000), BENCH_ROUNDS (1), BENCH_PAIRS (which
 # pairs, default all), BENCH_SMOKE=1 (a 1-second run of wg-xdp to wg-xdp,
-# for CI), BENCH_PLOT=0 (skip the PNG).
+# for CI), BENCH_PLOT=0 (skip the PNG), BENCH_BASE (path to another wg-xdp
+# binary, e.g. a build of the previous commit: adds the pair
+# wgxdpbase:wgxdpbase and the ratio wgxdp/wgxdpbase, for A/B in one run).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -36,6 +38,7 @@ RES=$TMP/results.txt
 bin_of() {
 	case $1 in
 	wgxdp) echo "$WGXDP" ;;
+	wgxdpbase) echo "$BENCH_BASE" ;;
 	wggo-deb) echo /usr/bin/wireguard-go ;;
 	wggo-new) echo "$ANCH/wireguard" ;;
 	boringtun) echo "$ANCH/bin/boringtun-cli" ;;
@@ -56,8 +59,8 @@ log() { printf '%s\n' "$*" >&2; }
 cleanup() {
 	trap - EXIT INT TERM
 	# wg-xdp detaches XDP and unpins its maps on down.
-	[ -f "$TMP/wgxdp.ifs" ] && while read -r side k ifn; do
-		nsx $side $k "$WGXDP" down $ifn >/dev/null 2>&1
+	[ -f "$TMP/wgxdp.ifs" ] && while read -r side k ifn bin; do
+		nsx $side $k "$bin" down $ifn >/dev/null 2>&1
 	done <"$TMP/wgxdp.ifs"
 	for ns in $(ip netns list | awk '{print $1}' | grep -- "-$ID\$"); do
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
@@ -109,6 +112,7 @@ anchors() {
 version_of() {
 	case $1 in
 	wgxdp) echo "wg-xdp $(git -C "$ROOT" describe --always --dirty 2>/dev/null)" ;;
+	wgxdpbase) echo "wg-xdp baseline $BENCH_BASE" ;;
 	wggo-deb) echo "wireguard-go $(dpkg-query -W -f '${Version}' wireguard-go 2>/dev/null) (Debian)" ;;
 	wggo-new) echo "wireguard-go $(go version -m "$ANCH/wireguard" 2>/dev/null |
 		awk '$1 == "mod" {print $3}') ($("$ANCH/wireguard" --version 2>/dev/null | head -1 | awk '{print $2}'))" ;;
@@ -137,11 +141,12 @@ up_side() {
 		echo "Endpoint = 10.66.$n.$peer:5182$peer"
 		echo "AllowedIPs = 10.67.$n.$peer/32"
 	} >"$conf"
-	if [ "$sys" = wgxdp ]; then
+	if [ "$sys" = wgxdp ] || [ "$sys" = wgxdpbase ]; then
+		b=$(bin_of "$sys")
 		# wg-quick format: Address and MTU belong in [Interface].
 		sed -i "/^ListenPort/a Address = 10.67.$n.$me/24\nMTU = $MTU" "$conf"
-		echo "$side $k $ifn" >>"$TMP/wgxdp.ifs"
-		WG_XDP_LOG=$TMP/$k.$side.log nsx $side $k "$WGXDP" up \
+		echo "$side $k $ifn $b" >>"$TMP/wgxdp.ifs"
+		WG_XDP_LOG=$TMP/$k.$side.log nsx $side $k "$b" up \
 			veth$side$n -i $ifn -c "$conf" || return 1
 	else
 		b=$(bin_of "$sys")
@@ -384,7 +389,7 @@ report() {
 		done
 	} | jq -s '.[0] + {pairs: .[1:]}' >"$out.json"
 	# Ratios: wg-xdp on both ends over each anchor on both ends.
-	for a in wggo-deb wggo-new boringtun; do
+	for a in wggo-deb wggo-new boringtun wgxdpbase; do
 		echo "$PAIRS" | grep -q "$a:$a" || continue
 		echo "$PAIRS" | grep -q "wgxdp:wgxdp" || continue
 		obj='{}'
