@@ -157,6 +157,16 @@ err_fds:
 	return ret;
 }
 
+int wg_tun_set_offloads(struct wg_tun *tun, unsigned int offloads)
+{
+	if (!tun->fds || !tun->queues || !tun->vnet_hdr)
+		return -EINVAL;
+	if (ioctl(tun->fds[0], TUNSETOFFLOAD, offloads) < 0)
+		return -errno;
+	tun->offloads = offloads;
+	return 0;
+}
+
 void wg_tun_destroy(struct wg_tun *tun)
 {
 	if (!tun->fds)

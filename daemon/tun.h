@@ -66,6 +66,11 @@ struct wg_tun {
  */
 int wg_tun_create(struct wg_tun *tun, const char *name, unsigned int queues,
 		  unsigned int flags);
+/*
+ * Replaces the offloads (TUN_F_*) of a vnet_hdr device; 0 turns them all
+ * off, so reads carry plain packets with complete checksums. 0 or -errno.
+ */
+int wg_tun_set_offloads(struct wg_tun *tun, unsigned int offloads);
 /* Closes every fd, which removes the device; safe on a zeroed or closed tun. */
 void wg_tun_destroy(struct wg_tun *tun);
 /*
