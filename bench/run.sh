@@ -432,7 +432,7 @@ markdown() {
 	"veth, AF_XDP in copy mode, tunnel MTU 1420; side A is the iperf3 client",
 	"(ab = A to B). All pairs are up together and every test walks all pairs in",
 	"turn; figures are medians over rounds. Timings are noisy: read ratios.\n",
-	(if .aead then "AEAD ceiling (libsodium ChaCha20-Poly1305 IETF, 1420-byte packets, one core): \(.aead.gbps) GB/s, \(.aead.pps) packets/s.\n" else empty end),
+	(if .aead then "AEAD ceiling (ChaCha20-Poly1305 IETF, 1420-byte packets, one core): libsodium \(.aead.gbps) GB/s, \(.aead.pps) packets/s; OpenSSL (the data path) \(.aead.openssl_gbps) GB/s, \(.aead.openssl_pps) packets/s.\n" else empty end),
 	"| pair (A:B) | TCP 1 A→B Mbit/s | TCP 1 B→A Mbit/s | TCP 4 A→B Mbit/s | UDP 1420 <1% loss Mbit/s | UDP 64 B pkt/s | ping idle p50/p99 ms | ping loaded p50/p99 ms | daemon CPU s/GB | machine CPU s/GB |",
 	"|---|---|---|---|---|---|---|---|---|---|",
 	(.pairs[] | .figures as $x |
@@ -483,9 +483,11 @@ if [ "$SMOKE" != 1 ]; then
 	log "bench: versions"
 	for p in $PAIRS; do log "  $p: $(version_pair "$p")"; done
 	if [ -x "$ROOT/$BUILD/bench/aead" ]; then
-		line=$("$ROOT/$BUILD/bench/aead" 2)
-		log "  $line"
-		AEAD_JSON=$(echo "$line" | awk '{printf "{\"gbps\": %s, \"pps\": %s}", $2, $4}')
+		lines=$("$ROOT/$BUILD/bench/aead" 2)
+		log "$lines"
+		AEAD_JSON=$(echo "$lines" | awk '$1 == "aead:" {g = $2; p = $4}
+			$1 == "aead-openssl:" {og = $2; op = $4}
+			END {printf "{\"gbps\": %s, \"pps\": %s, \"openssl_gbps\": %s, \"openssl_pps\": %s}", g, p, og ? og : "null", op ? op : "null"}')
 	fi
 fi
 
