@@ -311,6 +311,12 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 			 "socket path", dev->nic, strerror(-ret));
 		dev->nqueues = 1;
 	}
+	/* One TUN queue per worker: the kernel spreads flows over them. */
+	if (dev->nqueues > 1 &&
+	    (ret = wg_tun_add_queues(&dev->tun, dev->nqueues)))
+		log_warn("Only %u TUN queue%s for %u workers: %s",
+			 dev->tun.queues, dev->tun.queues == 1 ? "" : "s",
+			 dev->nqueues, strerror(-ret));
 	/* The UDP path sends what it reads as it is: no super-packets. */
 	if (dev->path != WG_PATH_XDP)
 		wg_tun_set_offloads(&dev->tun, 0);
