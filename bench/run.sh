@@ -25,6 +25,9 @@
 #     peers (one /32 and one /128 each) on B, timed, capped at
 #     BENCH_SCALE_TIMEOUT (120) seconds ("timeout"); B's RSS, `wg show`
 #     time, and TCP A->B with the largest size configured.
+# BENCH_BASELINE (path to another wg-xdp binary, e.g. a build of the
+# previous commit): adds the pair wgxdpbase:wgxdpbase and the ratio
+# wgxdp/wgxdpbase, for A/B in one run.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -56,6 +59,7 @@ RES=$TMP/results.txt
 bin_of() {
 	case $1 in
 	wgxdp) echo "$WGXDP" ;;
+	wgxdpbase) echo "$BENCH_BASELINE" ;;
 	wggo-deb) echo /usr/bin/wireguard-go ;;
 	wggo-new) echo "$ANCH/wireguard" ;;
 	boringtun) echo "$ANCH/bin/boringtun-cli" ;;
@@ -76,8 +80,8 @@ log() { printf '%s\n' "$*" >&2; }
 cleanup() {
 	trap - EXIT INT TERM
 	# wg-xdp detaches XDP and unpins its maps on down.
-	[ -f "$TMP/wgxdp.ifs" ] && while read -r side k ifn; do
-		nsx $side $k "$WGXDP" down $ifn >/dev/null 2>&1
+	[ -f "$TMP/wgxdp.ifs" ] && while read -r side k ifn bin; do
+		nsx $side $k "$bin" down $ifn >/dev/null 2>&1
 	done <"$TMP/wgxdp.ifs"
 	for ns in $(ip netns list | awk '{print $1}' | grep -- "-$ID\$"); do
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
@@ -129,6 +133,7 @@ anchors() {
 version_of() {
 	case $1 in
 	wgxdp) echo "wg-xdp $(git -C "$ROOT" describe --always --dirty 2>/dev/null)" ;;
+	wgxdpbase) echo "wg-xdp baseline $BENCH_BASELINE" ;;
 	wggo-deb) echo "wireguard-go $(dpkg-query -W -f '${Version}' wireguard-go 2>/dev/null) (Debian)" ;;
 	wggo-new) echo "wireguard-go $(go version -m "$ANCH/wireguard" 2>/dev/null |
 		awk '$1 == "mod" {print $3}') ($("$ANCH/wireguard" --version 2>/dev/null | head -1 | awk '{print $2}'))" ;;
@@ -157,11 +162,12 @@ up_side() {
 		echo "Endpoint = 10.66.$n.$peer:5182$peer"
 		echo "AllowedIPs = 10.67.$n.$peer/32"
 	} >"$conf"
-	if [ "$sys" = wgxdp ]; then
+	if [ "$sys" = wgxdp ] || [ "$sys" = wgxdpbase ]; then
+		b=$(bin_of "$sys")
 		# wg-quick format: Address and MTU belong in [Interface].
 		sed -i "/^ListenPort/a Address = 10.67.$n.$me/24\nMTU = $MTU" "$conf"
-		echo "$side $k $ifn" >>"$TMP/wgxdp.ifs"
-		WG_XDP_LOG=$TMP/$k.$side.log nsx $side $k "$WGXDP" up \
+		echo "$side $k $ifn $b" >>"$TMP/wgxdp.ifs"
+		WG_XDP_LOG=$TMP/$k.$side.log nsx $side $k "$b" up \
 			veth$side$n -i $ifn -c "$conf" || return 1
 	else
 		b=$(bin_of "$sys")
@@ -599,7 +605,7 @@ report() {
 		done
 	} | jq -s '.[0] + {pairs: .[1:]}' >"$out.json"
 	# Ratios: wg-xdp on both ends over each anchor on both ends.
-	for a in wggo-deb wggo-new boringtun; do
+	for a in wggo-deb wggo-new boringtun wgxdpbase; do
 		echo "$PAIRS" | grep -q "$a:$a" || continue
 		echo "$PAIRS" | grep -q "wgxdp:wgxdp" || continue
 		obj='{}'
@@ -648,7 +654,7 @@ markdown() {
 	"veth, AF_XDP in copy mode, tunnel MTU 1420; side A is the iperf3 client",
 	"(ab = A to B). All pairs are up together and every test walks all pairs in",
 	"turn; figures are medians over rounds. Timings are noisy: read ratios.\n",
-	(if .aead then "AEAD ceiling (libsodium ChaCha20-Poly1305 IETF, 1420-byte packets, one core): \(.aead.gbps) GB/s, \(.aead.pps) packets/s.\n" else empty end),
+	(if .aead then "AEAD ceiling (ChaCha20-Poly1305 IETF, 1420-byte packets, one core): libsodium \(.aead.gbps) GB/s, \(.aead.pps) packets/s; OpenSSL (the data path) \(.aead.openssl_gbps) GB/s, \(.aead.openssl_pps) packets/s.\n" else empty end),
 	"| pair (A:B) | TCP 1 A→B Mbit/s | TCP 1 B→A Mbit/s | TCP 4 A→B Mbit/s | UDP 1420 <1% loss Mbit/s | UDP 64 B pkt/s | ping idle p50/p99 ms | ping loaded p50/p99 ms | daemon CPU s/GB | machine CPU s/GB |",
 	"|---|---|---|---|---|---|---|---|---|---|",
 	(.pairs[] | .figures as $x |
@@ -732,9 +738,11 @@ if [ "$SMOKE" != 1 ]; then
 	log "bench: versions"
 	for p in $PAIRS; do log "  $p: $(version_pair "$p")"; done
 	if [ -x "$ROOT/$BUILD/bench/aead" ]; then
-		line=$("$ROOT/$BUILD/bench/aead" 2)
-		log "  $line"
-		AEAD_JSON=$(echo "$line" | awk '{printf "{\"gbps\": %s, \"pps\": %s}", $2, $4}')
+		lines=$("$ROOT/$BUILD/bench/aead" 2)
+		log "$lines"
+		AEAD_JSON=$(echo "$lines" | awk '$1 == "aead:" {g = $2; p = $4}
+			$1 == "aead-openssl:" {og = $2; op = $4}
+			END {printf "{\"gbps\": %s, \"pps\": %s, \"openssl_gbps\": %s, \"openssl_pps\": %s}", g, p, og ? og : "null", op ? op : "null"}')
 	fi
 fi
 

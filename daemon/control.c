@@ -12,6 +12,7 @@
 
 #include "dataplane.h"
 #include "log.h"
+#include "offload.h"
 #include "netlink.h"
 #include "receive.h"
 #include "send.h"
@@ -111,9 +112,10 @@ static void read_udp(struct control *c, int fd)
 				continue;
 			if (m[0] == WG_MSG_DATA) {
 				ilen = wg_receive_data(dev, m, len, &b->addr[i]);
-				if (ilen && write(dev->tun.fds[0],
-						  m + WG_DATA_HEADER_LEN,
-						  ilen) < 0)
+				if (ilen && wg_offload_write(dev->tun.fds[0],
+							     dev->tun.vnet_hdr,
+							     m + WG_DATA_HEADER_LEN,
+							     ilen) < 0)
 					atomic_fetch_add_explicit(
 						&dev->counters.drop_tun_write, 1,
 						memory_order_relaxed);

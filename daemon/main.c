@@ -278,7 +278,8 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 		report(&ready_fd, "rtnetlink: %s", strerror(ret ? -ret : errno));
 		goto out_dev;
 	}
-	ret = wg_tun_create(&dev->tun, o->ifname, 1, 0);
+	/* Offloads: TUN hands us TSO/USO super-packets, see offload.h. */
+	ret = wg_tun_create(&dev->tun, o->ifname, 1, WG_TUN_VNET_HDR);
 	if (ret) {
 		report(&ready_fd, "cannot create the TUN device: %s",
 		       strerror(-ret));
@@ -310,6 +311,15 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 			 "socket path", dev->nic, strerror(-ret));
 		dev->nqueues = 1;
 	}
+	/* One TUN queue per worker: the kernel spreads flows over them. */
+	if (dev->nqueues > 1 &&
+	    (ret = wg_tun_add_queues(&dev->tun, dev->nqueues)))
+		log_warn("Only %u TUN queue%s for %u workers: %s",
+			 dev->tun.queues, dev->tun.queues == 1 ? "" : "s",
+			 dev->nqueues, strerror(-ret));
+	/* The UDP path sends what it reads as it is: no super-packets. */
+	if (dev->path != WG_PATH_XDP)
+		wg_tun_set_offloads(&dev->tun, 0);
 	if (dev->lan[0])
 		log_info("Gateway mode on %s", dev->lan);
 	if (dev->path == WG_PATH_XDP)

@@ -105,6 +105,7 @@ int wg_tun_create(struct wg_tun *tun, const char *name, unsigned int queues,
 	ret = ns_id(-1, &t.netns_dev, &t.netns_ino);
 	if (ret < 0)
 		return ret;
+	t.flags = flags;
 	t.fds = malloc(queues * sizeof(*t.fds));
 	if (!t.fds)
 		return -ENOMEM;
@@ -155,6 +156,43 @@ err_queues:
 err_fds:
 	free(t.fds);
 	return ret;
+}
+
+int wg_tun_add_queues(struct wg_tun *tun, unsigned int queues)
+{
+	unsigned short ifflags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE;
+	char ifname[IFNAMSIZ];
+	int *fds, fd;
+
+	if (!tun->fds || !tun->queues || !queues ||
+	    queues > WG_TUN_MAX_QUEUES)
+		return -EINVAL;
+	if (queues <= tun->queues)
+		return 0;
+	if (tun->flags & WG_TUN_VNET_HDR)
+		ifflags |= IFF_VNET_HDR;
+	fds = realloc(tun->fds, queues * sizeof(*fds));
+	if (!fds)
+		return -ENOMEM;
+	tun->fds = fds;
+	memcpy(ifname, tun->name, IFNAMSIZ);
+	while (tun->queues < queues) {
+		fd = open_queue(ifname, ifflags);
+		if (fd < 0)
+			return fd;
+		tun->fds[tun->queues++] = fd;
+	}
+	return 0;
+}
+
+int wg_tun_set_offloads(struct wg_tun *tun, unsigned int offloads)
+{
+	if (!tun->fds || !tun->queues || !tun->vnet_hdr)
+		return -EINVAL;
+	if (ioctl(tun->fds[0], TUNSETOFFLOAD, offloads) < 0)
+		return -errno;
+	tun->offloads = offloads;
+	return 0;
 }
 
 void wg_tun_destroy(struct wg_tun *tun)

@@ -54,6 +54,7 @@ struct wg_tun {
 	bool vnet_hdr;		/* packets carry a virtio_net_hdr */
 	unsigned int vnet_hdr_len; /* its length, 0 without vnet_hdr */
 	unsigned int offloads;	/* TUN_F_* the kernel accepted */
+	unsigned int flags;	/* the WG_TUN_* flags it was created with */
 	dev_t netns_dev;	/* the creating namespace (nsfs dev, inode) */
 	ino_t netns_ino;
 };
@@ -66,6 +67,17 @@ struct wg_tun {
  */
 int wg_tun_create(struct wg_tun *tun, const char *name, unsigned int queues,
 		  unsigned int flags);
+/*
+ * Attaches queues to the device until it has queues in all (one per worker
+ * when the NIC has several), each like the first. Queues already there
+ * stay; on failure the device keeps those opened so far. 0 or -errno.
+ */
+int wg_tun_add_queues(struct wg_tun *tun, unsigned int queues);
+/*
+ * Replaces the offloads (TUN_F_*) of a vnet_hdr device; 0 turns them all
+ * off, so reads carry plain packets with complete checksums. 0 or -errno.
+ */
+int wg_tun_set_offloads(struct wg_tun *tun, unsigned int offloads);
 /* Closes every fd, which removes the device; safe on a zeroed or closed tun. */
 void wg_tun_destroy(struct wg_tun *tun);
 /*

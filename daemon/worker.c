@@ -5,10 +5,12 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "control.h"
 #include "log.h"
+#include "offload.h"
 #include "packet.h"
 #include "receive.h"
 #include "send.h"
@@ -27,6 +29,9 @@ struct wg_worker {
 	pthread_t thread;
 	bool started;
 	struct wg_socket_batch udp; /* UDP path: a batch of sealed messages */
+	bool vnet;		/* TUN packets carry a virtio_net_hdr */
+	uint8_t *big;		/* a TUN super-packet, WG_OFFLOAD_MAX + 1 */
+	struct wg_gro gro;	/* decrypted packets on their way to TUN */
 };
 
 static void count(_Atomic uint64_t *c, uint64_t n)
@@ -50,6 +55,44 @@ static bool tun_gone(int err)
 	return err == EBADFD || err == EIO || err == ENODEV;
 }
 
+/*
+ * One TUN read: with a virtio_net_hdr it goes to *vh, the packet to buf
+ * (room bytes) and, when longer, on into w->big + room. The packet length,
+ * 0 when there was nothing, -errno.
+ */
+static ssize_t tun_read(struct wg_worker *w, uint8_t *buf, size_t room,
+			struct virtio_net_hdr *vh)
+{
+	struct iovec iov[3] = {
+		{ vh, WG_VNET_HDR_LEN },
+		{ buf, room },
+		{ w->big + room, WG_OFFLOAD_MAX + 1 - room },
+	};
+	ssize_t r;
+
+	if (!w->vnet) {
+		memset(vh, 0, sizeof(*vh));
+		r = read(w->tun_fd, buf, room);
+	} else {
+		r = readv(w->tun_fd, iov, 3);
+		if (r >= 0 && r < (ssize_t)WG_VNET_HDR_LEN)
+			return 0;
+		if (r > 0)
+			r -= WG_VNET_HDR_LEN;
+	}
+	if (r < 0) {
+		if (tun_gone(errno))
+			atomic_store(&w->dev->stopping, true);
+		return -errno;
+	}
+	return r;
+}
+
+static ssize_t tun_writev(void *ctx, const struct iovec *iov, int iovcnt)
+{
+	return writev(*(const int *)ctx, iov, iovcnt);
+}
+
 /* UDP path: TUN -> seal -> sendmmsg. Returns packets handled. */
 static unsigned int udp_tx(struct wg_worker *w)
 {
@@ -61,19 +104,29 @@ static unsigned int udp_tx(struct wg_worker *w)
 	pthread_rwlock_rdlock(&dev->cfg_lock);
 	while (n < WG_SOCKET_BATCH) {
 		uint8_t *m = b->buf[b->count];
+		struct virtio_net_hdr vh;
 		struct wg_peer *p;
 		ssize_t r;
 		size_t len;
 
-		r = read(w->tun_fd, m + WG_DATA_HEADER_LEN,
-			 WG_SOCKET_BUF - WG_DATA_HEADER_LEN - SEAL_SLACK);
-		if (r <= 0) {
-			if (r < 0 && tun_gone(errno))
-				atomic_store(&dev->stopping, true);
+		r = tun_read(w, m + WG_DATA_HEADER_LEN,
+			     WG_SOCKET_BUF - WG_DATA_HEADER_LEN - SEAL_SLACK,
+			     &vh);
+		if (r <= 0)
 			break;
-		}
 		n++;
 		count(&dev->counters.tun_rx, 1);
+		/*
+		 * Offloads are off on this path (main.c); a super-packet from
+		 * before that, or a bad header, is dropped.
+		 */
+		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
+		    r > WG_SOCKET_BUF - WG_DATA_HEADER_LEN - SEAL_SLACK ||
+		    ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		     wg_offload_csum(m + WG_DATA_HEADER_LEN, (size_t)r, &vh))) {
+			count(&dev->counters.drop_bad_packet, 1);
+			continue;
+		}
 		p = route(dev, m + WG_DATA_HEADER_LEN, (size_t)r);
 		if (!p) {
 			count(&dev->counters.drop_no_peer, 1);
@@ -102,12 +155,13 @@ static unsigned int xsk_rx(struct wg_worker *w)
 {
 	struct wg_device *dev = w->dev;
 	struct wg_xsk_pkt pkts[BATCH];
-	unsigned int n;
+	unsigned int n, kept, failed;
 
 	n = wg_xsk_rx_burst(w->xsk, pkts, BATCH);
 	if (!n)
 		return 0;
 	count(&dev->counters.xsk_rx, n);
+	wg_offload_gro_init(&w->gro);
 	pthread_rwlock_rdlock(&dev->cfg_lock);
 	for (unsigned int i = 0; i < n; i++) {
 		union wg_sockaddr src, dst;
@@ -124,6 +178,12 @@ static unsigned int xsk_rx(struct wg_worker *w)
 			ilen = wg_receive_data(dev, m, len, &src);
 			if (!ilen)
 				goto next;
+			if (w->vnet) {
+				/* Written (and its frame freed) below. */
+				wg_offload_gro_add(&w->gro,
+						   m + WG_DATA_HEADER_LEN, ilen);
+				continue;
+			}
 			if (write(w->tun_fd, m + WG_DATA_HEADER_LEN, ilen) < 0)
 				count(&dev->counters.drop_tun_write, 1);
 			else
@@ -133,8 +193,19 @@ static unsigned int xsk_rx(struct wg_worker *w)
 		}
 next:
 		wg_xsk_frame_free(w->xsk, pkts[i].addr);
+		pkts[i].addr = UINT64_MAX;
 	}
 	pthread_rwlock_unlock(&dev->cfg_lock);
+	kept = wg_offload_gro_count(&w->gro);
+	if (kept) {
+		failed = wg_offload_gro_flush(&w->gro, tun_writev, &w->tun_fd);
+		count(&dev->counters.tun_tx, kept - failed);
+		if (failed)
+			count(&dev->counters.drop_tun_write, failed);
+		for (unsigned int i = 0; i < n; i++)
+			if (pkts[i].addr != UINT64_MAX)
+				wg_xsk_frame_free(w->xsk, pkts[i].addr);
+	}
 	wg_xsk_rx_done(w->xsk, n);
 	return n;
 }
@@ -183,15 +254,66 @@ free:
 	return false;
 }
 
+/*
+ * A TSO/USO super-packet read from TUN: its first room bytes in the frame
+ * at m/addr, the rest in w->big + room. Cut it into segments, each sealed
+ * in its own frame (the first in this one). Returns segments queued; the
+ * frame is consumed.
+ */
+static unsigned int tx_split(struct wg_worker *w, uint8_t *m, uint64_t addr,
+			     size_t len, size_t room,
+			     const struct virtio_net_hdr *vh, uint32_t cap)
+{
+	struct wg_device *dev = w->dev;
+	unsigned int queued = 0;
+	struct wg_split s;
+	struct wg_peer *p;
+	size_t seg;
+
+	memcpy(w->big, m + WG_DATA_HEADER_LEN, len < room ? len : room);
+	if (wg_offload_split_init(&s, vh, w->big, len, room)) {
+		count(&dev->counters.drop_bad_packet, 1);
+		goto free;
+	}
+	p = route(dev, w->big, len);
+	if (!p) {
+		count(&dev->counters.drop_no_peer, 1);
+		goto free;
+	}
+	for (;;) {
+		if (!m) {
+			m = wg_xsk_tx_frame_get(w->xsk, &addr);
+			if (!m) {
+				/* Out of frames: the rest is lost, as on a
+				 * full queue; TCP sends it again. */
+				count(&dev->counters.drop_tun_write, 1);
+				return queued;
+			}
+		}
+		seg = wg_offload_split_next(&s, m + WG_DATA_HEADER_LEN);
+		if (!seg)
+			goto free;
+		if (transmit(w, p, m, addr, seg, cap))
+			queued++;
+		m = NULL;
+	}
+free:
+	if (m)
+		wg_xsk_frame_free(w->xsk, addr);
+	return queued;
+}
+
 /* XDP path, outbound: TUN -> seal in a UMEM frame -> headers -> AF_XDP TX. */
 static unsigned int xsk_tx(struct wg_worker *w)
 {
 	struct wg_device *dev = w->dev;
 	uint32_t cap = wg_xsk_frame_size(w->xsk) - WG_XSK_HEADROOM;
+	size_t room = cap - WG_DATA_HEADER_LEN - SEAL_SLACK;
 	unsigned int n = 0, queued = 0;
 
 	pthread_rwlock_rdlock(&dev->cfg_lock);
 	while (n < BATCH) {
+		struct virtio_net_hdr vh;
 		struct wg_peer *p;
 		uint64_t addr;
 		ssize_t r;
@@ -200,16 +322,25 @@ static unsigned int xsk_tx(struct wg_worker *w)
 		m = wg_xsk_tx_frame_get(w->xsk, &addr);
 		if (!m)
 			break;
-		r = read(w->tun_fd, m + WG_DATA_HEADER_LEN,
-			 cap - WG_DATA_HEADER_LEN - SEAL_SLACK);
+		r = tun_read(w, m + WG_DATA_HEADER_LEN, room, &vh);
 		if (r <= 0) {
-			if (r < 0 && tun_gone(errno))
-				atomic_store(&dev->stopping, true);
 			wg_xsk_frame_free(w->xsk, addr);
 			break;
 		}
 		n++;
 		count(&dev->counters.tun_rx, 1);
+		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
+		    (size_t)r > room) {
+			queued += tx_split(w, m, addr, (size_t)r, room, &vh,
+					   cap);
+			continue;
+		}
+		if ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		    wg_offload_csum(m + WG_DATA_HEADER_LEN, (size_t)r, &vh)) {
+			count(&dev->counters.drop_bad_packet, 1);
+			wg_xsk_frame_free(w->xsk, addr);
+			continue;
+		}
 		p = route(dev, m + WG_DATA_HEADER_LEN, (size_t)r);
 		if (!p) {
 			count(&dev->counters.drop_no_peer, 1);
@@ -316,6 +447,13 @@ int wg_workers_start(struct wg_device *dev, struct wg_xsk **xsks,
 		ws[i].tun_fd = dev->tun.fds[i % dev->tun.queues];
 		ws[i].xsk = xsks ? xsks[i] : NULL;
 		ws[i].lan = lan && ws[i].xsk ? lan[i] : NULL;
+		ws[i].vnet = dev->tun.vnet_hdr;
+		ws[i].big = malloc(WG_OFFLOAD_MAX + 1);
+		if (!ws[i].big) {
+			atomic_store(&dev->stopping, true);
+			wg_workers_stop(dev);
+			return -ENOMEM;
+		}
 		ret = pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]);
 		if (ret) {
 			atomic_store(&dev->stopping, true);
@@ -336,6 +474,8 @@ void wg_workers_stop(struct wg_device *dev)
 	for (unsigned int i = 0; i < dev->nqueues; i++)
 		if (ws[i].started)
 			pthread_join(ws[i].thread, NULL);
+	for (unsigned int i = 0; i < dev->nqueues; i++)
+		free(ws[i].big);
 	free(ws);
 	dev->workers = NULL;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <endian.h>
 
 #include <blake2.h>
 #include <sodium.h>
@@ -716,6 +717,52 @@ static void aead_in_place_and_tamper(void **state)
 	assert_false(wg_aead_open(plain, buf, 16, 7, key, NULL, 0));
 }
 
+/*
+ * The data path reuses a per-thread context while the key stays the same:
+ * every packet must still equal libsodium's, across key changes and both
+ * directions interleaved.
+ */
+static void aead_matches_libsodium_across_calls(void **state)
+{
+	uint8_t k[3][WG_KEY_LEN], buf[1500], ref[1500], nonce[12] = { 0 };
+	const uint8_t ad[3] = { 1, 2, 3 };
+	unsigned long long rlen;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		ramp(k[i], WG_KEY_LEN, (uint8_t)(i * 50));
+	for (uint64_t c = 0; c < 40; c++) {
+		const uint8_t *key = k[(c / 7) % 3];
+		size_t len = (size_t)(c * 37) % 1400;
+		uint64_t le = htole64(c);
+
+		ramp(buf, len, (uint8_t)c);
+		memcpy(nonce + 4, &le, 8);
+		crypto_aead_chacha20poly1305_ietf_encrypt(ref, &rlen, buf, len,
+			(c & 1) ? ad : NULL, (c & 1) ? 3 : 0, NULL, nonce, key);
+		wg_aead_seal(buf, buf, len, c, key, (c & 1) ? ad : NULL,
+			     (c & 1) ? 3 : 0);
+		assert_memory_equal(buf, ref, len + WG_AEAD_TAG_LEN);
+		if (c % 5 == 4) {
+			buf[len] ^= 0x80;
+			assert_false(wg_aead_open(buf, buf, len + WG_AEAD_TAG_LEN,
+						  c, key, (c & 1) ? ad : NULL,
+						  (c & 1) ? 3 : 0));
+			continue;
+		}
+		assert_true(wg_aead_open(buf, buf, len + WG_AEAD_TAG_LEN, c,
+					 key, (c & 1) ? ad : NULL,
+					 (c & 1) ? 3 : 0));
+		ramp(ref, len, (uint8_t)c);
+		assert_memory_equal(buf, ref, len);
+		/* A wrong key right after the right one must not pass. */
+		wg_aead_seal(ref, ref, len, c, key, NULL, 0);
+		assert_false(wg_aead_open(ref, ref, len + WG_AEAD_TAG_LEN, c,
+					  k[(c / 7 + 1) % 3], NULL, 0));
+		assert_true(wg_is_zero(ref, len));
+	}
+}
+
 static void xchacha20poly1305_draft_a31(void **state)
 {
 	uint8_t key[32], out[sizeof(xchacha_sealed)], back[114];
@@ -828,6 +875,7 @@ int main(void)
 		cmocka_unit_test(aead_rfc8439_a5_as_counter),
 		cmocka_unit_test(aead_counter_nonce_layout),
 		cmocka_unit_test(aead_in_place_and_tamper),
+		cmocka_unit_test(aead_matches_libsodium_across_calls),
 		cmocka_unit_test(xchacha20poly1305_draft_a31),
 		cmocka_unit_test(tai64n_encoding),
 		cmocka_unit_test(tai64n_ordering),

@@ -117,12 +117,49 @@ static void rejects_fragments_and_other_protocols(void **state)
 	assert_int_equal(wg_packet_parse(frame, flen, &s, &d, &off, &len), -EINVAL);
 }
 
+/* The fast sum equals the byte-wise one for every length and alignment. */
+static void csum_matches_naive(void **state)
+{
+	static uint8_t buf[2100];
+	uint32_t x = 12345;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245 + 12345;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	memset(buf + 1500, 0xff, 600); /* carries galore */
+	for (size_t off = 0; off < 8; off++) {
+		for (size_t len = 0; len < 2090 - off; len += len < 80 ? 1 : 37) {
+			uint16_t got = wg_csum_fold(wg_csum_add(0, buf + off, len));
+			uint8_t b[2];
+
+			memcpy(b, &got, 2);
+			assert_int_equal(b[0] << 8 | b[1],
+					 naive_sum(buf + off, len, 0));
+		}
+	}
+	/* Chained over even pieces, from a non-zero start. */
+	{
+		uint32_t s = wg_csum_add(0xfffffff0u, buf, 600);
+		uint16_t got = wg_csum_fold(wg_csum_add(s, buf + 600, 1401));
+		uint16_t start = wg_csum_fold(0xfffffff0u);
+		uint8_t b[2], sb[2];
+
+		memcpy(b, &got, 2);
+		memcpy(sb, &start, 2);
+		assert_int_equal(b[0] << 8 | b[1],
+				 naive_sum(buf, 2001, (uint32_t)(sb[0] << 8 | sb[1])));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(v4_roundtrip),
 		cmocka_unit_test(v6_roundtrip),
 		cmocka_unit_test(rejects_fragments_and_other_protocols),
+		cmocka_unit_test(csum_matches_naive),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

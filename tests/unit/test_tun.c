@@ -344,6 +344,39 @@ static void read_routed(void **state)
 	assert_memory_equal(buf + 28, "ping", 4);
 }
 
+/* Queues attached later (one per worker) behave like the first ones. */
+static void add_queues(void **state)
+{
+	struct fix *f = *state;
+	struct ifreq ifr;
+
+	assert_int_equal(wg_tun_create(&f->tun, "wgt0", 1, WG_TUN_VNET_HDR),
+			 0);
+	assert_int_equal(wg_tun_add_queues(&f->tun, 1), 0);
+	assert_int_equal(f->tun.queues, 1);
+	assert_int_equal(wg_tun_add_queues(&f->tun, 0), -EINVAL);
+	assert_int_equal(wg_tun_add_queues(&f->tun, WG_TUN_MAX_QUEUES + 1),
+			 -EINVAL);
+	assert_int_equal(wg_tun_add_queues(&f->tun, 3), 0);
+	assert_int_equal(f->tun.queues, 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		assert_int_equal(ioctl(f->tun.fds[i], TUNGETIFF, &ifr), 0);
+		assert_string_equal(ifr.ifr_name, "wgt0");
+		assert_true(ifr.ifr_flags & IFF_VNET_HDR);
+		assert_true(ifr.ifr_flags & IFF_MULTI_QUEUE);
+		assert_true(fcntl(f->tun.fds[i], F_GETFL) & O_NONBLOCK);
+	}
+	/* Offloads are the device's: turning them off is one call. */
+	assert_int_equal(wg_tun_set_offloads(&f->tun, 0), 0);
+	assert_int_equal(f->tun.offloads, 0);
+	assert_int_equal(wg_tun_set_offloads(&f->tun, TUN_F_CSUM), 0);
+	wg_tun_destroy(&f->tun);
+	assert_int_equal(wg_nl_link_index(f->nl, "wgt0"), -ENODEV);
+	assert_int_equal(wg_tun_add_queues(&f->tun, 2), -EINVAL);
+	assert_int_equal(wg_tun_set_offloads(&f->tun, 0), -EINVAL);
+}
+
 static void vnet_hdr(void **state)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET,
@@ -497,6 +530,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(create_queues), T(create_errors), T(write_delivers),
 		T(read_routed),	  T(vnet_hdr),	    T(netns_move),
+		T(add_queues),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
