@@ -21,7 +21,21 @@ done
 if ! grep -q ' /sys/fs/bpf bpf ' /proc/mounts; then
 	mount -t bpf bpf /sys/fs/bpf || echo "guest: bpffs mount failed"
 fi
-mkdir -p /run/netns /var/run/wireguard
+# Two guests run at once over the host's file system, and their tests name
+# namespaces, sockets, pins and temporary files by PID, which repeat across
+# guests. virtme-ng gives each guest a tmpfs /run (so /var/run/wireguard and
+# /run/netns) and /var/log, but /tmp is an overlay on the host's /tmp: make
+# each of them a tmpfs of this guest's own unless it already is one, so that
+# nothing a test writes or looks for is shared with the host or the other
+# guest. bpffs above is the guest kernel's own.
+for d in /run /tmp /var/log; do
+	fs=$(awk -v d=$d '$2 == d { t = $3 } END { print t }' /proc/mounts)
+	if [ "$fs" != tmpfs ]; then
+		mount -t tmpfs -o mode=1777 tmpfs $d ||
+			echo "guest: tmpfs on $d failed"
+	fi
+done
+mkdir -p /run/netns /var/run/wireguard /var/log/wg-xdp
 
 tests=${E2E_TESTS:-all}
 if [ "$tests" = all ]; then
