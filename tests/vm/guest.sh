@@ -28,7 +28,10 @@ fi
 # each of them a tmpfs of this guest's own unless it already is one, so that
 # nothing a test writes or looks for is shared with the host or the other
 # guest. bpffs above is the guest kernel's own.
+# A checkout below /tmp (as a CI clone may be) keeps the overlay there,
+# whose writes are this guest's own anyway: a tmpfs would hide the tree.
 for d in /run /tmp /var/log; do
+	case $dir/ in "$d"/*) continue ;; esac
 	fs=$(awk -v d=$d '$2 == d { t = $3 } END { print t }' /proc/mounts)
 	if [ "$fs" != tmpfs ]; then
 		mount -t tmpfs -o mode=1777 tmpfs $d ||
