@@ -57,6 +57,10 @@ if ! command -v vng >/dev/null 2>&1; then
 			exit 1
 		fi
 	fi
+	# A pyenv Python makes the command visible through a rehash.
+	if command -v pyenv >/dev/null 2>&1; then
+		pyenv rehash 2>/dev/null || true
+	fi
 	command -v vng >/dev/null 2>&1 ||
 		echo "deps: vng is not on PATH after pip install (look in ~/.local/bin)" >&2
 fi

@@ -58,6 +58,13 @@ fail() {
 }
 
 [ "$(id -u)" -eq 0 ] || fail "needs root (the guests' tests need it too)"
+# pip may have put vng where PATH does not look (~/.local/bin, the
+# interpreter's scripts directory): look there too.
+for d in "$HOME/.local/bin" \
+	"$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)"; do
+	[ -n "$d" ] && [ -x "$d/vng" ] && ! command -v vng >/dev/null 2>&1 &&
+		PATH=$PATH:$d
+done
 command -v vng >/dev/null 2>&1 || fail "vng not found (make deps installs virtme-ng)"
 command -v qemu-system-x86_64 >/dev/null 2>&1 || fail "qemu-system-x86_64 not found"
 [ -x "$ROOT/build/wg-xdp" ] || fail "$ROOT/build/wg-xdp not built"
