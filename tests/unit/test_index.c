@@ -29,25 +29,7 @@ static char objs[MANY];
 #define OBJ(i) ((void *)&objs[(i)])
 
 static uint64_t seed = 0x696e6465782d3031ULL;
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-	/* splitmix64 */
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-#define check(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			print_error("seed %#llx: ", (unsigned long long)seed); \
-			fail_msg(__VA_ARGS__);                               \
-		}                                                            \
-	} while (0)
+#include "seeded.h"
 
 static int setup(void **state)
 {
