@@ -49,6 +49,7 @@ else
 	TESTS=${TESTS# }
 fi
 TIMEOUT=${VM_TIMEOUT:-900}
+CPUS=${VM_CPUS:-2}
 LOGDIR=${VM_LOGDIR:-$ROOT/build/vm}
 
 fail() {
@@ -91,7 +92,7 @@ vmlinuz() {
 
 # guest KERNEL ACCEL SECONDS CMD: boot KERNEL, run CMD as root in it.
 guest() {
-	timeout -k 10 "$3" vng -r "$1" $2 --user root --cpus 2 --memory 2G \
+	timeout -k 10 "$3" vng -r "$1" $2 --user root --cpus "$CPUS" --memory 2G \
 		--cwd "$ROOT" --append "$APPEND" --exec "$4" </dev/null 2>&1 |
 		sed -u 's/\r$//'
 }
@@ -134,11 +135,11 @@ run() {
 	_t0=$(date +%s)
 	if [ -n "${PREFIX:-}" ]; then
 		guest "$_img" "$accel" "$TIMEOUT" \
-			"E2E_TESTS='$TESTS' sh $ROOT/tests/vm/guest.sh" |
+			"E2E_TESTS='$TESTS' E2E_TIMES='${E2E_TIMES:-0}' sh $ROOT/tests/vm/guest.sh" |
 			tee "$_log" | sed -u "s/^/[vm-$_k] /"
 	else
 		guest "$_img" "$accel" "$TIMEOUT" \
-			"E2E_TESTS='$TESTS' sh $ROOT/tests/vm/guest.sh" |
+			"E2E_TESTS='$TESTS' E2E_TIMES='${E2E_TIMES:-0}' sh $ROOT/tests/vm/guest.sh" |
 			tee "$_log"
 	fi
 	_line=$(grep -E '^guest: [0-9]+ passed, [0-9]+ failed$' "$_log" |
