@@ -66,7 +66,8 @@ kwg_off() {
 		i=$((i + 1))
 	done
 	if [ -d /sys/module/wireguard ]; then
-		echo "guest: cannot unload wireguard: $(cat /sys/module/wireguard/refcnt 2>/dev/null) users"
+		echo "guest: cannot unload wireguard:" \
+			"$(cat /sys/module/wireguard/refcnt 2>/dev/null) users"
 		return 1
 	fi
 	echo "guest: wireguard unloaded, autoloading off (for wg-quick)"
