@@ -23,8 +23,8 @@
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 KERNELS=${VM_KERNELS:-6.1 6.12}
 # Every test, in both guests: under TCG with both in parallel that takes
-# about 9 min on 2 cores (per-test times in tests/vm/README), because guest.sh
-# sets E2E_QUICK=1, the tests' scale knob (shorter iperf3 runs, smaller
+# about 7.5 min on 2 cores (per-test times in tests/vm/README), because
+# guest.sh sets E2E_QUICK=1, the tests' scale knob (shorter iperf3 runs, smaller
 # files, fewer peers and packets; every check still runs).
 TESTS=${E2E_TESTS:-all}
 TIMEOUT=${VM_TIMEOUT:-1200}
