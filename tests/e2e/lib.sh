@@ -104,18 +104,34 @@ e2e_setup_pair() {
 	wait_for 5 n1 ping -c 1 -W 1 fd77::2
 }
 
+# With E2E_TIMES=1 every assertion's line ends with how long it took and,
+# after "+", how long the test ran between it and the previous one (set-up,
+# unasserted steps): where the time goes, e.g. in a slow VM.
+if [ "${E2E_TIMES:-0}" = 1 ]; then _ok_t=$(date +%s%3N); fi
+_ok_ms() { date +%s%3N; }
+
 # ok NAME COMMAND...: one assertion, counted.
 ok() {
 	name=$1
 	shift
+	_t=
+	if [ "${E2E_TIMES:-0}" = 1 ]; then
+		_t0=$(_ok_ms)
+		_gap=$((_t0 - ${_ok_t:-$_t0}))
+	fi
 	if "$@" >"$TMP/out" 2>&1; then
 		PASSED=$((PASSED + 1))
-		echo "ok - $name"
+		_r="ok - $name"
 	else
 		FAILED=$((FAILED + 1))
-		echo "FAIL - $name"
-		sed 's/^/    /' "$TMP/out" | tail -20
+		_r="FAIL - $name"
 	fi
+	if [ "${E2E_TIMES:-0}" = 1 ]; then
+		_ok_t=$(_ok_ms)
+		_t=" [$((_ok_t - _t0)) ms +$_gap]"
+	fi
+	echo "$_r$_t"
+	case $_r in FAIL*) sed 's/^/    /' "$TMP/out" | tail -20 ;; esac
 }
 
 # not COMMAND...: succeeds when the command fails.
@@ -126,6 +142,18 @@ not() {
 e2e_summary() {
 	echo "$(basename "$0" .sh): $PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]
+}
+
+# quick FULL SMALL: FULL, or SMALL under E2E_QUICK=1, the one scale knob of
+# the tests (the VM tier sets it: under TCG a guest runs 10 times slower).
+# It shrinks only volume (iperf3 seconds, file sizes, peer, packet and client
+# counts); every check still runs and can still fail.
+quick() {
+	if [ "${E2E_QUICK:-0}" = 1 ]; then
+		echo "$2"
+	else
+		echo "$1"
+	fi
 }
 
 # wait_for SECONDS COMMAND...: retry until the command succeeds.
@@ -199,9 +227,22 @@ reasons() {
 }
 
 # counters N NAME: every counter of the stats map pinned for interface NAME,
-# "REASON packets" per line, summed over CPUs.
+# "REASON packets" per line, summed over CPUs. With BTF, bpftool's plain dump
+# names the fields and awk reads it (a Python start costs about a second in a
+# VM, and tests read the counters often); a raw dump goes through Python.
 counters() {
 	reasons >"$TMP/reasons"
+	n$1 bpftool map dump pinned /sys/fs/bpf/wg-xdp/$2/stats \
+		>"$TMP/stats" || return 1
+	if grep -q '"packets":' "$TMP/stats"; then
+		awk 'NR == FNR { name[NR - 1] = $1; next }
+			/"key":/ { k = $2 + 0; keys[k] = 1 }
+			/"packets":/ { sub(/,$/, "", $2); sum[k] += $2 }
+			END { for (k = 0; k in keys; k++)
+				print (k in name ? name[k] : k), sum[k] + 0 }' \
+			"$TMP/reasons" "$TMP/stats"
+		return
+	fi
 	n$1 bpftool -j map dump pinned /sys/fs/bpf/wg-xdp/$2/stats |
 		$PY -c 'import json, sys
 names = open(sys.argv[1]).read().split()

@@ -36,11 +36,17 @@ kwg_newer() {
 	[ -n "$_h" ] && [ "$_h" -gt "$3" ]
 }
 
-# kwg_serve N DIR PORT: a static web server for DIR in namespace N.
+# kwg_serve N DIR PORT: a static web server for DIR in namespace N, started
+# in the background (Python takes seconds to start in a VM: start servers
+# early, then kwg_listening before the first fetch).
 kwg_serve() {
 	n$1 /usr/bin/python3 -m http.server --bind :: --directory "$2" "$3" \
 		>/dev/null 2>&1 &
-	wait_for 5 n$1 sh -c "ss -ltn | grep -q ':$3 '"
+}
+
+# kwg_listening N PORT: something listens on TCP PORT in namespace N.
+kwg_listening() {
+	n$1 ss -ltn | grep -q ":$2 "
 }
 
 # kwg_fetch N URL FILE SUM: download URL in namespace N into FILE; its sha256

@@ -14,7 +14,8 @@
 # wg-xdp initiates the first handshake, the kernel the second (its peer is
 # removed and re-added, so it has no session), wg-xdp the third (the same on
 # its side, through the stock wg); each time `latest handshake` must move on
-# both sides and ping and a 4 MiB checksummed file transfer still work.
+# both sides and ping and a 4 MiB checksummed file transfer still work
+# (1 MiB under E2E_QUICK=1).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_kernel.sh"
 trap e2e_cleanup EXIT
@@ -41,9 +42,10 @@ kwg_genkey KX
 kwg_genkey KK
 echo "$KK" >"$TMP/kk.key"
 
+MIB=$(quick 4 1)
 mkdir "$TMP/www1" "$TMP/www2"
-head -c 4194304 /dev/urandom >"$TMP/www1/blob1"
-head -c 4194304 /dev/urandom >"$TMP/www2/blob2"
+head -c $((MIB << 20)) /dev/urandom >"$TMP/www1/blob1"
+head -c $((MIB << 20)) /dev/urandom >"$TMP/www2/blob2"
 SUM1=$(sha256sum <"$TMP/www1/blob1")
 SUM2=$(sha256sum <"$TMP/www2/blob2")
 
@@ -86,28 +88,40 @@ pings() {
 	n$1 ping -c 3 -i 0.2 -W 3 "$2"
 }
 
+# past T1 T2: the clock's second is past both (handshake times are in whole
+# seconds: a new one must be able to differ from T1 and T2).
+past() {
+	_now=$(date +%s)
+	[ "$_now" -gt "$1" ] && [ "$_now" -gt "$2" ]
+}
+
 # moved T1 T2: both sides saw a handshake after T1 (wg-xdp) and T2 (kernel).
 moved() {
 	wait_for 10 kwg_newer 1 $WGX "$1" && wait_for 10 kwg_newer 2 $WGK "$2"
 }
 
-# transfers: a 4 MiB file each way over the tunnel, sha256 compared.
+# transfers: a file of MIB MiB each way over the tunnel, sha256 compared.
 transfers() {
 	kwg_fetch 1 http://192.168.5.2:8002/blob2 "$TMP/got1" "$SUM2" &&
 		kwg_fetch 2 http://192.168.5.1:8001/blob1 "$TMP/got2" "$SUM1"
 }
 
+# servers_up: both web servers listen (started early, they are slow).
+servers_up() {
+	kwg_listening 1 8001 && kwg_listening 2 8002
+}
+
 # counted: wg-xdp's byte counters (reset when its peer was re-added), read
 # with the stock wg, cover the last transfers.
 counted() {
-	n1 wg show $WGX transfer |
-		awk '$2 > 4000000 && $3 > 4000000 { f = 1 } END { exit !f }'
+	n1 wg show $WGX transfer | awk -v min=$((MIB * 1000000)) \
+		'$2 > min && $3 > min { f = 1 } END { exit !f }'
 }
 
 ok "kernel wireguard interface" kernel_up
-ok "wg-xdp up" n1 "$WGXDP" up $VETH1 -i $WGX -c "$TMP/wgx.conf" -d
 kwg_serve 1 "$TMP/www1" 8001
 kwg_serve 2 "$TMP/www2" 8002
+ok "wg-xdp up" n1 "$WGXDP" up $VETH1 -i $WGX -c "$TMP/wgx.conf" -d
 
 echo "# wg-xdp initiates"
 ok "no handshake yet (wg-xdp)" test "$(kwg_handshake 1 $WGX)" = 0
@@ -116,30 +130,31 @@ ok "ping wg-xdp -> kernel" pings 1 192.168.5.2
 ok "handshake seen by both" moved 0 0
 ok "wg-xdp sent the initiation" grep -q "Sending handshake initiation" "$WG_XDP_LOG"
 ok "ping kernel -> wg-xdp" pings 2 192.168.5.1
-ok "4 MiB each way, sha256" transfers
+wait_for 20 servers_up
+ok "$MIB MiB each way, sha256" transfers
 echo "# wg-xdp show (kernel $(uname -r))"
 n1 "$WGXDP" show $WGX | sed 's/^/# /'
 
 echo "# the kernel initiates (its peer forgotten)"
 H1=$(kwg_handshake 1 $WGX)
 H2=$(kwg_handshake 2 $WGK)
-sleep 1.2
+wait_for 3 past "$H1" "$H2"
 ok "kernel forgets its session" forget 2
 ok "ping kernel -> wg-xdp" pings 2 192.168.5.1
 ok "new handshake seen by both" moved "$H1" "$H2"
 ok "wg-xdp received an initiation" grep -q "Receiving handshake initiation" "$WG_XDP_LOG"
 ok "ping wg-xdp -> kernel" pings 1 192.168.5.2
-ok "4 MiB each way after the kernel's rekey" transfers
+ok "$MIB MiB each way after the kernel's rekey" transfers
 
 echo "# wg-xdp initiates again (its peer forgotten)"
 H1=$(kwg_handshake 1 $WGX)
 H2=$(kwg_handshake 2 $WGK)
-sleep 1.2
+wait_for 3 past "$H1" "$H2"
 ok "wg-xdp forgets its session" forget 1
 ok "ping wg-xdp -> kernel" pings 1 192.168.5.2
 ok "new handshake seen by both" moved "$H1" "$H2"
 ok "ping kernel -> wg-xdp" pings 2 192.168.5.1
-ok "4 MiB each way after wg-xdp's rekey" transfers
+ok "$MIB MiB each way after wg-xdp's rekey" transfers
 ok "wg show reads wg-xdp's transfer counters" counted
 
 ok "wg-xdp down" n1 "$WGXDP" down $WGX

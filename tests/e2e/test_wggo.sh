@@ -12,7 +12,8 @@
 # For each outer family: handshake started by wg-xdp, then (after restarting
 # both) by wireguard-go; ping both ways, both inner families; iperf3 TCP
 # 10 s each way (throughput printed, never asserted); an 8 MiB random file
-# fetched over HTTP each way, sha256 compared; and the XDP stats map's
+# fetched over HTTP each way, sha256 compared (2 s and 1 MiB under
+# E2E_QUICK=1); and the XDP stats map's
 # REDIRECT_DATA counter grows by at least the packets received in a window.
 
 . "$(dirname "$0")/lib.sh"
@@ -26,11 +27,12 @@ WGG=wgg-$ID
 genkey KX
 genkey KG
 echo "$KG" >"$TMP/kg.key"
-IPERF_SECS=${IPERF_SECS:-10}
+IPERF_SECS=${IPERF_SECS:-$(quick 10 2)}
+MIB=$(quick 8 1)
 
 mkdir "$TMP/www1" "$TMP/www2"
-head -c 8388608 /dev/urandom >"$TMP/www1/blob1"
-head -c 8388608 /dev/urandom >"$TMP/www2/blob2"
+head -c $((MIB << 20)) /dev/urandom >"$TMP/www1/blob1"
+head -c $((MIB << 20)) /dev/urandom >"$TMP/www2/blob2"
 SUM1=$(sha256sum <"$TMP/www1/blob1")
 SUM2=$(sha256sum <"$TMP/www2/blob2")
 # Web servers on both sides, on every address (only the tunnel is used).
@@ -152,13 +154,13 @@ for outer in 4 6; do
 		fi
 	fi
 
-	ok "v$outer: 8 MiB over HTTP/IPv4, wg-go -> wg-xdp, sha256 equal" \
+	ok "v$outer: $MIB MiB over HTTP/IPv4, wg-go -> wg-xdp, sha256 equal" \
 		fetch 1 http://192.168.5.2:8002/blob2 "$SUM2"
-	ok "v$outer: 8 MiB over HTTP/IPv6, wg-xdp -> wg-go, sha256 equal" \
+	ok "v$outer: $MIB MiB over HTTP/IPv6, wg-xdp -> wg-go, sha256 equal" \
 		fetch 2 "http://[fd00:5::1]:8001/blob1" "$SUM1"
-	ok "v$outer: 8 MiB over HTTP/IPv6, wg-go -> wg-xdp, sha256 equal" \
+	ok "v$outer: $MIB MiB over HTTP/IPv6, wg-go -> wg-xdp, sha256 equal" \
 		fetch 1 "http://[fd00:5::2]:8002/blob2" "$SUM2"
-	ok "v$outer: 8 MiB over HTTP/IPv4, wg-xdp -> wg-go, sha256 equal" \
+	ok "v$outer: $MIB MiB over HTTP/IPv4, wg-xdp -> wg-go, sha256 equal" \
 		fetch 2 http://192.168.5.1:8001/blob1 "$SUM1"
 
 	ok "v$outer: iperf3 TCP wg-xdp -> wg-go" iperf 1 192.168.5.2
