@@ -217,6 +217,13 @@ static int configure_tun(struct wg_device *dev, const struct wg_config *cfg,
 	ret = wg_nl_link_set_mtu(dev->nl, dev->tun.ifindex, dev->mtu);
 	if (ret)
 		return ret;
+	/*
+	 * The TUN ring holds what the stack sends until a worker reads it;
+	 * the default 500 overflows on a burst of a few hundred microseconds
+	 * (measured: 1 % of 1 Gbit/s UDP lost there). Best effort.
+	 */
+	if (wg_nl_link_set_txqlen(dev->nl, dev->tun.ifindex, WG_TUN_TXQLEN))
+		log_warn("cannot set the TUN queue length");
 	for (size_t i = 0; addresses && cfg && i < cfg->n_addrs; i++) {
 		struct wg_nl_ip ip = { .family = cfg->addrs[i].family };
 

@@ -465,6 +465,40 @@ int wg_workers_start(struct wg_device *dev, struct wg_xsk **xsks,
 	return 0;
 }
 
+int wg_workers_xsk_stats(struct wg_device *dev, struct wg_xsk_stats *sum)
+{
+	struct wg_worker *ws = dev->workers;
+	struct wg_xsk_stats st;
+	int ret;
+
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned int i = 0; ws && i < dev->nqueues; i++) {
+		if (!ws[i].xsk)
+			continue;
+		ret = wg_xsk_stats(ws[i].xsk, &st);
+		if (ret)
+			return ret;
+#define ADD(f) sum->f += st.f
+		ADD(rx_packets);
+		ADD(tx_packets);
+		ADD(tx_completed);
+		ADD(tx_kicks);
+		ADD(tx_kick_retries);
+		ADD(tx_ring_full);
+		ADD(rx_wakeups);
+		ADD(fill_empty);
+		ADD(bad_frees);
+		ADD(rx_dropped);
+		ADD(rx_invalid_descs);
+		ADD(tx_invalid_descs);
+		ADD(rx_ring_full);
+		ADD(rx_fill_ring_empty_descs);
+		ADD(tx_ring_empty_descs);
+#undef ADD
+	}
+	return 0;
+}
+
 void wg_workers_stop(struct wg_device *dev)
 {
 	struct wg_worker *ws = dev->workers;

@@ -11,6 +11,7 @@
 #include "device.h"
 
 struct wg_xsk;
+struct wg_xsk_stats;
 
 /*
  * Start dev->nqueues workers; xsks[i] may be NULL (UDP path); lan[i] is
@@ -18,6 +19,11 @@ struct wg_xsk;
  */
 int wg_workers_start(struct wg_device *dev, struct wg_xsk **xsks,
 		     struct wg_xsk **lan);
+/*
+ * Sums the AF_XDP counters of the workers' NIC sockets into *sum (zero on
+ * the UDP path). Any thread; 0 or -errno.
+ */
+int wg_workers_xsk_stats(struct wg_device *dev, struct wg_xsk_stats *sum);
 /* Stop and join them (dev->stopping must be set). */
 void wg_workers_stop(struct wg_device *dev);
 
