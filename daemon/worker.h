@@ -10,6 +10,14 @@
 
 #include "device.h"
 
+/*
+ * Default and most of dev->busy_poll_us ($WG_XDP_BUSY_POLL_US). Off by
+ * default: on the 2-CPU bench rig a spinning worker took the CPU from the
+ * other end and ping p50 rose (0.21 ms -> 0.26 ms at 50 us).
+ */
+#define WG_BUSY_POLL_US 0
+#define WG_BUSY_POLL_MAX_US 1000
+
 struct wg_xsk;
 struct wg_xsk_stats;
 
