@@ -12,8 +12,9 @@
 
 /*
  * Default and most of dev->busy_poll_us ($WG_XDP_BUSY_POLL_US). Off by
- * default: on the 2-CPU bench rig a spinning worker took the CPU from the
- * other end and ping p50 rose (0.21 ms -> 0.26 ms at 50 us).
+ * default: on the 2-CPU bench rig a spinning worker takes the CPU the
+ * other end needs; idle ping p50 0.137 ms without, 0.148 ms at 50 us,
+ * 0.302 ms at 200 us.
  */
 #define WG_BUSY_POLL_US 0
 #define WG_BUSY_POLL_MAX_US 1000
