@@ -9,6 +9,8 @@
 #include "log.h"
 #include "netlink.h"
 #include "uapi.h"
+#include "worker.h"
+#include "xsk.h"
 #include "xdp.h"
 
 /* A resolved path is rechecked this often; an unresolved one each second. */
@@ -240,6 +242,7 @@ int wg_dataplane_report(struct wg_device *dev, struct wg_uapi_buf *out)
 {
 	const struct wg_counters *k = &dev->counters;
 	struct wg_xdp_counter st[WG_XDP_REASON_MAX];
+	struct wg_xsk_stats xs;
 	int ret = 0;
 
 #define P(...)                                          \
@@ -291,6 +294,23 @@ int wg_dataplane_report(struct wg_device *dev, struct wg_uapi_buf *out)
 	C(drop_bad_packet);
 	C(drop_tun_write);
 #undef C
+	if (dev->path == WG_PATH_XDP && !wg_workers_xsk_stats(dev, &xs)) {
+#define X(name) P("counter=xsk_" #name " %llu\n", \
+		  (unsigned long long)xs.name)
+		X(tx_kicks);
+		X(tx_kick_retries);
+		X(tx_ring_full);
+		X(rx_wakeups);
+		X(fill_empty);
+		X(bad_frees);
+		X(rx_dropped);
+		X(rx_invalid_descs);
+		X(tx_invalid_descs);
+		X(rx_ring_full);
+		X(rx_fill_ring_empty_descs);
+		X(tx_ring_empty_descs);
+#undef X
+	}
 #undef P
 	return ret;
 }

@@ -105,6 +105,11 @@ struct wg_device {
 	struct wg_worker *workers;
 	const char *xsk_mode;
 	bool under_load; /* as last told to XDP (control thread only) */
+	/*
+	 * Workers keep polling their rings this long after the last packet
+	 * before they sleep in poll() (0: never spin). Set before they start.
+	 */
+	unsigned int busy_poll_us;
 
 	struct wg_hs_queue hsq;
 	/*

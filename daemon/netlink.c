@@ -352,6 +352,17 @@ int wg_nl_link_set_mtu(struct wg_nl *nl, int ifindex, unsigned int mtu)
 	return talk(nl, nlh, NULL, NULL);
 }
 
+int wg_nl_link_set_txqlen(struct wg_nl *nl, int ifindex, unsigned int qlen)
+{
+	struct nlmsghdr *nlh;
+
+	if (ifindex <= 0)
+		return -ENODEV;
+	nlh = link_msg(nl, RTM_NEWLINK, ifindex, NULL);
+	mnl_attr_put_u32(nlh, IFLA_TXQLEN, qlen);
+	return talk(nl, nlh, NULL, NULL);
+}
+
 int wg_nl_link_set_up(struct wg_nl *nl, int ifindex, bool up)
 {
 	struct ifinfomsg *ifm;

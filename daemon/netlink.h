@@ -66,6 +66,8 @@ int wg_nl_link_index(struct wg_nl *nl, const char *name);
 int wg_nl_link_get(struct wg_nl *nl, int ifindex, struct wg_nl_link *link);
 /* Sets the MTU; the kernel's -EINVAL for an MTU the device refuses. */
 int wg_nl_link_set_mtu(struct wg_nl *nl, int ifindex, unsigned int mtu);
+/* Sets the transmit queue length (for TUN: its per-queue packet ring). */
+int wg_nl_link_set_txqlen(struct wg_nl *nl, int ifindex, unsigned int qlen);
 /* Sets IFF_UP (up) or clears it. */
 int wg_nl_link_set_up(struct wg_nl *nl, int ifindex, bool up);
 /* Deletes an interface (veth, or a persistent device). */

@@ -27,6 +27,8 @@
 
 /* The most queues the kernel allows on a multi-queue TUN (MAX_TAP_QUEUES). */
 #define WG_TUN_MAX_QUEUES 256
+/* Packets each TUN queue holds for the workers (the kernel default is 500). */
+#define WG_TUN_TXQLEN 4096
 
 /* Offloads for TUNSETOFFLOAD that older uapi headers may lack. */
 #ifndef TUN_F_USO4

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control.h"
@@ -402,10 +403,19 @@ next:
 	return n;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void *worker_main(void *arg)
 {
 	struct wg_worker *w = arg;
 	struct wg_device *dev = w->dev;
+	uint64_t spin = (uint64_t)dev->busy_poll_us * 1000, last = 0;
 	struct pollfd pfd[3];
 	unsigned int did;
 
@@ -419,7 +429,19 @@ static void *worker_main(void *arg)
 		} else {
 			did = udp_tx(w);
 		}
-		if (did)
+		/*
+		 * Adaptive, bounded busy poll: after work, keep looking for
+		 * spin ns (a reply is often on its way) before paying for a
+		 * sleep and a wakeup; an idle worker sleeps in poll(). Each
+		 * spin already makes a syscall (the TUN read), so no PAUSE:
+		 * in a VM that invites the hypervisor to deschedule us.
+		 */
+		if (did) {
+			if (spin)
+				last = now_ns();
+			continue;
+		}
+		if (spin && now_ns() - last < spin)
 			continue;
 		pfd[0].fd = w->tun_fd;
 		pfd[0].events = POLLIN;
@@ -461,6 +483,40 @@ int wg_workers_start(struct wg_device *dev, struct wg_xsk **xsks,
 			return -ret;
 		}
 		ws[i].started = true;
+	}
+	return 0;
+}
+
+int wg_workers_xsk_stats(struct wg_device *dev, struct wg_xsk_stats *sum)
+{
+	struct wg_worker *ws = dev->workers;
+	struct wg_xsk_stats st;
+	int ret;
+
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned int i = 0; ws && i < dev->nqueues; i++) {
+		if (!ws[i].xsk)
+			continue;
+		ret = wg_xsk_stats(ws[i].xsk, &st);
+		if (ret)
+			return ret;
+#define ADD(f) sum->f += st.f
+		ADD(rx_packets);
+		ADD(tx_packets);
+		ADD(tx_completed);
+		ADD(tx_kicks);
+		ADD(tx_kick_retries);
+		ADD(tx_ring_full);
+		ADD(rx_wakeups);
+		ADD(fill_empty);
+		ADD(bad_frees);
+		ADD(rx_dropped);
+		ADD(rx_invalid_descs);
+		ADD(tx_invalid_descs);
+		ADD(rx_ring_full);
+		ADD(rx_fill_ring_empty_descs);
+		ADD(tx_ring_empty_descs);
+#undef ADD
 	}
 	return 0;
 }
