@@ -57,8 +57,11 @@ static void pick_nic(struct wg_device *dev, const struct wg_daemon_opts *o)
 		dev->nic[0] = 0;
 }
 
-/* $WG_XDP_BUSY_POLL_US, bounded; the default when unset or bad. */
-static unsigned int busy_poll_us(void)
+/*
+ * $WG_XDP_BUSY_POLL_US: microseconds, 0 to WG_BUSY_POLL_MAX_US; the default
+ * when unset. Returns the value or -EINVAL for anything else.
+ */
+static int busy_poll_us(void)
 {
 	const char *env = getenv("WG_XDP_BUSY_POLL_US");
 	unsigned long v;
@@ -66,11 +69,13 @@ static unsigned int busy_poll_us(void)
 
 	if (!env || !env[0])
 		return WG_BUSY_POLL_US;
+	if (env[0] < '0' || env[0] > '9')
+		return -EINVAL;
 	errno = 0;
 	v = strtoul(env, &end, 10);
 	if (errno || *end || v > WG_BUSY_POLL_MAX_US)
-		return WG_BUSY_POLL_US;
-	return (unsigned int)v;
+		return -EINVAL;
+	return (int)v;
 }
 
 static void close_xsks(struct wg_xsk **xsks)
@@ -261,11 +266,17 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 	struct wg_config cfg;
 	struct wg_device *dev;
 	sigset_t mask;
-	int ret;
+	int ret, spin;
 
 	wg_config_init(&cfg);
 	wg_log_set_debug(o->debug);
 	wg_log_set_prefix(o->ifname);
+	spin = busy_poll_us();
+	if (spin < 0) {
+		report(&ready_fd, "%s", "WG_XDP_BUSY_POLL_US: not a number of "
+		       "microseconds from 0 to 1000");
+		return 1;
+	}
 	if (wg_crypto_init()) {
 		report(&ready_fd, "%s", "libsodium failed to initialise");
 		return 1;
@@ -358,7 +369,7 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 		goto out_xdp;
 	}
 	wg_config_free(&cfg);
-	dev->busy_poll_us = busy_poll_us();
+	dev->busy_poll_us = (unsigned int)spin;
 	ret = wg_workers_start(dev, dev->path == WG_PATH_XDP ? xsks : NULL,
 			       dev->lan[0] ? lan : NULL);
 	if (ret) {

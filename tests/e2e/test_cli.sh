@@ -104,5 +104,14 @@ wait
 printf '[Interface]\nPrivateKey = nope\n' >"$TMP/bad.conf"
 ok "up: a bad config line is reported" fails_with "line 2" $X up $VETH1 -i $WG -c "$TMP/bad.conf"
 ok "up: nothing left running" sock_gone
+for v in abc -1 1001 12x; do
+	ok "up: WG_XDP_BUSY_POLL_US=$v is refused" fails_with \
+		"WG_XDP_BUSY_POLL_US" n1 env WG_XDP_BUSY_POLL_US=$v \
+		$WGXDP up $VETH1 -i $WG
+done
+ok "up: nothing left after a bad WG_XDP_BUSY_POLL_US" sock_gone
+ok "up: WG_XDP_BUSY_POLL_US=50 is taken" \
+	n1 env WG_XDP_BUSY_POLL_US=50 $WGXDP up $VETH1 -i $WG
+ok "down after the busy-poll run" $X down $WG
 
 e2e_summary

@@ -62,6 +62,13 @@ for n in 1 2; do
 	ok "wg show $wg dump: bytes sent" positive "$(dump_field $n $wg 7)"
 	ok "$wg: XDP redirected at least 6 data packets" \
 		ge "$(counter $n $wg REDIRECT_DATA)" 6
+	# The AF_XDP sockets' own counters, summed over queues by the daemon.
+	ok "$wg: wg-xdp show counts AF_XDP transmit kicks" \
+		ge "$(n$n $WGXDP show $wg |
+			sed -n 's/^ *xsk_tx_kicks: //p')" 1
+	ok "$wg: wg-xdp show counts no invalid AF_XDP descriptors" \
+		eq "$(n$n $WGXDP show $wg |
+			grep -c 'xsk_[rt]x_invalid_descs: [1-9]')" 0
 done
 # What one side sent is what the other received (no loss on a veth).
 ok "wg1 tx bytes = wg2 rx bytes" \

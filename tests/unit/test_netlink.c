@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <net/if_arp.h>
 #include <linux/neighbour.h>
 #include <poll.h>
@@ -22,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -142,6 +145,20 @@ static void make_veth(struct fix *f, bool up, bool addrs)
 	}
 }
 
+/* The transmit queue length of NAME, read back through the ioctl. */
+static int txqlen(const char *name)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ret;
+
+	assert_true(fd >= 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ret = ioctl(fd, SIOCGIFTXQLEN, &ifr);
+	close(fd);
+	return ret < 0 ? -1 : ifr.ifr_qlen;
+}
+
 static void link_info(void **state)
 {
 	struct fix *f = *state;
@@ -165,6 +182,10 @@ static void link_info(void **state)
 	assert_int_equal(l.mtu, 1500);
 
 	assert_int_equal(wg_nl_link_set_mtu(f->nl, f->va, 1420), 0);
+	assert_int_equal(wg_nl_link_set_txqlen(f->nl, f->va, 4096), 0);
+	assert_int_equal(txqlen("va"), 4096);
+	assert_int_equal(wg_nl_link_set_txqlen(f->nl, f->va, 777), 0);
+	assert_int_equal(txqlen("va"), 777);
 	assert_int_equal(wg_nl_link_set_up(f->nl, f->va, true), 0);
 	assert_int_equal(wg_nl_link_set_up(f->nl, f->vb, true), 0);
 	assert_int_equal(wg_nl_link_get(f->nl, f->va, &l), 0);
@@ -634,6 +655,8 @@ static void errors(void **state)
 	assert_int_equal(wg_nl_link_index(f->nl, "a-name-far-too-long"),
 			 -EINVAL);
 	assert_int_equal(wg_nl_link_set_mtu(f->nl, 99999, 1420), -ENODEV);
+	assert_int_equal(wg_nl_link_set_txqlen(f->nl, 99999, 4096), -ENODEV);
+	assert_int_equal(wg_nl_link_set_txqlen(f->nl, 0, 4096), -ENODEV);
 	assert_int_equal(wg_nl_link_set_up(f->nl, 99999, true), -ENODEV);
 	assert_int_equal(wg_nl_addr_add(f->nl, 99999, &a4, 24), -ENODEV);
 	assert_int_equal(wg_nl_route_add(f->nl, 99999, &d4, 24, NULL),
