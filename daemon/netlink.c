@@ -341,26 +341,27 @@ static struct nlmsghdr *link_msg(struct wg_nl *nl, uint16_t type, int ifindex,
 	return nlh;
 }
 
-int wg_nl_link_set_mtu(struct wg_nl *nl, int ifindex, unsigned int mtu)
+/* One u32 attribute of a link changed, nothing else. */
+static int link_set_u32(struct wg_nl *nl, int ifindex, uint16_t attr,
+			uint32_t v)
 {
 	struct nlmsghdr *nlh;
 
 	if (ifindex <= 0)
 		return -ENODEV;
 	nlh = link_msg(nl, RTM_NEWLINK, ifindex, NULL);
-	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	mnl_attr_put_u32(nlh, attr, v);
 	return talk(nl, nlh, NULL, NULL);
+}
+
+int wg_nl_link_set_mtu(struct wg_nl *nl, int ifindex, unsigned int mtu)
+{
+	return link_set_u32(nl, ifindex, IFLA_MTU, mtu);
 }
 
 int wg_nl_link_set_txqlen(struct wg_nl *nl, int ifindex, unsigned int qlen)
 {
-	struct nlmsghdr *nlh;
-
-	if (ifindex <= 0)
-		return -ENODEV;
-	nlh = link_msg(nl, RTM_NEWLINK, ifindex, NULL);
-	mnl_attr_put_u32(nlh, IFLA_TXQLEN, qlen);
-	return talk(nl, nlh, NULL, NULL);
+	return link_set_u32(nl, ifindex, IFLA_TXQLEN, qlen);
 }
 
 int wg_nl_link_set_up(struct wg_nl *nl, int ifindex, bool up)

@@ -52,37 +52,6 @@ PUBHEX=$(printf '%s' "$PB" | base64 -d | od -An -tx1 | tr -d ' \n')
 LONG=$(head -c 5000 /dev/zero | tr '\0' 'a')
 HUGE=$(head -c 70000 /dev/zero | tr '\0' 'a')
 
-# uapi_both A G: what uapi (lib_tools.sh) does, to A then to G with the same
-# stdin, in one Python start (which costs about a second in a VM); the
-# replies go to $TMP/got and $TMP/ref. A server may answer an over-long
-# line and hang up before it has read the whole request: its answer still
-# counts.
-uapi_both() {
-	python3 -c '
-import socket, sys
-req = sys.stdin.buffer.read()
-for path, dest in zip(sys.argv[1:3], sys.argv[3:5]):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(3)
-    s.connect(path)
-    try:
-        s.sendall(req)
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # it answered and hung up before reading all: read the answer
-    out = b""
-    while not out.endswith(b"\n\n"):
-        try:
-            d = s.recv(65536)
-        except (socket.timeout, ConnectionResetError):
-            break
-        if not d:
-            break
-        out += d
-    s.close()
-    open(dest, "wb").write(out)' "$SOCKDIR/$1.sock" "$SOCKDIR/$2.sock" \
-		"$TMP/got" "$TMP/ref"
-}
-
 # bad LABEL WANT BODY: "set=1\nBODY\n\n" to both; wg-xdp answers WANT, as
 # does wireguard-go (unless WANT_GO is set), and nothing changes.
 bad() {
@@ -91,7 +60,7 @@ bad() {
 	body=$3
 	printf 'set=1\n%s\n\n' "$body" >"$TMP/req"
 	rm -f "$TMP/got" "$TMP/ref"
-	uapi_both $A $G <"$TMP/req"
+	uapi_files $A "$TMP/got" $G "$TMP/ref" <"$TMP/req"
 	got=$(cat "$TMP/got" 2>/dev/null)
 	ref=$(cat "$TMP/ref" 2>/dev/null)
 	echo "# $label: wg-xdp '$(echo $got)', wireguard-go '$(echo $ref)'"
