@@ -43,7 +43,8 @@ files_eq() { diff -u "$1" "$2"; }
 # control socket in turn and write its reply to FILE (read until the blank
 # line that ends a reply, EOF, or 3 s of silence). One Python start for all:
 # in a VM a start costs about a second. A daemon that answers and hangs up
-# before reading the whole request still has its answer read.
+# before reading the whole request still has its answer read. FILE "-" is
+# standard output (a guest's /dev/stdout may be the console, not our fd 1).
 uapi_files() {
 	python3 -c '
 import socket, sys
@@ -67,12 +68,16 @@ for name, dest in zip(args[0::2], args[1::2]):
             break
         out += d
     s.close()
-    with open(dest, "wb") as f:
-        f.write(out)' "$SOCKDIR" "$@"
+    if dest == "-":
+        sys.stdout.buffer.write(out)
+        sys.stdout.flush()
+    else:
+        with open(dest, "wb") as f:
+            f.write(out)' "$SOCKDIR" "$@"
 }
 
 # uapi NAME: send stdin as is to NAME's control socket, print the reply.
-uapi() { uapi_files "$1" /dev/stdout; }
+uapi() { uapi_files "$1" -; }
 
 # xdpstat NAME KEY: a number from the "wgxdp=1" report, e.g.
 # "stat=redirect_data" (packets) or "counter=udp_rx".
