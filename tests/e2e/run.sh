@@ -4,6 +4,7 @@
 # this says SKIP and fails, so that a CI run (always root) never skips.
 
 dir=$(cd "$(dirname "$0")" && pwd)
+. "$dir/lib_run.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "e2e: SKIP: needs root (network namespaces, veth, TUN, XDP, BPF)"
@@ -24,30 +25,7 @@ for t in "$dir"/test_*.sh; do
 	# Interop with the kernel's own WireGuard belongs to the VM tier (make
 	# check-vm): Debian's kernels there have the module, this one may not.
 	case $name in test_kernel_wg) continue ;; esac
-	t0=$(date +%s)
-	out=$(mktemp /tmp/wg-xdp-e2e-run.XXXXXX)
-	{
-		sh "$t" 2>&1
-		echo $? >"$out.rc"
-	} | tee "$out"
-	rc=$(cat "$out.rc")
-	line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed$" "$out" | tail -1)
-	rm -f "$out" "$out.rc"
-	if [ -z "$line" ]; then
-		# It died before its summary: count that as a failure.
-		echo "$name: no summary line (test aborted)"
-		failed=$((failed + 1))
-	else
-		p=$(echo "$line" | sed 's/.*: \([0-9]*\) passed.*/\1/')
-		f=$(echo "$line" | sed 's/.* \([0-9]*\) failed$/\1/')
-		passed=$((passed + p))
-		failed=$((failed + f))
-		if [ "$f" -eq 0 ] && [ "$rc" -ne 0 ]; then
-			echo "$name: exit status $rc"
-			failed=$((failed + 1))
-		fi
-	fi
-	echo "$name: $(($(date +%s) - t0)) s"
+	run_test "$t"
 	echo
 done
 echo "e2e: $(($(date +%s) - start)) s"

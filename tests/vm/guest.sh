@@ -7,6 +7,7 @@
 #   E2E_TESTS    names (test_NAME.sh) to run, or "all"; set by run.sh
 
 dir=$(cd "$(dirname "$0")/../e2e" && pwd)
+. "$dir/lib_run.sh"
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 export E2E_REQUIRE_KERNEL_WG=1
 # The tests' scale knob: fewer seconds, bytes, peers and packets per check
@@ -90,36 +91,13 @@ for name in $tests; do
 		failed=$((failed + 1))
 		continue
 	fi
-	t0=$(date +%s)
 	if [ "$name" = wg_quick ] && ! kwg_off; then
 		kwg_on
 		echo "test_$name: not run (wireguard.ko stays loaded)"
 		failed=$((failed + 1))
 		continue
 	fi
-	out=$(mktemp /tmp/wg-xdp-vm.XXXXXX)
-	{
-		sh "$t" 2>&1
-		echo $? >"$out.rc"
-	} | tee "$out"
-	rc=$(cat "$out.rc")
+	run_test "$t"
 	[ "$name" = wg_quick ] && kwg_on
-	line=$(grep -E "^test_$name: [0-9]+ passed, [0-9]+ failed$" "$out" |
-		tail -1)
-	rm -f "$out" "$out.rc"
-	if [ -z "$line" ]; then
-		echo "test_$name: no summary line (test aborted)"
-		failed=$((failed + 1))
-	else
-		p=$(echo "$line" | sed 's/.*: \([0-9]*\) passed.*/\1/')
-		f=$(echo "$line" | sed 's/.* \([0-9]*\) failed$/\1/')
-		passed=$((passed + p))
-		failed=$((failed + f))
-		if [ "$f" -eq 0 ] && [ "$rc" -ne 0 ]; then
-			echo "test_$name: exit status $rc"
-			failed=$((failed + 1))
-		fi
-	fi
-	echo "test_$name: $(($(date +%s) - t0)) s"
 done
 echo "guest: $passed passed, $failed failed"
