@@ -32,17 +32,8 @@ genkey KBAD
 # wgx_conf ENDPOINT: wg-xdp's configuration with its one peer (wireguard-go)
 # at ENDPOINT.
 wgx_conf() {
-	cat >"$TMP/wgx.conf" <<EOC
-[Interface]
-PrivateKey = $KX
-ListenPort = 7111
-Address = 192.168.5.1/24
-
-[Peer]
-PublicKey = $KG_pub
-Endpoint = $1
-AllowedIPs = 192.168.5.2/32
-EOC
+	wg_conf "$TMP/wgx.conf" "$KX" 7111 192.168.5.1/24 "$KG_pub" "$1" \
+		192.168.5.2/32
 }
 
 # wggo PRIVKEY PEERPUB: (re)start wireguard-go with these keys.

@@ -49,17 +49,8 @@ head -c $((MIB << 20)) /dev/urandom >"$TMP/www2/blob2"
 SUM1=$(sha256sum <"$TMP/www1/blob1")
 SUM2=$(sha256sum <"$TMP/www2/blob2")
 
-cat >"$TMP/wgx.conf" <<EOC
-[Interface]
-PrivateKey = $KX
-ListenPort = 7111
-Address = 192.168.5.1/24
-
-[Peer]
-PublicKey = $KK_pub
-Endpoint = 10.77.0.2:7222
-AllowedIPs = 192.168.5.2/32
-EOC
+wg_conf "$TMP/wgx.conf" "$KX" 7111 192.168.5.1/24 "$KK_pub" 10.77.0.2:7222 \
+	192.168.5.2/32
 
 kernel_up() {
 	n2 ip link add $WGK type wireguard || return 1

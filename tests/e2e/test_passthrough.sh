@@ -21,17 +21,8 @@ set +e
 WGX=wgx-$ID
 genkey KX
 genkey KP
-cat >"$TMP/wgx.conf" <<EOC
-[Interface]
-PrivateKey = $KX
-ListenPort = 7111
-Address = 192.168.5.1/24
-
-[Peer]
-PublicKey = $KP_pub
-Endpoint = 10.77.0.2:7222
-AllowedIPs = 192.168.5.2/32
-EOC
+wg_conf "$TMP/wgx.conf" "$KX" 7111 192.168.5.1/24 "$KP_pub" 10.77.0.2:7222 \
+	192.168.5.2/32
 
 # echo.py serve | echo.py tcp|udp HOST: a TCP and UDP echo on port 9000.
 cat >"$TMP/echo.py" <<'EOPY'
