@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "control.h"
@@ -403,14 +402,6 @@ next:
 	return n;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void *worker_main(void *arg)
 {
 	struct wg_worker *w = arg;
@@ -438,10 +429,10 @@ static void *worker_main(void *arg)
 		 */
 		if (did) {
 			if (spin)
-				last = now_ns();
+				last = wg_now();
 			continue;
 		}
-		if (spin && now_ns() - last < spin)
+		if (spin && wg_now() - last < spin)
 			continue;
 		pfd[0].fd = w->tun_fd;
 		pfd[0].events = POLLIN;
