@@ -17,7 +17,7 @@ PREFIX   ?= /usr/local
 CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
-PKGS     := libsodium libb2 libbpf libxdp libmnl libcrypto
+PKGS     := libsodium libb2 libbpf libxdp libmnl libcrypto liburcu-qsbr
 
 ifeq ($(V),1)
 Q :=
@@ -32,7 +32,7 @@ WARN     := -Wall -Wextra -Werror
 CPPFLAGS := -D_GNU_SOURCE -Idaemon -Ibpf -Itools -I$(BUILD)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -MMD -MP -pthread
-LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -lb2 -lbpf -lxdp -lmnl -lcrypto) -lpthread
+LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -lb2 -lbpf -lxdp -lmnl -lcrypto -lurcu-qsbr -lurcu-common) -lpthread
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BPF_SRC  := bpf/wg_xdp.bpf.c

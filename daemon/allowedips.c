@@ -21,10 +21,11 @@
 #include <sys/socket.h>
 #include <endian.h>
 
-#include "lock.h"
 #include "allowedips.h"
+#include "rcu.h"
 
 struct wg_aip_node {
+	/* Read by lookups without a lock (wg_rcu_deref), as is peer. */
 	struct wg_aip_node *child[2];
 	struct wg_aip_node *parent;
 	void *peer;			/* NULL: a branching node */
@@ -33,6 +34,7 @@ struct wg_aip_node {
 	uint64_t key[2];		/* masked to cidr */
 	uint8_t cidr;
 	uint8_t bits;			/* 32 or 128: which trie */
+	struct wg_aip_node *retired;	/* on the retired or spare list */
 };
 
 /* One entry per peer that owns at least one prefix. */
@@ -243,11 +245,11 @@ static struct wg_aip_node *find_best(struct wg_aip_node *n,
 	struct wg_aip_node *best = NULL;
 
 	while (n && common(n->key, k) >= n->cidr) {
-		if (n->peer)
+		if (wg_rcu_deref(n->peer))
 			best = n;
 		if (n->cidr == bits)
 			break;
-		n = n->child[bit(k, n->cidr)];
+		n = wg_rcu_deref(n->child[bit(k, n->cidr)]);
 	}
 	return best;
 }
@@ -265,6 +267,20 @@ static struct wg_aip_node *find_exact(struct wg_aip_node *n,
 }
 
 /*
+ * A node out of the trie: readers may still be on it, so with deferral on
+ * it waits for wg_allowedips_reclaim(), after the owner's grace period.
+ */
+static void retire(struct wg_allowedips *t, struct wg_aip_node *n)
+{
+	if (!t->defer) {
+		free(n);
+		return;
+	}
+	n->retired = t->retired;
+	t->retired = n;
+}
+
+/*
  * n has just lost its peer: splice it out unless it still branches two
  * ways. A branching parent left with one child is spliced out in turn.
  */
@@ -276,10 +292,10 @@ static void prune(struct wg_allowedips *t, struct wg_aip_node *n)
 		return;
 	child = n->child[0] ? n->child[0] : n->child[1];
 	parent = n->parent;
-	*slot_of(t, n) = child;
 	if (child)
 		child->parent = parent;
-	free(n);
+	wg_rcu_assign(*slot_of(t, n), child);
+	retire(t, n);
 	if (!child && parent && !parent->peer)
 		prune(t, parent);
 }
@@ -298,8 +314,15 @@ static struct wg_aip_node *node_new(struct wg_allowedips *t,
 				    const uint64_t k[2], unsigned int cidr,
 				    unsigned int bits)
 {
-	struct wg_aip_node *n = t->alloc(1, sizeof(*n));
+	struct wg_aip_node *n = t->spare;
 
+	if (n) {
+		t->spare = n->retired;
+		t->nspare--;
+		memset(n, 0, sizeof(*n));
+	} else {
+		n = t->alloc(1, sizeof(*n));
+	}
 	if (!n)
 		return NULL;
 	n->key[0] = k[0];
@@ -313,7 +336,7 @@ static struct wg_aip_node *node_new(struct wg_allowedips *t,
 /* Make node n (a prefix node or a former branching node) peer's. */
 static void give(struct wg_aip_node *n, struct wg_aip_peer *e)
 {
-	n->peer = e->peer;
+	wg_rcu_assign(n->peer, e->peer);
 	list_append(e, n);
 }
 
@@ -323,7 +346,7 @@ int wg_allowedips_init(struct wg_allowedips *t)
 
 	memset(t, 0, sizeof(*t));
 	t->alloc = calloc;
-	ret = wg_rwlock_init(&t->lock);
+	ret = pthread_mutex_init(&t->lock, NULL);
 	return -ret;
 }
 
@@ -333,6 +356,8 @@ void wg_allowedips_free(struct wg_allowedips *t)
 
 	free_trie(t->root4);
 	free_trie(t->root6);
+	wg_allowedips_reclaim(t);
+	wg_allowedips_trim(t);
 	if (t->peers) {
 		for (i = 0; i < (size_t)1 << t->peer_shift; i++) {
 			struct wg_aip_peer *e, *next;
@@ -344,7 +369,7 @@ void wg_allowedips_free(struct wg_allowedips *t)
 		}
 		free(t->peers);
 	}
-	pthread_rwlock_destroy(&t->lock);
+	pthread_mutex_destroy(&t->lock);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -380,7 +405,14 @@ static int insert(struct wg_allowedips *t, unsigned int bits,
 			if (!buckets)
 				goto err_alloc;
 		}
-		fresh = t->alloc(1, sizeof(*fresh));
+		fresh = t->spare_peers;
+		if (fresh) {
+			t->spare_peers = fresh->hnext;
+			t->nspare_peers--;
+			memset(fresh, 0, sizeof(*fresh));
+		} else {
+			fresh = t->alloc(1, sizeof(*fresh));
+		}
 		if (!fresh)
 			goto err_alloc;
 	}
@@ -421,16 +453,17 @@ static int insert(struct wg_allowedips *t, unsigned int bits,
 
 	give(node, e);
 	(*count_of(t, bits))++;
+	/* Each new node is whole before one store makes it reachable. */
 	if (!n) {
 		/* An empty slot below parent (or an empty trie). */
 		node->parent = parent;
-		*slot = node;
+		wg_rcu_assign(*slot, node);
 	} else if (!glue) {
 		/* The new prefix covers n: it takes n's place, n below. */
 		node->parent = parent;
 		node->child[bit(n->key, cidr)] = n;
 		n->parent = node;
-		*slot = node;
+		wg_rcu_assign(*slot, node);
 	} else {
 		/* They part at bit c: a branching node holds both. */
 		glue->parent = parent;
@@ -438,7 +471,7 @@ static int insert(struct wg_allowedips *t, unsigned int bits,
 		glue->child[bit(n->key, c)] = n;
 		node->parent = glue;
 		n->parent = glue;
-		*slot = glue;
+		wg_rcu_assign(*slot, glue);
 	}
 	return 0;
 
@@ -460,9 +493,9 @@ int wg_allowedips_insert(struct wg_allowedips *t, int family,
 		return -EINVAL;
 	load(k, bits, addr);
 	mask(k, cidr);
-	pthread_rwlock_wrlock(&t->lock);
+	pthread_mutex_lock(&t->lock);
 	ret = insert(t, bits, k, cidr, peer);
-	pthread_rwlock_unlock(&t->lock);
+	pthread_mutex_unlock(&t->lock);
 	return ret;
 }
 
@@ -471,7 +504,7 @@ static void drop(struct wg_allowedips *t, struct wg_aip_node *n,
 		 struct wg_aip_peer *e)
 {
 	list_unlink(e, n);
-	n->peer = NULL;
+	wg_rcu_assign(n->peer, NULL);
 	(*count_of(t, n->bits))--;
 	prune(t, n);
 }
@@ -488,7 +521,7 @@ int wg_allowedips_remove(struct wg_allowedips *t, int family,
 		return -EINVAL;
 	load(k, bits, addr);
 	mask(k, cidr);
-	pthread_rwlock_wrlock(&t->lock);
+	pthread_mutex_lock(&t->lock);
 	n = find_exact(*root_of(t, bits), k, cidr);
 	if (n && peer && n->peer == peer) {
 		e = peer_find(t, peer);
@@ -497,7 +530,7 @@ int wg_allowedips_remove(struct wg_allowedips *t, int family,
 			peer_del(t, e);
 		ret = 0;
 	}
-	pthread_rwlock_unlock(&t->lock);
+	pthread_mutex_unlock(&t->lock);
 	return ret;
 }
 
@@ -506,7 +539,7 @@ size_t wg_allowedips_remove_peer(struct wg_allowedips *t, void *peer)
 	struct wg_aip_peer *e;
 	size_t removed = 0;
 
-	pthread_rwlock_wrlock(&t->lock);
+	pthread_mutex_lock(&t->lock);
 	e = peer_find(t, peer);
 	if (e) {
 		/*
@@ -519,12 +552,12 @@ size_t wg_allowedips_remove_peer(struct wg_allowedips *t, void *peer)
 		}
 		peer_del(t, e);
 	}
-	pthread_rwlock_unlock(&t->lock);
+	pthread_mutex_unlock(&t->lock);
 	return removed;
 }
 
-void *wg_allowedips_lookup_locked(struct wg_allowedips *t, int family,
-				  const void *addr)
+void *wg_allowedips_lookup(struct wg_allowedips *t, int family,
+			   const void *addr)
 {
 	int bits = family_bits(family);
 	struct wg_aip_node *n;
@@ -533,29 +566,85 @@ void *wg_allowedips_lookup_locked(struct wg_allowedips *t, int family,
 	if (bits < 0)
 		return NULL;
 	load(k, bits, addr);
-	n = find_best(*root_of(t, bits), k, bits);
-	return n ? n->peer : NULL;
+	n = find_best(wg_rcu_deref(*root_of(t, bits)), k, bits);
+	return n ? wg_rcu_deref(n->peer) : NULL;
 }
 
-void *wg_allowedips_lookup(struct wg_allowedips *t, int family,
-			   const void *addr)
+int wg_allowedips_reserve(struct wg_allowedips *t, size_t prefixes,
+			  size_t peers)
 {
-	void *peer;
+	int ret = 0;
 
-	pthread_rwlock_rdlock(&t->lock);
-	peer = wg_allowedips_lookup_locked(t, family, addr);
-	pthread_rwlock_unlock(&t->lock);
-	return peer;
+	pthread_mutex_lock(&t->lock);
+	if (!t->peers && prefixes) {
+		t->peers = t->alloc((size_t)1 << PEER_SHIFT_MIN,
+				    sizeof(*t->peers));
+		if (!t->peers)
+			ret = -ENOMEM;
+		else
+			t->peer_shift = PEER_SHIFT_MIN;
+	}
+	/* An insert takes at most a prefix node and a branching node. */
+	while (!ret && t->nspare < 2 * prefixes) {
+		struct wg_aip_node *n = t->alloc(1, sizeof(*n));
+
+		if (!n) {
+			ret = -ENOMEM;
+			break;
+		}
+		n->retired = t->spare;
+		t->spare = n;
+		t->nspare++;
+	}
+	while (!ret && t->nspare_peers < peers) {
+		struct wg_aip_peer *e = t->alloc(1, sizeof(*e));
+
+		if (!e) {
+			ret = -ENOMEM;
+			break;
+		}
+		e->hnext = t->spare_peers;
+		t->spare_peers = e;
+		t->nspare_peers++;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return ret;
 }
 
-void wg_allowedips_read_lock(struct wg_allowedips *t)
+void wg_allowedips_trim(struct wg_allowedips *t)
 {
-	pthread_rwlock_rdlock(&t->lock);
+	pthread_mutex_lock(&t->lock);
+	while (t->spare) {
+		struct wg_aip_node *n = t->spare;
+
+		t->spare = n->retired;
+		free(n);
+	}
+	t->nspare = 0;
+	while (t->spare_peers) {
+		struct wg_aip_peer *e = t->spare_peers;
+
+		t->spare_peers = e->hnext;
+		free(e);
+	}
+	t->nspare_peers = 0;
+	pthread_mutex_unlock(&t->lock);
 }
 
-void wg_allowedips_read_unlock(struct wg_allowedips *t)
+void wg_allowedips_reclaim(struct wg_allowedips *t)
 {
-	pthread_rwlock_unlock(&t->lock);
+	struct wg_aip_node *n;
+
+	pthread_mutex_lock(&t->lock);
+	n = t->retired;
+	t->retired = NULL;
+	pthread_mutex_unlock(&t->lock);
+	while (n) {
+		struct wg_aip_node *next = n->retired;
+
+		free(n);
+		n = next;
+	}
 }
 
 int wg_allowedips_walk_peer(struct wg_allowedips *t, void *peer,
@@ -566,14 +655,14 @@ int wg_allowedips_walk_peer(struct wg_allowedips *t, void *peer,
 	uint8_t addr[16];
 	int ret = 0;
 
-	pthread_rwlock_rdlock(&t->lock);
+	pthread_mutex_lock(&t->lock);
 	e = peer_find(t, peer);
 	for (n = e ? e->head : NULL; n && !ret; n = n->next) {
 		store(addr, n->key, n->bits);
 		ret = fn(n->bits == 32 ? AF_INET : AF_INET6, addr, n->cidr,
 			 arg);
 	}
-	pthread_rwlock_unlock(&t->lock);
+	pthread_mutex_unlock(&t->lock);
 	return ret;
 }
 
@@ -582,10 +671,10 @@ size_t wg_allowedips_count_peer(struct wg_allowedips *t, void *peer)
 	struct wg_aip_peer *e;
 	size_t count;
 
-	pthread_rwlock_rdlock(&t->lock);
+	pthread_mutex_lock(&t->lock);
 	e = peer_find(t, peer);
 	count = e ? e->count : 0;
-	pthread_rwlock_unlock(&t->lock);
+	pthread_mutex_unlock(&t->lock);
 	return count;
 }
 
@@ -593,8 +682,8 @@ size_t wg_allowedips_count(struct wg_allowedips *t)
 {
 	size_t count;
 
-	pthread_rwlock_rdlock(&t->lock);
+	pthread_mutex_lock(&t->lock);
 	count = t->count4 + t->count6;
-	pthread_rwlock_unlock(&t->lock);
+	pthread_mutex_unlock(&t->lock);
 	return count;
 }

@@ -15,17 +15,25 @@
  * Addresses are binary, network byte order: 4 bytes for AF_INET, 16 bytes
  * for AF_INET6. Parsing and printing "a.b.c.d/n" is the config code's job.
  *
- * Locking: every function takes the table's own rwlock (writers for changes,
- * readers for lookups, walks and counts). Workers that look up a batch of
- * packets may instead hold the read side once with wg_allowedips_read_lock()
- * and call wg_allowedips_lookup_locked(). A peer pointer returned by a lookup
- * stays meaningful only as long as the caller keeps that peer alive (the peer
- * code removes a peer in two steps: unpublish, quiesce workers, then free).
+ * Threads: one writer at a time (changes take the table's mutex) and any
+ * number of lock-free readers: lookups follow the trie with RCU loads
+ * (rcu.h), and every change makes its new nodes whole before one pointer
+ * store publishes them. With `defer` set (the device sets it), a node
+ * taken out is kept until wg_allowedips_reclaim(), which the writer calls
+ * after a grace period; without it (single-threaded users) it is freed at
+ * once. A peer pointer returned by a lookup stays meaningful only as long
+ * as the caller keeps that peer alive (the device frees a removed peer
+ * only after a grace period).
+ *
+ * Prepare then commit: wg_allowedips_reserve() allocates beforehand what
+ * inserting some prefixes may need, so the inserts of a commit cannot fail
+ * for memory; wg_allowedips_trim() gives back what was left over.
  */
 #ifndef WG_ALLOWEDIPS_H
 #define WG_ALLOWEDIPS_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,10 +52,12 @@ struct wg_aip_peer;
 
 struct wg_allowedips {
 	/*
-	 * lock: guards both tries (root4, root6), the peer hash (peers,
-	 * peer_shift, npeers) and the counts (count4, count6).
+	 * lock: taken by writers and walks; guards the peer hash (peers,
+	 * peer_shift, npeers), the counts (count4, count6), the spares and
+	 * the retired list, and every change to the tries (root4, root6),
+	 * which lookups read without it.
 	 */
-	pthread_rwlock_t lock;
+	pthread_mutex_t lock;
 	struct wg_aip_node *root4;
 	struct wg_aip_node *root6;
 	struct wg_aip_peer **peers;	/* 1 << peer_shift buckets */
@@ -57,6 +67,12 @@ struct wg_allowedips {
 	size_t count6;
 	/* calloc by default; tests replace it to inject allocation failures. */
 	wg_alloc_fn alloc;
+	bool defer;			/* keep removed nodes until reclaim */
+	struct wg_aip_node *retired;	/* removed, waiting for readers */
+	struct wg_aip_node *spare;	/* reserved nodes */
+	size_t nspare;
+	struct wg_aip_peer *spare_peers; /* reserved peer entries */
+	size_t nspare_peers;
 };
 
 /* Set up an empty table: 0, or -errno if the lock cannot be created. */
@@ -86,14 +102,15 @@ size_t wg_allowedips_remove_peer(struct wg_allowedips *t, void *peer);
 void *wg_allowedips_lookup(struct wg_allowedips *t, int family,
 			   const void *addr);
 /*
- * Take / drop the read side for a batch of wg_allowedips_lookup_locked().
- * The lock prefers writers, so it must not be taken twice by one thread.
+ * Have room for inserting `prefixes` prefixes for at most `peers` peers
+ * that own none yet, without allocating. 0 or -ENOMEM.
  */
-void wg_allowedips_read_lock(struct wg_allowedips *t);
-void wg_allowedips_read_unlock(struct wg_allowedips *t);
-/* As wg_allowedips_lookup(), the caller holding the read side. */
-void *wg_allowedips_lookup_locked(struct wg_allowedips *t, int family,
-				  const void *addr);
+int wg_allowedips_reserve(struct wg_allowedips *t, size_t prefixes,
+			  size_t peers);
+/* Free the reserve that was not used. */
+void wg_allowedips_trim(struct wg_allowedips *t);
+/* Free the nodes removed so far (after the readers' grace period). */
+void wg_allowedips_reclaim(struct wg_allowedips *t);
 
 /*
  * Call fn for each prefix of peer in insertion order (IPv4 and IPv6 mixed

@@ -112,6 +112,29 @@ struct wg_config {
 	unsigned int unsupported;		/* wg_conf_unsupported bits */
 };
 
+/* One peer in a `get` snapshot. */
+struct wg_peer_info {
+	uint8_t public_key[WG_KEY_LEN];
+	uint8_t preshared_key[WG_KEY_LEN];	/* secret; all zero: none */
+	struct wg_endpoint endpoint;		/* AF_UNSPEC: none */
+	int64_t last_handshake_sec;		/* wall clock; 0: never */
+	int64_t last_handshake_nsec;
+	uint64_t rx_bytes, tx_bytes;
+	uint16_t persistent_keepalive;
+	struct wg_prefix *aips;
+	size_t n_aips;
+};
+
+/* What `get=1` reports; filled by the device's get callback. */
+struct wg_device_info {
+	bool has_private_key;
+	uint8_t private_key[WG_KEY_LEN];	/* secret */
+	uint16_t listen_port;
+	uint32_t fwmark;
+	struct wg_peer_info *peers;
+	size_t n_peers;
+};
+
 /* An empty change (changes nothing). */
 void wg_config_init(struct wg_config *cfg);
 /* Wipe every secret, free every array, leave cfg empty (as init). */

@@ -12,125 +12,22 @@
 
 #include "dataplane.h"
 #include "log.h"
-#include "offload.h"
 #include "netlink.h"
+#include "path.h"
+#include "rcu.h"
 #include "receive.h"
+#include "report.h"
 #include "send.h"
 #include "uapi.h"
-#include "xdp.h"
+#include "worker.h"
 
-/* The protocol timers run on this tick (their jitter is 333 ms). */
-#define TICK_NS (50 * 1000 * 1000)
-/* More queued handshakes than this means we are under load. */
-#define HSQ_LOAD_LIMIT (WG_HSQ_LEN / 8)
+/*
+ * Housekeeping that is not a peer's timer: idle rate-limiter entries and
+ * the end of the under-load state. Only while either has something to do.
+ */
+#define HOUSEKEEPING_NS WG_NSEC_PER_SEC
 
-enum tag { TAG_SIGNAL = 1, TAG_TICK, TAG_WAKE, TAG_UDP4, TAG_UDP6, TAG_UAPI,
-	   TAG_NL };
-
-struct control {
-	struct wg_device *dev;
-	int epfd, sigfd, tickfd;
-	int udp4, udp6; /* the fds registered now (the port may change) */
-	struct wg_uapi_server *uapi;
-	struct wg_socket_batch batch;
-	uint8_t tunbuf[WG_SOCKET_BUF];
-};
-
-void wg_control_queue_handshake(struct wg_device *dev, const uint8_t *msg,
-				size_t len, const union wg_sockaddr *src)
-{
-	struct wg_hs_queue *q = &dev->hsq;
-	struct wg_hs_item *it;
-
-	if (len > sizeof(it->buf))
-		return;
-	pthread_mutex_lock(&q->lock);
-	if (q->count < WG_HSQ_LEN) {
-		it = &q->items[(q->head + q->count) % WG_HSQ_LEN];
-		it->src = *src;
-		it->len = (uint16_t)len;
-		memcpy(it->buf, msg, len);
-		q->count++;
-	}
-	pthread_mutex_unlock(&q->lock);
-	wg_device_wake(dev);
-}
-
-static bool under_load(struct wg_device *dev, size_t queued)
-{
-	bool load = wg_cookie_under_load(&dev->cookie, queued, HSQ_LOAD_LIMIT,
-					 wg_now());
-
-	/* XDP then drops floods per source before they reach the queue. */
-	wg_dataplane_load_changed(dev, load);
-	return load;
-}
-
-static void drain_handshakes(struct wg_device *dev)
-{
-	struct wg_hs_queue *q = &dev->hsq;
-	struct wg_hs_item it;
-	unsigned int queued;
-
-	for (;;) {
-		pthread_mutex_lock(&q->lock);
-		queued = q->count;
-		if (!queued) {
-			pthread_mutex_unlock(&q->lock);
-			return;
-		}
-		it = q->items[q->head];
-		q->head = (q->head + 1) % WG_HSQ_LEN;
-		q->count--;
-		pthread_mutex_unlock(&q->lock);
-		pthread_rwlock_rdlock(&dev->cfg_lock);
-		wg_receive_handshake(dev, it.buf, it.len, &it.src,
-				     under_load(dev, queued));
-		pthread_rwlock_unlock(&dev->cfg_lock);
-	}
-}
-
-/* Datagrams on the UDP socket: handshakes in place, data decrypted to TUN. */
-static void read_udp(struct control *c, int fd)
-{
-	struct wg_device *dev = c->dev;
-	struct wg_socket_batch *b = &c->batch;
-	int n;
-
-	do {
-		n = wg_socket_recv(fd, b);
-		if (n <= 0)
-			return;
-		atomic_fetch_add_explicit(&dev->counters.udp_rx, (unsigned)n,
-					  memory_order_relaxed);
-		pthread_rwlock_rdlock(&dev->cfg_lock);
-		for (int i = 0; i < n; i++) {
-			uint8_t *m = b->buf[i];
-			size_t len = b->len[i], ilen;
-
-			if (len < 4 || m[1] || m[2] || m[3])
-				continue;
-			if (m[0] == WG_MSG_DATA) {
-				ilen = wg_receive_data(dev, m, len, &b->addr[i]);
-				if (ilen && wg_offload_write(dev->tun.fds[0],
-							     dev->tun.vnet_hdr,
-							     m + WG_DATA_HEADER_LEN,
-							     ilen) < 0)
-					atomic_fetch_add_explicit(
-						&dev->counters.drop_tun_write, 1,
-						memory_order_relaxed);
-				else if (ilen)
-					atomic_fetch_add_explicit(
-						&dev->counters.tun_tx, 1,
-						memory_order_relaxed);
-			} else {
-				wg_receive_handshake(dev, m, len, &b->addr[i],
-						     under_load(dev, (size_t)n));
-			}
-		}
-		pthread_rwlock_unlock(&dev->cfg_lock);
-	} while (n == WG_SOCKET_BATCH);
-}
+enum tag { TAG_SIGNAL = 1, TAG_TIMER, TAG_WAKE, TAG_UAPI, TAG_NL };
 
 static void peer_timers(struct wg_device *dev, struct wg_peer *p,
 			uint64_t now)
@@ -156,12 +53,8 @@ static void peer_timers(struct wg_device *dev, struct wg_peer *p,
 			 "giving up",
 			 wg_peer_name(p, name, sizeof(name)),
 			 wg_timers_tries(&p->timers));
-	if (act & WG_TIMERS_GIVE_UP) {
-		uint8_t drop[WG_STAGED_BUF];
-
-		while (wg_peer_unstage(p, drop, sizeof(drop)))
-			;
-	}
+	if (act & WG_TIMERS_GIVE_UP)
+		wg_peer_unstage_all(p);
 	if (act & WG_TIMERS_ZERO_KEYS) {
 		log_dbg("Zeroing out all keys for %s, since we haven't received "
 			"a new one in %d seconds",
@@ -169,49 +62,71 @@ static void peer_timers(struct wg_device *dev, struct wg_peer *p,
 			3 * WG_REJECT_AFTER_TIME);
 		wg_noise_remote_clear(&p->remote);
 	}
+	/* Retrying: the cached source may be why (as the kernel does). */
+	if (act & WG_TIMERS_CLEAR_ENDPOINT_SRC)
+		wg_peer_clear_src(p);
 	if (act & WG_TIMERS_SEND_INITIATION)
 		wg_send_initiation(dev, p, true);
 	if (act & WG_TIMERS_SEND_KEEPALIVE)
-		wg_send_keepalive(dev, p);
+		wg_worker_flush(dev, p, true);
+}
+
+/* Put p in the heap at its next deadline, or take it out. */
+static void schedule(struct wg_device *dev, struct wg_peer *p)
+{
+	uint64_t due = atomic_load(&p->timer_due);
+
+	if (atomic_load(&p->dead)) {
+		wg_heap_del(&dev->heap, &p->timer);
+		return;
+	}
+	if (!due) {
+		wg_heap_del(&dev->heap, &p->timer);
+		atomic_store(&p->timer_sched, 0);
+		return;
+	}
+	if (wg_heap_set(&dev->heap, &p->timer, due)) {
+		log_ratelimited(WG_LOG_WARN, "Timer heap out of memory");
+		return;
+	}
+	atomic_store(&p->timer_sched, due);
 }
 
 static void serve(struct wg_device *dev, struct wg_peer *p)
 {
+	if (atomic_exchange(&p->want_path, false))
+		wg_path_resolve(dev, p);
 	if (atomic_exchange(&p->want_handshake, false))
 		wg_send_initiation(dev, p, false);
 	if (atomic_exchange(&p->want_flush, false))
-		wg_send_staged(dev, p, true);
+		wg_worker_flush(dev, p, true);
+	atomic_store(&p->want_timers, false);
+	schedule(dev, p);
 }
 
-/*
- * Wake-ups serve the peers that asked (wanted handshakes, flushes); the
- * tick runs every peer's timers and refreshes its path.
- */
-static void service_peers(struct wg_device *dev, bool tick)
+uint64_t wg_control_work(struct wg_device *dev)
 {
-	uint64_t now = wg_now();
+	struct wg_heap_node *n;
 	struct wg_peer *p, *next;
+	uint64_t now;
 
-	pthread_rwlock_rdlock(&dev->cfg_lock);
-	/* Removal unlinks a peer from this list, so every entry is live. */
+	wg_receive_handshakes(dev);
+	/* Removal unlinks a peer from this list: every entry is live. */
 	for (p = wg_device_take_service(dev); p; p = next) {
 		next = p->svc_next;
 		atomic_store(&p->svc_queued, false);
 		serve(dev, p);
 	}
-	for (p = tick ? dev->peers : NULL; p; p = p->next) {
-		uint64_t due = atomic_load(&p->timer_due);
-
-		/* Only due peers take their lock: 100,000 idle ones are cheap. */
-		if (due && due <= now)
-			peer_timers(dev, p, now);
-		wg_dataplane_refresh_path(dev, p, now, false);
+	now = wg_now();
+	while ((n = wg_heap_min(&dev->heap)) && n->key <= now) {
+		p = caa_container_of(n, struct wg_peer, timer);
+		wg_heap_del(&dev->heap, n);
+		atomic_store(&p->timer_sched, 0);
+		peer_timers(dev, p, now);
+		schedule(dev, p);
 	}
-	pthread_rwlock_unlock(&dev->cfg_lock);
-	if (tick) {
-		wg_ratelimiter_gc(&dev->ratelimiter, now);
-		under_load(dev, 0); /* lets the load state expire */
-	}
+	n = wg_heap_min(&dev->heap);
+	return n ? n->key : 0;
 }
 
 static int add_fd(int epfd, int fd, uint32_t tag)
@@ -221,25 +136,34 @@ static int add_fd(int epfd, int fd, uint32_t tag)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
-/* Follow listen-port changes: register the sockets in use now. */
-static void sync_udp(struct control *c)
+/* The timer fires at the next deadline, or for housekeeping. */
+static void arm(int timerfd, uint64_t next, bool housekeeping)
 {
-	struct wg_device *dev = c->dev;
+	uint64_t now = wg_now(), at = next;
+	struct itimerspec its = { 0 };
 
-	if (c->udp4 == dev->sock.fd4 && c->udp6 == dev->sock.fd6)
-		return;
-	/* Old fds are closed already, which removed them from epoll. */
-	c->udp4 = dev->sock.fd4;
-	c->udp6 = dev->sock.fd6;
-	if (c->udp4 >= 0)
-		add_fd(c->epfd, c->udp4, TAG_UDP4);
-	if (c->udp6 >= 0)
-		add_fd(c->epfd, c->udp6, TAG_UDP6);
+	if (housekeeping && (!at || at > now + HOUSEKEEPING_NS))
+		at = now + HOUSEKEEPING_NS;
+	if (at) {
+		uint64_t in = at > now ? at - now : 1;
+
+		its.it_value.tv_sec = (time_t)(in / WG_NSEC_PER_SEC);
+		its.it_value.tv_nsec = (long)(in % WG_NSEC_PER_SEC);
+	}
+	timerfd_settime(timerfd, 0, &its, NULL);
 }
 
 static int uapi_set(void *ctx, const struct wg_config *cfg)
 {
-	return wg_device_apply(ctx, cfg);
+	struct wg_device *dev = ctx;
+	struct wg_socket *old = wg_rcu_deref(dev->sock);
+	int ret = wg_device_apply(dev, cfg);
+
+	/* New sockets: the receiving worker polls their fds from now on. */
+	if (!ret && wg_rcu_deref(dev->sock) != old)
+		for (unsigned int i = 0; i < dev->nworkers; i++)
+			wg_worker_wake(dev->workers[i]);
+	return ret;
 }
 
 static int uapi_get(void *ctx, struct wg_device_info *out)
@@ -254,7 +178,7 @@ static void uapi_get_free(void *ctx, struct wg_device_info *info)
 
 static int uapi_dataplane(void *ctx, struct wg_uapi_buf *out)
 {
-	return wg_dataplane_report(ctx, out);
+	return wg_report(ctx, out);
 }
 
 static void nl_addr(void *ctx, bool removed, int ifindex,
@@ -263,12 +187,10 @@ static void nl_addr(void *ctx, bool removed, int ifindex,
 	struct wg_device *dev = ctx;
 
 	(void)prefixlen;
-	if (!dev->xdp || ifindex != dev->nic_ifindex)
-		return;
-	if (removed)
-		wg_xdp_del_local(dev->xdp, addr->family, &addr->v6);
-	else
-		wg_xdp_add_local(dev->xdp, addr->family, &addr->v6);
+	if (ifindex == dev->dp.nic_ifindex)
+		wg_dataplane_local(&dev->dp, removed, addr->family, &addr->v6);
+	/* A source address may have come or gone: every path again. */
+	wg_path_invalidate_all(dev);
 }
 
 static void nl_link(void *ctx, bool removed, int ifindex, const char *name,
@@ -287,7 +209,10 @@ static void nl_link(void *ctx, bool removed, int ifindex, const char *name,
 	    wg_tun_netns_moved(&dev->tun) == 0) {
 		log_info("Interface %s was removed, shutting down", dev->ifname);
 		atomic_store(&dev->stopping, true);
+		return;
 	}
+	if (ifindex != dev->tun.ifindex)
+		wg_path_invalidate_all(dev);
 }
 
 static void nl_neigh(void *ctx, bool removed, int ifindex,
@@ -295,25 +220,33 @@ static void nl_neigh(void *ctx, bool removed, int ifindex,
 		     uint16_t state)
 {
 	struct wg_device *dev = ctx;
-	struct wg_peer *p;
 
 	(void)removed;
 	(void)addr;
 	(void)mac;
 	(void)state;
-	if (ifindex != dev->nic_ifindex)
-		return;
-	/* A neighbour changed on the NIC: recheck the paths soon. */
-	pthread_rwlock_rdlock(&dev->cfg_lock);
-	for (p = dev->peers; p; p = p->next)
-		wg_peer_path_stale(p);
-	pthread_rwlock_unlock(&dev->cfg_lock);
+	if (ifindex == dev->dp.nic_ifindex)
+		wg_path_invalidate_all(dev);
+}
+
+static void nl_route(void *ctx, bool removed, int ifindex,
+		     const struct wg_nl_ip *dst, unsigned int prefixlen)
+{
+	struct wg_device *dev = ctx;
+
+	(void)removed;
+	(void)dst;
+	(void)prefixlen;
+	/* Our own routes for allowed IPs change no outer path. */
+	if (ifindex != dev->tun.ifindex)
+		wg_path_invalidate_all(dev);
 }
 
 static const struct wg_nl_monitor_ops nl_ops = {
 	.addr = nl_addr,
 	.link = nl_link,
 	.neigh = nl_neigh,
+	.route = nl_route,
 };
 
 int wg_control_run(struct wg_device *dev)
@@ -324,41 +257,32 @@ int wg_control_run(struct wg_device *dev)
 		.get_free = uapi_get_free,
 		.dataplane = uapi_dataplane,
 	};
-	struct itimerspec its = {
-		.it_interval = { 0, TICK_NS },
-		.it_value = { 0, TICK_NS },
-	};
-	struct control *c = calloc(1, sizeof(*c));
+	struct wg_uapi_server *uapi = NULL;
+	int epfd, sigfd, timerfd, ret, nlfd = -1;
 	struct epoll_event evs[16];
 	sigset_t mask;
-	int ret, nlfd = -1;
 
-	if (!c)
-		return -ENOMEM;
-	c->dev = dev;
-	c->udp4 = c->udp6 = -1;
-	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	wg_rcu_register();
+	epfd = epoll_create1(EPOLL_CLOEXEC);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
-	c->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	c->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (c->epfd < 0 || c->sigfd < 0 || c->tickfd < 0) {
+	sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (epfd < 0 || sigfd < 0 || timerfd < 0) {
 		ret = -errno;
 		goto out;
 	}
-	timerfd_settime(c->tickfd, 0, &its, NULL);
-	add_fd(c->epfd, c->sigfd, TAG_SIGNAL);
-	add_fd(c->epfd, c->tickfd, TAG_TICK);
-	add_fd(c->epfd, dev->wake_fd, TAG_WAKE);
-	if (dev->nl) {
-		nlfd = wg_nl_monitor_open(dev->nl);
+	add_fd(epfd, sigfd, TAG_SIGNAL);
+	add_fd(epfd, timerfd, TAG_TIMER);
+	add_fd(epfd, dev->wake_fd, TAG_WAKE);
+	if (dev->dp.nl) {
+		nlfd = wg_nl_monitor_open(dev->dp.nl);
 		if (nlfd >= 0)
-			add_fd(c->epfd, nlfd, TAG_NL);
+			add_fd(epfd, nlfd, TAG_NL);
 	}
-	sync_udp(c);
-	ret = wg_uapi_listen(&c->uapi, dev->ifname, c->epfd,
+	ret = wg_uapi_listen(&uapi, dev->ifname, epfd,
 			     (epoll_data_t){ .u32 = TAG_UAPI }, &ops, dev);
 	if (ret) {
 		log_err("Could not open the control socket: %s", strerror(-ret));
@@ -374,58 +298,59 @@ int wg_control_run(struct wg_device *dev)
 	}
 
 	while (!atomic_load(&dev->stopping)) {
-		int n = epoll_wait(c->epfd, evs, 16, 1000);
+		uint64_t next = wg_control_work(dev), v;
+		bool hk = wg_receive_under_load(dev) ||
+			  wg_ratelimiter_count(&dev->ratelimiter);
+		int n;
 
+		arm(timerfd, next, hk);
+		wg_rcu_offline(); /* also a quiescent state */
+		n = epoll_wait(epfd, evs, 16, 1000);
+		wg_rcu_online();
 		for (int i = 0; i < n; i++) {
-			uint64_t v;
-
 			switch (evs[i].data.u32) {
 			case TAG_SIGNAL: {
 				struct signalfd_siginfo si;
 
-				if (read(c->sigfd, &si, sizeof(si)) > 0) {
+				if (read(sigfd, &si, sizeof(si)) > 0) {
 					log_info("Received signal %u, shutting down",
 						 si.ssi_signo);
 					atomic_store(&dev->stopping, true);
 				}
 				break;
 			}
-			case TAG_TICK:
-				if (read(c->tickfd, &v, sizeof(v)) > 0)
-					service_peers(dev, true);
+			case TAG_TIMER:
+				if (read(timerfd, &v, sizeof(v)) > 0)
+					wg_ratelimiter_gc(&dev->ratelimiter,
+							  wg_now());
 				break;
 			case TAG_WAKE:
-				if (read(dev->wake_fd, &v, sizeof(v)) > 0) {
-					drain_handshakes(dev);
-					service_peers(dev, false);
+				if (read(dev->wake_fd, &v, sizeof(v)) < 0) {
+					/* EAGAIN: nothing new. */
 				}
 				break;
-			case TAG_UDP4:
-				read_udp(c, c->udp4);
-				break;
-			case TAG_UDP6:
-				read_udp(c, c->udp6);
-				break;
 			case TAG_UAPI:
-				wg_uapi_process(c->uapi);
-				sync_udp(c);
+				wg_uapi_process(uapi);
 				break;
 			case TAG_NL:
-				wg_nl_monitor_read(dev->nl, &nl_ops, dev);
+				if (wg_nl_monitor_read(dev->dp.nl, &nl_ops, dev) ==
+				    -ENOBUFS)
+					/* Events were lost: assume anything. */
+					wg_path_invalidate_all(dev);
 				break;
 			}
 		}
 	}
 	ret = 0;
 out:
-	if (c->uapi)
-		wg_uapi_close(c->uapi);
-	if (c->sigfd >= 0)
-		close(c->sigfd);
-	if (c->tickfd >= 0)
-		close(c->tickfd);
-	if (c->epfd >= 0)
-		close(c->epfd);
-	free(c);
+	if (uapi)
+		wg_uapi_close(uapi);
+	if (sigfd >= 0)
+		close(sigfd);
+	if (timerfd >= 0)
+		close(timerfd);
+	if (epfd >= 0)
+		close(epfd);
+	wg_rcu_unregister();
 	return ret;
 }

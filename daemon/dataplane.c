@@ -1,33 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 #include "dataplane.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
-#include "device.h"
 #include "log.h"
 #include "netlink.h"
-#include "uapi.h"
-#include "worker.h"
-#include "xsk.h"
 #include "xdp.h"
 
-/* A resolved path is rechecked this often; an unresolved one each second. */
-#define PATH_LIFETIME_NS (30 * WG_NSEC_PER_SEC)
-#define PATH_RETRY_NS (WG_NSEC_PER_SEC)
-
-void wg_dataplane_index_add(struct wg_device *dev, uint32_t idx,
-			    uint32_t peer_id)
+static void failed(struct wg_dataplane *dp, int ret, const char *what)
 {
-	if (dev->xdp && wg_xdp_add_index(dev->xdp, idx, peer_id))
-		log_ratelimited(WG_LOG_WARN, "Could not add index to XDP map");
+	if (!ret)
+		return;
+	atomic_fetch_add(&dp->failures, 1);
+	log_ratelimited(WG_LOG_WARN, "Could not update %s: %s", what,
+			strerror(ret < 0 ? -ret : ret));
 }
 
-void wg_dataplane_index_del(struct wg_device *dev, uint32_t idx)
+void wg_dataplane_index_add(struct wg_dataplane *dp, uint32_t idx,
+			    uint32_t peer_id)
 {
-	if (dev->xdp)
-		wg_xdp_del_index(dev->xdp, idx);
+	if (dp->xdp)
+		failed(dp, wg_xdp_add_index(dp->xdp, idx, peer_id),
+		       "the XDP index map");
+}
+
+void wg_dataplane_index_del(struct wg_dataplane *dp, uint32_t idx)
+{
+	if (dp->xdp)
+		wg_xdp_del_index(dp->xdp, idx);
 }
 
 static void to_nl_ip(struct wg_nl_ip *ip, int family, const uint8_t *addr)
@@ -37,280 +38,122 @@ static void to_nl_ip(struct wg_nl_ip *ip, int family, const uint8_t *addr)
 	memcpy(&ip->v6, addr, family == AF_INET6 ? 16 : 4);
 }
 
-void wg_dataplane_aip_add(struct wg_device *dev, int family,
-			  const uint8_t *addr, uint8_t cidr, struct wg_peer *p)
+void wg_dataplane_aip_add(struct wg_dataplane *dp, int family,
+			  const uint8_t *addr, uint8_t cidr, uint32_t peer_id)
 {
 	struct wg_nl_ip dst;
 	int ret;
 
-	if (dev->xdp && wg_xdp_add_aip(dev->xdp, family, addr, cidr, p->id))
-		log_ratelimited(WG_LOG_WARN, "Could not add allowed IP to XDP map");
-	if (dev->configure_routes && dev->nl) {
+	if (dp->xdp)
+		failed(dp, wg_xdp_add_aip(dp->xdp, family, addr, cidr, peer_id),
+		       "the XDP allowed-IPs map");
+	if (dp->routes && dp->nl) {
 		to_nl_ip(&dst, family, addr);
-		ret = wg_nl_route_add(dev->nl, dev->tun.ifindex, &dst, cidr,
-				      NULL);
-		if (ret && ret != -EEXIST)
-			log_ratelimited(WG_LOG_WARN,
-					"Could not add route for an allowed IP: %s",
-					strerror(-ret));
+		ret = wg_nl_route_add(dp->nl, dp->tun_ifindex, &dst, cidr, NULL);
+		if (ret != -EEXIST)
+			failed(dp, ret, "the route of an allowed IP");
 	}
 }
 
-void wg_dataplane_aip_del(struct wg_device *dev, int family,
+void wg_dataplane_aip_del(struct wg_dataplane *dp, int family,
 			  const uint8_t *addr, uint8_t cidr)
 {
 	struct wg_nl_ip dst;
 
-	if (dev->xdp)
-		wg_xdp_del_aip(dev->xdp, family, addr, cidr);
-	if (dev->configure_routes && dev->nl) {
+	if (dp->xdp)
+		wg_xdp_del_aip(dp->xdp, family, addr, cidr);
+	if (dp->routes && dp->nl) {
 		to_nl_ip(&dst, family, addr);
-		wg_nl_route_del(dev->nl, dev->tun.ifindex, &dst, cidr);
+		wg_nl_route_del(dp->nl, dp->tun_ifindex, &dst, cidr);
 	}
 }
 
-static int del_one(int family, const uint8_t *addr, uint8_t cidr, void *arg)
-{
-	wg_dataplane_aip_del(arg, family, addr, cidr);
-	return 0;
-}
-
-void wg_dataplane_aips_cleared(struct wg_device *dev, struct wg_peer *p)
-{
-	if (dev->xdp || dev->configure_routes)
-		wg_allowedips_walk_peer(&dev->aip, p, del_one, dev);
-}
-
-void wg_dataplane_peer_changed(struct wg_device *dev, struct wg_peer *p)
+void wg_dataplane_peer_set(struct wg_dataplane *dp, uint32_t peer_id,
+			   const uint8_t pub[WG_KEY_LEN],
+			   const union wg_sockaddr *ep, uint64_t tx_bytes)
 {
 	struct wg_xdp_peer xp;
 
-	if (!dev->xdp)
+	if (!dp->xdp)
 		return;
 	memset(&xp, 0, sizeof(xp));
-	memcpy(xp.key_prefix, p->remote.public, sizeof(xp.key_prefix));
-	pthread_mutex_lock(&p->lock);
-	xp.family = p->endpoint.sa.sa_family;
+	memcpy(xp.key_prefix, pub, sizeof(xp.key_prefix));
+	xp.family = ep->sa.sa_family;
 	if (xp.family == AF_INET) {
-		xp.port = ntohs(p->endpoint.in.sin_port);
-		memcpy(xp.addr, &p->endpoint.in.sin_addr, 4);
+		xp.port = ntohs(ep->in.sin_port);
+		memcpy(xp.addr, &ep->in.sin_addr, 4);
 	} else if (xp.family == AF_INET6) {
-		xp.port = ntohs(p->endpoint.in6.sin6_port);
-		memcpy(xp.addr, &p->endpoint.in6.sin6_addr, 16);
+		xp.port = ntohs(ep->in6.sin6_port);
+		memcpy(xp.addr, &ep->in6.sin6_addr, 16);
 	}
-	pthread_mutex_unlock(&p->lock);
-	xp.tx_bytes = atomic_load(&p->tx_bytes);
-	wg_xdp_set_peer(dev->xdp, p->id, &xp);
+	xp.tx_bytes = tx_bytes;
+	failed(dp, wg_xdp_set_peer(dp->xdp, peer_id, &xp), "the XDP peers map");
 }
 
-void wg_dataplane_peer_removed(struct wg_device *dev, struct wg_peer *p)
+void wg_dataplane_peer_del(struct wg_dataplane *dp, uint32_t peer_id)
 {
-	wg_dataplane_aips_cleared(dev, p);
-	if (dev->xdp)
-		wg_xdp_del_peer(dev->xdp, p->id);
+	if (dp->xdp)
+		wg_xdp_del_peer(dp->xdp, peer_id);
 }
 
-static void push_config(struct wg_device *dev)
+static void push_config(struct wg_dataplane *dp)
 {
-	uint32_t flags = (wg_log_debug_enabled() ? WG_XDP_F_DEBUG : 0) |
-			 (dev->under_load ? WG_XDP_F_UNDER_LOAD : 0);
+	uint32_t flags = (dp->debug ? WG_XDP_F_DEBUG : 0) |
+			 (dp->under_load ? WG_XDP_F_UNDER_LOAD : 0);
 
-	if (dev->xdp && wg_xdp_set_config(dev->xdp, dev->sock.port, flags))
-		log_warn("Could not update the XDP configuration map");
+	if (dp->xdp)
+		failed(dp, wg_xdp_set_config(dp->xdp, dp->port, flags),
+		       "the XDP configuration map");
 }
 
-void wg_dataplane_port_changed(struct wg_device *dev)
+void wg_dataplane_set_port(struct wg_dataplane *dp, uint16_t port)
 {
-	struct wg_peer *p;
-
-	push_config(dev);
-	/*
-	 * Cached outer paths carry the old port as their UDP source: until
-	 * they are rebuilt, send through the socket on the new port.
-	 */
-	for (p = dev->peers; p; p = p->next) {
-		pthread_mutex_lock(&p->lock);
-		p->path_ok = false;
-		wg_peer_path_stale(p);
-		pthread_mutex_unlock(&p->lock);
-	}
+	dp->port = port;
+	push_config(dp);
 }
 
-void wg_dataplane_load_changed(struct wg_device *dev, bool under_load)
+void wg_dataplane_set_debug(struct wg_dataplane *dp, bool on)
 {
-	if (dev->under_load == under_load)
+	dp->debug = on;
+	push_config(dp);
+}
+
+void wg_dataplane_set_load(struct wg_dataplane *dp, bool under_load)
+{
+	if (dp->under_load == under_load)
 		return;
-	dev->under_load = under_load;
+	dp->under_load = under_load;
 	log_dbg("Handshake load %s: XDP rate limiting %s",
 		under_load ? "high" : "normal", under_load ? "on" : "off");
-	push_config(dev);
+	push_config(dp);
 }
 
-void wg_dataplane_debug_changed(struct wg_device *dev, bool on)
+void wg_dataplane_local(struct wg_dataplane *dp, bool removed, int family,
+			const void *addr)
 {
-	(void)on;
-	push_config(dev);
-}
-
-void wg_dataplane_refresh_path(struct wg_device *dev, struct wg_peer *p,
-			       uint64_t now, bool force)
-{
-	struct wg_nl_route rt;
-	struct wg_nl_ip dst, nh;
-	union wg_sockaddr ep;
-	struct wg_outer path;
-	bool ok;
-	int ret;
-
-	if (!dev->xdp || !dev->nl)
+	if (!dp->xdp)
 		return;
-	if (!force && now < atomic_load(&p->path_due))
-		return;
-	pthread_mutex_lock(&p->lock);
-	ep = p->endpoint;
-	pthread_mutex_unlock(&p->lock);
-	if (ep.sa.sa_family == AF_UNSPEC) {
-		/* Setting an endpoint marks the path stale again. */
-		atomic_store(&p->path_due, now + PATH_LIFETIME_NS);
-		return;
-	}
-
-	memset(&path, 0, sizeof(path));
-	path.dst = ep;
-	to_nl_ip(&dst, ep.sa.sa_family,
-		 ep.sa.sa_family == AF_INET6 ? (void *)&ep.in6.sin6_addr :
-					       (void *)&ep.in.sin_addr);
-	ret = wg_nl_route_get(dev->nl, &dst, NULL, 0, &rt);
-	/* Only endpoints reached through the attached NIC use AF_XDP. */
-	ok = !ret && rt.ifindex == dev->nic_ifindex && rt.has_prefsrc;
-	if (ok) {
-		nh = rt.has_gateway ? rt.gateway : dst;
-		ret = wg_nl_neigh_get(dev->nl, dev->nic_ifindex, &nh,
-				      path.dst_mac);
-		if (ret) {
-			/* The UDP socket carries traffic meanwhile. */
-			wg_nl_neigh_resolve(dev->nl, dev->nic_ifindex, &nh);
-			ok = false;
-		}
-	}
-	if (ok) {
-		memcpy(path.src_mac, dev->nic_mac, 6);
-		path.src.sa.sa_family = ep.sa.sa_family;
-		if (ep.sa.sa_family == AF_INET6)
-			memcpy(&path.src.in6.sin6_addr, &rt.prefsrc.v6, 16);
-		else
-			memcpy(&path.src.in.sin_addr, &rt.prefsrc.v4, 4);
-		path.src.in.sin_port = htons(dev->sock.port);
-	}
-	pthread_mutex_lock(&p->lock);
-	/* The endpoint may have roamed meanwhile: keep only a current answer. */
-	if (wg_sockaddr_eq(&p->endpoint, &ep)) {
-		if (ok)
-			p->path = path;
-		p->path_ok = ok;
-		atomic_store(&p->path_due,
-			     now + (ok ? PATH_LIFETIME_NS : PATH_RETRY_NS));
-	}
-	pthread_mutex_unlock(&p->lock);
+	if (removed)
+		wg_xdp_del_local(dp->xdp, family, addr);
+	else
+		failed(dp, wg_xdp_add_local(dp->xdp, family, addr),
+		       "the XDP local-address map");
 }
 
 static int add_local(void *ctx, int ifindex, const struct wg_nl_ip *addr,
 		     unsigned int prefixlen)
 {
-	struct wg_device *dev = ctx;
+	struct wg_dataplane *dp = ctx;
 
 	(void)ifindex;
 	(void)prefixlen;
-	return wg_xdp_add_local(dev->xdp, addr->family, &addr->v6);
+	return wg_xdp_add_local(dp->xdp, addr->family, &addr->v6);
 }
 
-int wg_dataplane_sync_local(struct wg_device *dev)
+int wg_dataplane_sync_local(struct wg_dataplane *dp)
 {
-	if (!dev->xdp || !dev->nl)
+	if (!dp->xdp || !dp->nl)
 		return 0;
-	return wg_nl_addr_dump(dev->nl, dev->nic_ifindex, AF_UNSPEC, add_local,
-			       dev);
-}
-
-static const char *const reason_ids[] = {
-#define REASON_ID(name, text) #name,
-	WG_XDP_REASONS(REASON_ID)
-#undef REASON_ID
-};
-
-int wg_dataplane_report(struct wg_device *dev, struct wg_uapi_buf *out)
-{
-	const struct wg_counters *k = &dev->counters;
-	struct wg_xdp_counter st[WG_XDP_REASON_MAX];
-	struct wg_xsk_stats xs;
-	int ret = 0;
-
-#define P(...)                                          \
-	do {                                            \
-		if (!ret)                               \
-			ret = wg_uapi_printf(out, __VA_ARGS__); \
-	} while (0)
-	P("path=%s\n", dev->path == WG_PATH_XDP ? "xdp" : "udp");
-	if (dev->path == WG_PATH_XDP) {
-		P("nic=%s\n", dev->nic);
-		P("xdp_mode=%s\n",
-		  wg_xdp_mode_name(wg_xdp_mode(dev->xdp, false)));
-		P("xsk_mode=%s\n", dev->xsk_mode);
-		if (dev->lan[0])
-			P("lan=%s\n", dev->lan);
-	}
-	P("queues=%u\n", dev->nqueues);
-	P("debug=%d\n", wg_log_debug_enabled() ? 1 : 0);
-	if (dev->xdp && !wg_xdp_read_stats(dev->xdp, st))
-		for (unsigned int i = 0; i < WG_XDP_REASON_MAX; i++) {
-			char id[48];
-			size_t j;
-
-			/* "drop_bad_type": lower case, as show groups them. */
-			for (j = 0; reason_ids[i][j] && j < sizeof(id) - 1; j++)
-				id[j] = (char)tolower(reason_ids[i][j]);
-			id[j] = 0;
-			P("stat=%s %llu %llu\n", id,
-			  (unsigned long long)st[i].packets,
-			  (unsigned long long)st[i].bytes);
-		}
-#define C(name) P("counter=" #name " %llu\n", \
-		  (unsigned long long)atomic_load(&k->name))
-	C(udp_rx);
-	C(udp_tx);
-	C(xsk_rx);
-	C(xsk_tx);
-	C(tun_rx);
-	C(tun_tx);
-	C(lan_rx);
-	C(handshakes_rx);
-	C(handshakes_tx);
-	C(cookies_tx);
-	C(staged);
-	C(drop_no_peer);
-	C(drop_no_session);
-	C(drop_decrypt);
-	C(drop_unallowed_src);
-	C(drop_bad_packet);
-	C(drop_tun_write);
-#undef C
-	if (dev->path == WG_PATH_XDP && !wg_workers_xsk_stats(dev, &xs)) {
-#define X(name) P("counter=xsk_" #name " %llu\n", \
-		  (unsigned long long)xs.name)
-		X(tx_kicks);
-		X(tx_kick_retries);
-		X(tx_ring_full);
-		X(rx_wakeups);
-		X(fill_empty);
-		X(bad_frees);
-		X(rx_dropped);
-		X(rx_invalid_descs);
-		X(tx_invalid_descs);
-		X(rx_ring_full);
-		X(rx_fill_ring_empty_descs);
-		X(tx_ring_empty_descs);
-#undef X
-	}
-#undef P
-	return ret;
+	return wg_nl_addr_dump(dp->nl, dp->nic_ifindex, AF_UNSPEC, add_local,
+			       dp);
 }

@@ -1,48 +1,69 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * Mirrors of the device's tables outside the daemon: the XDP maps (index,
- * allowed IPs, peers, listen port, local addresses) and the TUN device's
- * routes for allowed IPs. Each hook is a no-op for what is not in use (no
- * XDP on the UDP path; no routes when wg-quick manages them). Also the
- * next-hop paths that the AF_XDP sender needs, from rtnetlink.
+ * allowed IPs, peers, listen port, flags, local addresses) and the TUN
+ * device's routes for allowed IPs. Each hook is a no-op for what is not in
+ * use (no XDP on the UDP path; no routes when wg-quick manages them).
+ *
+ * The userspace tables are the authority. A mirror update that fails is
+ * counted (failures) and logged, and the device goes on: the XDP program
+ * then passes what it cannot match to the kernel, where the UDP transport
+ * still receives it (a missing index), or the LAN frame takes the kernel's
+ * route into the TUN device (a missing allowed IP).
  */
 #ifndef WG_DATAPLANE_H
 #define WG_DATAPLANE_H
 
+#include <net/if.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-struct wg_device;
-struct wg_peer;
+#include "endpoint.h"
+#include "wire.h"
 
-void wg_dataplane_index_add(struct wg_device *dev, uint32_t idx,
+struct wg_xdp;
+struct wg_nl;
+
+struct wg_dataplane {
+	struct wg_xdp *xdp;	/* NULL on the UDP path */
+	struct wg_nl *nl;	/* the control thread's rtnetlink */
+	int tun_ifindex;
+	bool routes;		/* mirror allowed IPs as routes */
+	bool under_load;	/* as last told to XDP */
+	bool debug;		/* as last told to XDP */
+	uint16_t port;		/* as last told to XDP */
+	/* The attached NIC and, in gateway mode, the LAN side. */
+	char nic[IFNAMSIZ];
+	int nic_ifindex;
+	uint8_t nic_mac[6];
+	char lan[IFNAMSIZ];
+	int lan_ifindex;
+	_Atomic uint64_t failures; /* mirror updates that failed */
+};
+
+void wg_dataplane_index_add(struct wg_dataplane *dp, uint32_t idx,
 			    uint32_t peer_id);
-void wg_dataplane_index_del(struct wg_device *dev, uint32_t idx);
-void wg_dataplane_aip_add(struct wg_device *dev, int family,
-			  const uint8_t *addr, uint8_t cidr, struct wg_peer *p);
-void wg_dataplane_aip_del(struct wg_device *dev, int family,
+void wg_dataplane_index_del(struct wg_dataplane *dp, uint32_t idx);
+void wg_dataplane_aip_add(struct wg_dataplane *dp, int family,
+			  const uint8_t *addr, uint8_t cidr, uint32_t peer_id);
+void wg_dataplane_aip_del(struct wg_dataplane *dp, int family,
 			  const uint8_t *addr, uint8_t cidr);
-/* Before every allowed IP of p is removed from the device's table. */
-void wg_dataplane_aips_cleared(struct wg_device *dev, struct wg_peer *p);
-void wg_dataplane_peer_changed(struct wg_device *dev, struct wg_peer *p);
-void wg_dataplane_peer_removed(struct wg_device *dev, struct wg_peer *p);
-/* After a new listen port: XDP config map, and every cached path dropped. */
-void wg_dataplane_port_changed(struct wg_device *dev);
-void wg_dataplane_debug_changed(struct wg_device *dev, bool on);
-/* Under handshake load XDP rate-limits handshakes per source (control). */
-void wg_dataplane_load_changed(struct wg_device *dev, bool under_load);
-
-/*
- * Refresh p's AF_XDP path (route, source, next-hop MAC) when it is unknown
- * or older than its lifetime. Control thread; takes p->lock briefly.
- */
-void wg_dataplane_refresh_path(struct wg_device *dev, struct wg_peer *p,
-			       uint64_t now, bool force);
-struct wg_uapi_buf;
-/* The "wgxdp=1" answer: data path, modes, XDP stats, daemon counters. */
-int wg_dataplane_report(struct wg_device *dev, struct wg_uapi_buf *out);
-
+/* The peers map entry of peer_id: key prefix, endpoint, counters. */
+void wg_dataplane_peer_set(struct wg_dataplane *dp, uint32_t peer_id,
+			   const uint8_t pub[WG_KEY_LEN],
+			   const union wg_sockaddr *endpoint,
+			   uint64_t tx_bytes);
+void wg_dataplane_peer_del(struct wg_dataplane *dp, uint32_t peer_id);
+/* The XDP configuration map: listen port and flags. */
+void wg_dataplane_set_port(struct wg_dataplane *dp, uint16_t port);
+void wg_dataplane_set_debug(struct wg_dataplane *dp, bool on);
+/* Under handshake load XDP sheds handshakes (control thread). */
+void wg_dataplane_set_load(struct wg_dataplane *dp, bool under_load);
+/* A local address of the NIC appeared or went (XDP's local map). */
+void wg_dataplane_local(struct wg_dataplane *dp, bool removed, int family,
+			const void *addr);
 /* Load the NIC's addresses into the XDP local-address map. */
-int wg_dataplane_sync_local(struct wg_device *dev);
+int wg_dataplane_sync_local(struct wg_dataplane *dp);
 
 #endif /* WG_DATAPLANE_H */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * The device's tables and their changes: peers by public key, receiver
- * indexes, allowed IPs, our key and listen port. Every change to them goes
- * through wg_device_apply(), which mirrors it into the XDP maps and the
- * TUN's routes (dataplane.c) so the tables and the maps never disagree.
+ * indexes, allowed IPs, our key and listen port. Every change goes through
+ * wg_device_apply(), a prepare and a commit (device.h), which also mirrors
+ * it into the XDP maps and the TUN's routes (dataplane.h).
  */
 #include "device.h"
 
@@ -11,23 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "dataplane.h"
-#include "lock.h"
 #include "log.h"
+#include "rcu.h"
+#include "receive.h"
 
 _Static_assert(sizeof(struct wg_endpoint) == sizeof(union wg_sockaddr),
 	       "config endpoints and peer endpoints share a layout");
-
-uint64_t wg_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * WG_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 static unsigned int hash_of(const uint8_t pub[WG_KEY_LEN])
 {
@@ -55,25 +46,24 @@ static struct noise_remote *up_remote_get(void *arg,
 {
 	struct wg_peer *p = wg_device_peer_lookup(arg, pub);
 
-	return p ? &p->remote : NULL;
+	return p && !atomic_load(&p->dead) ? &p->remote : NULL;
 }
 
 static uint32_t up_index_set(void *arg, struct noise_remote *r)
 {
 	struct wg_device *dev = arg;
-	uint32_t idx = wg_index_add(&dev->index, r, WG_INDEX_HANDSHAKE);
+	uint32_t idx = wg_index_add(&dev->index, r);
 
 	if (idx)
-		wg_dataplane_index_add(dev, idx, wg_peer_of(r)->id);
+		wg_dataplane_index_add(&dev->dp, idx, wg_peer_of(r)->id);
 	return idx;
 }
 
 static struct noise_remote *up_index_get(void *arg, uint32_t index)
 {
 	struct wg_device *dev = arg;
-	int kind;
 
-	return wg_index_lookup(&dev->index, index, &kind);
+	return wg_index_lookup(&dev->index, index);
 }
 
 static void up_index_drop(void *arg, uint32_t index)
@@ -81,7 +71,7 @@ static void up_index_drop(void *arg, uint32_t index)
 	struct wg_device *dev = arg;
 
 	wg_index_remove(&dev->index, index);
-	wg_dataplane_index_del(dev, index);
+	wg_dataplane_index_del(&dev->dp, index);
 }
 
 int wg_device_init(struct wg_device *dev, const char *ifname)
@@ -97,11 +87,12 @@ int wg_device_init(struct wg_device *dev, const char *ifname)
 
 	memset(dev, 0, sizeof(*dev));
 	snprintf(dev->ifname, sizeof(dev->ifname), "%s", ifname);
-	dev->mtu = WG_DEFAULT_MTU;
-	dev->sock.fd4 = dev->sock.fd6 = -1;
+	atomic_init(&dev->mtu, WG_DEFAULT_MTU);
 	dev->wake_fd = -1;
 	dev->ready_fd = -1;
 	dev->next_peer_id = 1;
+	dev->dp.debug = wg_log_debug_enabled();
+	wg_heap_init(&dev->heap);
 	wg_noise_local_init(&dev->local, &up);
 	wg_cookie_checker_init(&dev->cookie);
 	ret = wg_ratelimiter_init(&dev->ratelimiter, 1 << 16);
@@ -113,15 +104,14 @@ int wg_device_init(struct wg_device *dev, const char *ifname)
 	ret = wg_allowedips_init(&dev->aip);
 	if (ret)
 		goto err_aip;
-	ret = wg_rwlock_init(&dev->cfg_lock);
-	if (ret) {
-		ret = -ret;
-		goto err_lock;
-	}
-	pthread_mutex_init(&dev->hsq.lock, NULL);
+	dev->aip.defer = true;
+	ret = wg_receive_init(dev);
+	if (ret)
+		goto err_receive;
+	pthread_mutex_init(&dev->cfg_mutex, NULL);
 	pthread_mutex_init(&dev->svc_lock, NULL);
 	return 0;
-err_lock:
+err_receive:
 	wg_allowedips_free(&dev->aip);
 err_aip:
 	wg_index_free(&dev->index);
@@ -164,33 +154,92 @@ static void unlink_service(struct wg_device *dev, struct wg_peer *p)
 	pthread_mutex_unlock(&dev->svc_lock);
 }
 
-/* Remove a peer from every table; the caller holds cfg_lock for writing. */
-static void remove_peer(struct wg_device *dev, struct wg_peer *p)
+/* What a commit leaves to free after the readers' grace period. */
+struct garbage {
+	struct wg_peer *peers; /* chained through next */
+	struct wg_socket *sock;
+};
+
+static int mirror_del(int family, const uint8_t *addr, uint8_t cidr,
+		      void *arg)
+{
+	wg_dataplane_aip_del(arg, family, addr, cidr);
+	return 0;
+}
+
+/* Every allowed IP of p out of the trie and the mirrors. */
+static void clear_aips(struct wg_device *dev, struct wg_peer *p)
+{
+	wg_allowedips_walk_peer(&dev->aip, p, mirror_del, &dev->dp);
+	wg_allowedips_remove_peer(&dev->aip, p);
+}
+
+/*
+ * First step of removing a peer: out of every table and marked dead; the
+ * second (freeing) waits for the grace period. Caller holds cfg_mutex.
+ */
+static void remove_peer(struct wg_device *dev, struct wg_peer *p,
+			struct garbage *g)
 {
 	unlink_peer(dev, p);
 	unlink_service(dev, p);
-	wg_dataplane_peer_removed(dev, p);
-	wg_allowedips_remove_peer(&dev->aip, p);
+	wg_heap_del(&dev->heap, &p->timer);
+	atomic_store(&p->dead, true);
+	clear_aips(dev, p);
+	wg_dataplane_peer_del(&dev->dp, p->id);
 	pthread_mutex_lock(&p->lock);
 	wg_timers_stop(&p->timers, wg_now());
 	pthread_mutex_unlock(&p->lock);
+	wg_peer_unstage_all(p);
 	/* Drops the handshake and keypairs, and with them their indexes. */
-	wg_peer_free(p);
+	wg_noise_remote_clear(&p->remote);
+	p->next = g->peers;
+	g->peers = p;
+}
+
+/* After the commit: wait for the readers once, then free what went. */
+static void collect(struct wg_device *dev, struct garbage *g)
+{
+	bool nodes = dev->aip.retired != NULL;
+
+	if (!g->peers && !g->sock && !nodes)
+		return;
+	wg_rcu_synchronize();
+	wg_allowedips_reclaim(&dev->aip);
+	while (g->peers) {
+		struct wg_peer *p = g->peers;
+
+		g->peers = p->next;
+		wg_peer_put(p);
+	}
+	if (g->sock) {
+		wg_socket_close(g->sock);
+		free(g->sock);
+	}
 }
 
 void wg_device_destroy(struct wg_device *dev)
 {
-	pthread_rwlock_wrlock(&dev->cfg_lock);
+	struct garbage g = { 0 };
+
+	pthread_mutex_lock(&dev->cfg_mutex);
 	while (dev->peers)
-		remove_peer(dev, dev->peers);
-	pthread_rwlock_unlock(&dev->cfg_lock);
-	wg_socket_close(&dev->sock);
+		remove_peer(dev, dev->peers, &g);
+	g.sock = dev->sock;
+	wg_rcu_assign(dev->sock, NULL);
+	pthread_mutex_unlock(&dev->cfg_mutex);
+	collect(dev, &g);
+	/* The path snapshots still waiting for call_rcu. */
+	urcu_qsbr_barrier();
 	wg_allowedips_free(&dev->aip);
 	wg_index_free(&dev->index);
 	wg_ratelimiter_destroy(&dev->ratelimiter);
 	wg_cookie_checker_destroy(&dev->cookie);
 	wg_noise_local_destroy(&dev->local);
-	pthread_rwlock_destroy(&dev->cfg_lock);
+	wg_receive_destroy(dev);
+	wg_heap_free(&dev->heap);
+	pthread_mutex_destroy(&dev->cfg_mutex);
+	pthread_mutex_destroy(&dev->svc_lock);
 }
 
 static void link_peer(struct wg_device *dev, struct wg_peer *p)
@@ -220,21 +269,20 @@ static bool is_own_key(struct wg_device *dev, const uint8_t pub[WG_KEY_LEN])
 
 /*
  * Everything that can fail happens here, before any table changes: new
- * peers are allocated, the new socket bound. The result is handed to
- * commit(), which cannot fail.
+ * peers are allocated, the new socket bound, room made for the prefixes.
+ * The result is handed to commit, which cannot fail.
  */
 struct prepared {
 	struct wg_peer **fresh; /* per cfg->peers[i]: a new peer, or NULL */
-	struct wg_socket sock;
-	bool new_sock;
+	struct wg_socket *sock;
 };
 
 /*
- * Has an earlier peer change of this request the same key as change i?
- * seen is a scratch open-addressing table (mask + 1 slots of index + 1),
- * so a request of 100,000 peers is not checked pairwise.
+ * The request's peer changes by key: an open-addressing table (mask + 1
+ * slots of change index + 1), so a request of 100,000 peers is not
+ * checked pairwise. Returns the slot of the key of change i.
  */
-static bool seen_before(size_t *seen, size_t mask, const struct wg_config *cfg,
+static size_t *slot_for(size_t *seen, size_t mask, const struct wg_config *cfg,
 			size_t i)
 {
 	const uint8_t *key = cfg->peers[i].public_key;
@@ -242,70 +290,103 @@ static bool seen_before(size_t *seen, size_t mask, const struct wg_config *cfg,
 
 	memcpy(&h, key, sizeof(h));
 	for (h &= mask;; h = (h + 1) & mask) {
-		if (!seen[h]) {
-			seen[h] = i + 1;
-			return false;
-		}
-		if (!memcmp(cfg->peers[seen[h] - 1].public_key, key, WG_KEY_LEN))
-			return true;
+		if (!seen[h] ||
+		    !memcmp(cfg->peers[seen[h] - 1].public_key, key, WG_KEY_LEN))
+			return &seen[h];
 	}
 }
 
-static int prepare(struct wg_device *dev, const struct wg_config *cfg,
-		   struct prepared *pr)
+/*
+ * Which changes create a peer: walk the request in order, as commit will,
+ * so that "remove X, then add X" in one request makes a new X (as the
+ * kernel and wireguard-go do). exists[k]: the key of slot k exists now.
+ */
+static int plan(struct wg_device *dev, const struct wg_config *cfg,
+		struct prepared *pr, size_t *aips)
 {
-	size_t *seen = NULL, mask = 1;
-	int ret;
+	size_t mask = 1, *seen;
+	uint8_t *exists;
+	int ret = 0;
 
-	memset(pr, 0, sizeof(*pr));
-	pr->sock.fd4 = pr->sock.fd6 = -1;
-	if (cfg->n_peers) {
-		while (mask < 2 * cfg->n_peers)
-			mask <<= 1;
-		pr->fresh = calloc(cfg->n_peers, sizeof(*pr->fresh));
-		seen = calloc(mask--, sizeof(*seen));
-		if (!pr->fresh || !seen) {
-			free(pr->fresh);
-			free(seen);
-			return -ENOMEM;
-		}
+	while (mask < 2 * cfg->n_peers)
+		mask <<= 1;
+	seen = calloc(mask, sizeof(*seen));
+	exists = calloc(mask, 1);
+	if (!seen || !exists) {
+		ret = -ENOMEM;
+		goto out;
 	}
+	mask--;
+	*aips = 0;
 	for (size_t i = 0; i < cfg->n_peers; i++) {
 		const struct wg_peer_change *pc = &cfg->peers[i];
-		bool exists = !cfg->replace_peers &&
-			      wg_device_peer_lookup(dev, pc->public_key);
+		size_t *slot = slot_for(seen, mask, cfg, i);
+		size_t k = (size_t)(slot - seen);
 
-		if (pc->remove || exists)
+		if (!*slot) {
+			*slot = i + 1;
+			exists[k] = !cfg->replace_peers &&
+				    wg_device_peer_lookup(dev, pc->public_key);
+		}
+		if (pc->remove) {
+			exists[k] = 0;
 			continue;
-		if (pc->update_only)
-			continue;
-		/* The same key twice in one request: the first one creates. */
-		if (seen_before(seen, mask, cfg, i))
+		}
+		*aips += pc->n_aips;
+		if (exists[k] || pc->update_only)
 			continue;
 		pr->fresh[i] = wg_peer_new(dev, pc->public_key,
 					   dev->next_peer_id + (uint32_t)i);
 		if (!pr->fresh[i]) {
 			ret = -ENOMEM;
-			goto err;
+			goto out;
 		}
+		exists[k] = 1;
 	}
+out:
 	free(seen);
-	seen = NULL;
-	if (cfg->has_listen_port && cfg->listen_port != dev->sock.port) {
-		ret = wg_socket_open(&pr->sock, cfg->listen_port,
-				     cfg->has_fwmark ? cfg->fwmark : dev->fwmark);
+	free(exists);
+	return ret;
+}
+
+static int prepare(struct wg_device *dev, const struct wg_config *cfg,
+		   struct prepared *pr)
+{
+	struct wg_socket *cur = dev->sock;
+	size_t aips = 0;
+	int ret;
+
+	memset(pr, 0, sizeof(*pr));
+	if (cfg->n_peers) {
+		pr->fresh = calloc(cfg->n_peers, sizeof(*pr->fresh));
+		if (!pr->fresh)
+			return -ENOMEM;
+		ret = plan(dev, cfg, pr, &aips);
+		if (ret)
+			goto err;
+	}
+	ret = wg_allowedips_reserve(&dev->aip, aips, cfg->n_peers);
+	if (ret)
+		goto err;
+	if (cfg->has_listen_port && (!cur || cfg->listen_port != cur->port)) {
+		pr->sock = malloc(sizeof(*pr->sock));
+		ret = pr->sock ? wg_socket_open(pr->sock, cfg->listen_port,
+						cfg->has_fwmark ? cfg->fwmark :
+								  dev->fwmark) :
+				 -ENOMEM;
 		if (ret) {
 			log_err("Could not bind listen port %u: %s",
 				cfg->listen_port, strerror(-ret));
 			goto err;
 		}
-		pr->new_sock = true;
 	}
 	return 0;
 err:
-	free(seen);
-	for (size_t i = 0; i < cfg->n_peers; i++)
-		wg_peer_free(pr->fresh[i]);
+	free(pr->sock);
+	pr->sock = NULL;
+	wg_allowedips_trim(&dev->aip);
+	for (size_t i = 0; pr->fresh && i < cfg->n_peers; i++)
+		wg_peer_put(pr->fresh[i]);
 	free(pr->fresh);
 	return ret;
 }
@@ -334,29 +415,40 @@ static bool same_private_key(struct wg_device *dev,
  * A new private key: every peer's static DH is redone and its sessions are
  * void. The same key again (what `wg setconf` and `wg syncconf` send) is
  * no change at all, as in the Linux module and wireguard-go, so sessions
- * survive a re-sync.
+ * survive a re-sync. No key at all leaves the cookie checker unkeyed, so
+ * nothing passes mac1 for the old identity.
  */
-static void set_private_key(struct wg_device *dev, const uint8_t key[WG_KEY_LEN])
+static void set_private_key(struct wg_device *dev,
+			    const uint8_t key[WG_KEY_LEN], struct garbage *g)
 {
 	uint8_t pub[WG_KEY_LEN];
-	struct wg_peer *p, *n;
+	struct wg_peer *p;
 	bool none = wg_is_zero(key, WG_KEY_LEN);
 
 	wg_noise_local_set_private(&dev->local, none ? NULL : key);
-	if (!none) {
+	if (none) {
+		wg_cookie_checker_update(&dev->cookie, NULL);
+	} else {
 		wg_pubkey(pub, key);
 		wg_cookie_checker_update(&dev->cookie, pub);
 		/* A peer with our own public key cannot exist (as Linux). */
 		p = wg_device_peer_lookup(dev, pub);
 		if (p)
-			remove_peer(dev, p);
+			remove_peer(dev, p, g);
 	}
-	for (p = dev->peers; p; p = n) {
-		n = p->next;
+	for (p = dev->peers; p; p = p->next) {
 		wg_noise_remote_precompute(&p->remote);
 		/* Sessions made with the old key are void. */
 		wg_noise_remote_clear(&p->remote);
 	}
+}
+
+static void mirror_peer(struct wg_device *dev, struct wg_peer *p)
+{
+	union wg_sockaddr ep = wg_peer_endpoint(p);
+
+	wg_dataplane_peer_set(&dev->dp, p->id, p->remote.public, &ep,
+			      atomic_load(&p->tx_bytes));
 }
 
 static void apply_peer(struct wg_device *dev, const struct wg_peer_change *pc,
@@ -370,47 +462,46 @@ static void apply_peer(struct wg_device *dev, const struct wg_peer_change *pc,
 						   WG_KEY_LEN) ?
 						NULL :
 						pc->preshared_key);
-	pthread_mutex_lock(&p->lock);
 	if (pc->has_endpoint) {
-		memcpy(&p->endpoint, &pc->endpoint, sizeof(p->endpoint));
-		p->path_ok = false;
-		wg_peer_path_stale(p);
+		union wg_sockaddr ep;
+
+		memcpy(&ep, &pc->endpoint, sizeof(ep));
+		wg_peer_set_endpoint(p, &ep, NULL, 0);
 	}
 	if (pc->has_keepalive) {
+		pthread_mutex_lock(&p->lock);
 		p->keepalive_interval = pc->persistent_keepalive;
 		actions = wg_timers_set_persistent_keepalive(
 			&p->timers, pc->persistent_keepalive, now);
+		wg_peer_timers_unlock(p);
+		wg_device_want_timers(dev, p);
 	}
-	wg_peer_timers_unlock(p);
 	if (actions & WG_TIMERS_SEND_KEEPALIVE)
 		wg_device_want_flush(dev, p);
-	if (pc->replace_allowed_ips) {
-		wg_dataplane_aips_cleared(dev, p);
-		wg_allowedips_remove_peer(&dev->aip, p);
-	}
+	if (pc->replace_allowed_ips)
+		clear_aips(dev, p);
 	for (size_t i = 0; i < pc->n_aips; i++) {
 		const struct wg_aip_change *a = &pc->aips[i];
 
 		if (a->remove) {
 			if (!wg_allowedips_remove(&dev->aip, a->family, a->addr,
 						  a->cidr, p))
-				wg_dataplane_aip_del(dev, a->family, a->addr,
-						     a->cidr);
+				wg_dataplane_aip_del(&dev->dp, a->family,
+						     a->addr, a->cidr);
 			continue;
 		}
+		/* Room was reserved by prepare: this cannot fail. */
 		if (wg_allowedips_insert(&dev->aip, a->family, a->addr,
-					 a->cidr, p)) {
-			log_err("Out of memory adding an allowed IP to peer %u",
-				p->id);
-			continue;
-		}
-		wg_dataplane_aip_add(dev, a->family, a->addr, a->cidr, p);
+					 a->cidr, p) == 0)
+			wg_dataplane_aip_add(&dev->dp, a->family, a->addr,
+					     a->cidr, p->id);
 	}
-	wg_dataplane_peer_changed(dev, p);
+	mirror_peer(dev, p);
 }
 
 int wg_device_apply(struct wg_device *dev, const struct wg_config *cfg)
 {
+	struct garbage g = { 0 };
 	struct prepared pr;
 	uint64_t now = wg_now();
 	bool new_key;
@@ -420,7 +511,7 @@ int wg_device_apply(struct wg_device *dev, const struct wg_config *cfg)
 		if (cfg->peers[i].protocol_version > 1)
 			return -EPROTONOSUPPORT;
 
-	pthread_rwlock_wrlock(&dev->cfg_lock);
+	pthread_mutex_lock(&dev->cfg_mutex);
 	ret = prepare(dev, cfg, &pr);
 	if (ret)
 		goto out;
@@ -428,23 +519,25 @@ int wg_device_apply(struct wg_device *dev, const struct wg_config *cfg)
 	/* Peers about to go need no new DH for a new key: drop them first. */
 	if (cfg->replace_peers)
 		while (dev->peers)
-			remove_peer(dev, dev->peers);
+			remove_peer(dev, dev->peers, &g);
 	new_key = cfg->has_private_key &&
 		  !same_private_key(dev, cfg->private_key);
 	if (new_key)
-		set_private_key(dev, cfg->private_key);
-	if (pr.new_sock) {
-		wg_socket_close(&dev->sock);
-		dev->sock = pr.sock;
-		wg_dataplane_port_changed(dev);
+		set_private_key(dev, cfg->private_key, &g);
+	if (pr.sock) {
+		g.sock = dev->sock;
+		wg_rcu_assign(dev->sock, pr.sock);
+		atomic_store(&dev->port, pr.sock->port);
+		wg_dataplane_set_port(&dev->dp, pr.sock->port);
 	}
 	if (cfg->has_fwmark && cfg->fwmark != dev->fwmark) {
 		dev->fwmark = cfg->fwmark;
-		wg_socket_set_fwmark(&dev->sock, cfg->fwmark);
+		if (dev->sock)
+			wg_socket_set_fwmark(dev->sock, cfg->fwmark);
 	}
 	if (cfg->has_debug) {
 		wg_log_set_debug(cfg->debug);
-		wg_dataplane_debug_changed(dev, cfg->debug);
+		wg_dataplane_set_debug(&dev->dp, cfg->debug);
 	}
 	for (size_t i = 0; i < cfg->n_peers; i++) {
 		const struct wg_peer_change *pc = &cfg->peers[i];
@@ -455,7 +548,7 @@ int wg_device_apply(struct wg_device *dev, const struct wg_config *cfg)
 		p = wg_device_peer_lookup(dev, pc->public_key);
 		if (pc->remove) {
 			if (p)
-				remove_peer(dev, p);
+				remove_peer(dev, p, &g);
 			continue;
 		}
 		if (!p && pr.fresh[i]) {
@@ -472,10 +565,12 @@ int wg_device_apply(struct wg_device *dev, const struct wg_config *cfg)
 	}
 	dev->next_peer_id += (uint32_t)cfg->n_peers;
 	for (size_t i = 0; i < cfg->n_peers; i++)
-		wg_peer_free(pr.fresh[i]);
+		wg_peer_put(pr.fresh[i]);
 	free(pr.fresh);
 out:
-	pthread_rwlock_unlock(&dev->cfg_lock);
+	pthread_mutex_unlock(&dev->cfg_mutex);
+	collect(dev, &g);
+	wg_allowedips_trim(&dev->aip);
 	if (!ret)
 		wg_device_wake(dev);
 	return ret;
@@ -516,13 +611,13 @@ int wg_device_info(struct wg_device *dev, struct wg_device_info *info)
 	int ret = 0;
 
 	memset(info, 0, sizeof(*info));
-	pthread_rwlock_rdlock(&dev->cfg_lock);
+	pthread_mutex_lock(&dev->cfg_mutex);
 	pthread_mutex_lock(&dev->local.lock);
 	info->has_private_key = dev->local.has_private;
 	if (info->has_private_key)
 		memcpy(info->private_key, dev->local.private, WG_KEY_LEN);
 	pthread_mutex_unlock(&dev->local.lock);
-	info->listen_port = dev->sock.port;
+	info->listen_port = atomic_load(&dev->port);
 	info->fwmark = dev->fwmark;
 	info->peers = calloc(dev->npeers ? dev->npeers : 1,
 			     sizeof(*info->peers));
@@ -533,13 +628,14 @@ int wg_device_info(struct wg_device *dev, struct wg_device_info *info)
 	for (p = dev->peers; p; p = p->next, i++) {
 		struct wg_peer_info *pi = &info->peers[i];
 		struct aip_collect c = { .pi = pi };
+		union wg_sockaddr ep = wg_peer_endpoint(p);
 
 		memcpy(pi->public_key, p->remote.public, WG_KEY_LEN);
-		pthread_mutex_lock(&p->remote.lock);
+		pthread_mutex_lock(&p->remote.handshake_lock);
 		memcpy(pi->preshared_key, p->remote.psk, WG_KEY_LEN);
-		pthread_mutex_unlock(&p->remote.lock);
+		pthread_mutex_unlock(&p->remote.handshake_lock);
+		memcpy(&pi->endpoint, &ep, sizeof(pi->endpoint));
 		pthread_mutex_lock(&p->lock);
-		memcpy(&pi->endpoint, &p->endpoint, sizeof(pi->endpoint));
 		pi->last_handshake_sec = p->last_handshake.tv_sec;
 		pi->last_handshake_nsec = p->last_handshake.tv_nsec;
 		pi->persistent_keepalive = p->keepalive_interval;
@@ -552,7 +648,7 @@ int wg_device_info(struct wg_device *dev, struct wg_device_info *info)
 			goto out;
 	}
 out:
-	pthread_rwlock_unlock(&dev->cfg_lock);
+	pthread_mutex_unlock(&dev->cfg_mutex);
 	if (ret)
 		wg_device_info_free(dev, info);
 	return ret;
@@ -578,27 +674,40 @@ void wg_device_wake(struct wg_device *dev)
 	}
 }
 
+/* Put p on the service list and wake the control thread, once. */
 static void service(struct wg_device *dev, struct wg_peer *p)
 {
-	if (!atomic_exchange(&p->svc_queued, true)) {
-		pthread_mutex_lock(&dev->svc_lock);
-		p->svc_next = dev->svc_head;
-		dev->svc_head = p;
-		pthread_mutex_unlock(&dev->svc_lock);
-	}
+	if (atomic_exchange(&p->svc_queued, true))
+		return;
+	pthread_mutex_lock(&dev->svc_lock);
+	p->svc_next = dev->svc_head;
+	dev->svc_head = p;
+	pthread_mutex_unlock(&dev->svc_lock);
 	wg_device_wake(dev);
 }
 
 void wg_device_want_handshake(struct wg_device *dev, struct wg_peer *p)
 {
-	atomic_store(&p->want_handshake, true);
-	service(dev, p);
+	if (!atomic_exchange(&p->want_handshake, true))
+		service(dev, p);
 }
 
 void wg_device_want_flush(struct wg_device *dev, struct wg_peer *p)
 {
-	atomic_store(&p->want_flush, true);
-	service(dev, p);
+	if (!atomic_exchange(&p->want_flush, true))
+		service(dev, p);
+}
+
+void wg_device_want_path(struct wg_device *dev, struct wg_peer *p)
+{
+	if (!atomic_exchange(&p->want_path, true))
+		service(dev, p);
+}
+
+void wg_device_want_timers(struct wg_device *dev, struct wg_peer *p)
+{
+	if (!atomic_exchange(&p->want_timers, true))
+		service(dev, p);
 }
 
 struct wg_peer *wg_device_take_service(struct wg_device *dev)

@@ -80,7 +80,7 @@ void wg_index_free(struct wg_index *ix)
 	memset(ix, 0, sizeof(*ix));
 }
 
-uint32_t wg_index_add(struct wg_index *ix, void *ptr, int kind)
+uint32_t wg_index_add(struct wg_index *ix, void *ptr)
 {
 	uint32_t index = 0;
 	size_t i;
@@ -102,7 +102,6 @@ uint32_t wg_index_add(struct wg_index *ix, void *ptr, int kind)
 			continue;	/* in use: draw again */
 		ix->slots[i].index = cand;
 		ix->slots[i].ptr = ptr;
-		ix->slots[i].kind = kind;
 		ix->count++;
 		index = cand;
 		break;
@@ -112,7 +111,7 @@ out_unlock:
 	return index;
 }
 
-void *wg_index_lookup(struct wg_index *ix, uint32_t index, int *kind)
+void *wg_index_lookup(struct wg_index *ix, uint32_t index)
 {
 	void *ptr = NULL;
 	size_t i;
@@ -121,34 +120,10 @@ void *wg_index_lookup(struct wg_index *ix, uint32_t index, int *kind)
 		return NULL;
 	pthread_rwlock_rdlock(&ix->lock);
 	i = find(ix, index);
-	if (ix->slots[i].index) {
+	if (ix->slots[i].index)
 		ptr = ix->slots[i].ptr;
-		if (kind)
-			*kind = ix->slots[i].kind;
-	}
 	pthread_rwlock_unlock(&ix->lock);
 	return ptr;
-}
-
-int wg_index_replace(struct wg_index *ix, uint32_t index, void *ptr,
-		     int kind)
-{
-	int ret = -ENOENT;
-	size_t i;
-
-	if (!ptr)
-		return -EINVAL;
-	if (!index)
-		return -ENOENT;
-	pthread_rwlock_wrlock(&ix->lock);
-	i = find(ix, index);
-	if (ix->slots[i].index) {
-		ix->slots[i].ptr = ptr;
-		ix->slots[i].kind = kind;
-		ret = 0;
-	}
-	pthread_rwlock_unlock(&ix->lock);
-	return ret;
 }
 
 /*
@@ -195,32 +170,6 @@ int wg_index_remove(struct wg_index *ix, uint32_t index)
 		if (ix->shift > SHIFT_MIN &&
 		    ix->count * 8 < (size_t)1 << ix->shift)
 			resize(ix, ix->shift - 1);
-	}
-	pthread_rwlock_unlock(&ix->lock);
-	return ret;
-}
-
-size_t wg_index_count(struct wg_index *ix)
-{
-	size_t count;
-
-	pthread_rwlock_rdlock(&ix->lock);
-	count = ix->count;
-	pthread_rwlock_unlock(&ix->lock);
-	return count;
-}
-
-int wg_index_walk(struct wg_index *ix, wg_index_walk_fn fn, void *arg)
-{
-	size_t i, n;
-	int ret = 0;
-
-	pthread_rwlock_rdlock(&ix->lock);
-	n = (size_t)1 << ix->shift;
-	for (i = 0; i < n && !ret; i++) {
-		if (ix->slots[i].index)
-			ret = fn(ix->slots[i].index, ix->slots[i].ptr,
-				 ix->slots[i].kind, arg);
 	}
 	pthread_rwlock_unlock(&ix->lock);
 	return ret;

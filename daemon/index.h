@@ -2,8 +2,8 @@
 /*
  * Receiver indexes: the random 32-bit numbers we hand to peers in handshake
  * messages (sender index) and that they put in every message back to us
- * (receiver index), mapped to what they stand for, a handshake in progress
- * or a keypair (whitepaper section 5.4.2; wg(4) keeps the same table).
+ * (receiver index), mapped to the peer whose handshake or keypair holds it
+ * (whitepaper section 5.4.2; wg(4) keeps the same table).
  *
  * An open-addressing hash (linear probing, deletion by backward shift, so no
  * tombstones) kept at most half full: it grows and shrinks by doubling.
@@ -25,13 +25,9 @@
 typedef void *(*wg_alloc_fn)(size_t nmemb, size_t size);
 /* Source of candidate indexes; wg_random_u32 unless a test injects one. */
 typedef uint32_t (*wg_index_random_fn)(void);
-/* Called by wg_index_walk() per entry; non-zero stops and is passed on. */
-typedef int (*wg_index_walk_fn)(uint32_t index, void *ptr, int kind,
-				void *arg);
 
 struct wg_index_slot {
 	uint32_t index;		/* 0: empty */
-	int kind;
 	void *ptr;
 };
 
@@ -52,28 +48,15 @@ int wg_index_init(struct wg_index *ix);
 void wg_index_free(struct wg_index *ix);
 
 /*
- * Map a fresh random index, not 0 and not in use, to (ptr, kind) and return
- * it. Returns 0 only if ptr is NULL, if the table cannot grow (out of
+ * Map a fresh random index, not 0 and not in use, to ptr and return it.
+ * Returns 0 only if ptr is NULL, if the table cannot grow (out of
  * memory), or if the random source keeps repeating indexes in use (a broken
  * injected source); nothing changed then.
  */
-uint32_t wg_index_add(struct wg_index *ix, void *ptr, int kind);
-/* ptr of index (and its kind in *kind if kind is not NULL), or NULL. */
-void *wg_index_lookup(struct wg_index *ix, uint32_t index, int *kind);
-/*
- * Point an existing index at (ptr, kind), e.g. a handshake's index becoming
- * its keypair's: 0, -EINVAL (ptr NULL) or -ENOENT (no such index).
- */
-int wg_index_replace(struct wg_index *ix, uint32_t index, void *ptr,
-		     int kind);
+uint32_t wg_index_add(struct wg_index *ix, void *ptr);
+/* ptr of index, or NULL. */
+void *wg_index_lookup(struct wg_index *ix, uint32_t index);
 /* Forget index: 0, or -ENOENT (unknown index; nothing happens). */
 int wg_index_remove(struct wg_index *ix, uint32_t index);
-/* Number of indexes in use. */
-size_t wg_index_count(struct wg_index *ix);
-/*
- * Call fn for every entry (in table order) under the read lock; fn must not
- * call back into the table. 0, or the first non-zero value fn returned.
- */
-int wg_index_walk(struct wg_index *ix, wg_index_walk_fn fn, void *arg);
 
 #endif /* WG_INDEX_H */

@@ -15,6 +15,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "afxdp.h"
 #include "conffile.h"
 #include "control.h"
 #include "daemon.h"
@@ -22,6 +23,9 @@
 #include "device.h"
 #include "log.h"
 #include "netlink.h"
+#include "rcu.h"
+#include "tunio.h"
+#include "udp.h"
 #include "worker.h"
 #include "xdp.h"
 #include "xsk.h"
@@ -50,11 +54,11 @@ static void pick_nic(struct wg_device *dev, const struct wg_daemon_opts *o)
 	int ifindex;
 
 	if (o->nic[0])
-		snprintf(dev->nic, sizeof(dev->nic), "%s", o->nic);
+		snprintf(dev->dp.nic, sizeof(dev->dp.nic), "%s", o->nic);
 	else if (env && env[0])
-		snprintf(dev->nic, sizeof(dev->nic), "%s", env);
-	else if (wg_nl_default_dev(dev->nl, &ifindex, dev->nic))
-		dev->nic[0] = 0;
+		snprintf(dev->dp.nic, sizeof(dev->dp.nic), "%s", env);
+	else if (wg_nl_default_dev(dev->dp.nl, &ifindex, dev->dp.nic))
+		dev->dp.nic[0] = 0;
 }
 
 /*
@@ -90,9 +94,9 @@ static void close_xsks(struct wg_xsk **xsks)
 static void stop_xdp(struct wg_device *dev, struct wg_xsk **xsks,
 		     struct wg_xsk **lan)
 {
-	if (dev->xdp)
-		wg_xdp_close(dev->xdp); /* detaches and unpins */
-	dev->xdp = NULL;
+	if (dev->dp.xdp)
+		wg_xdp_close(dev->dp.xdp); /* detaches and unpins */
+	dev->dp.xdp = NULL;
 	close_xsks(xsks);
 	close_xsks(lan);
 }
@@ -104,7 +108,7 @@ static int add_lan_local(void *ctx, int ifindex, const struct wg_nl_ip *addr,
 
 	(void)ifindex;
 	(void)prefixlen;
-	return wg_xdp_add_local(dev->xdp, addr->family, &addr->v6);
+	return wg_xdp_add_local(dev->dp.xdp, addr->family, &addr->v6);
 }
 
 /*
@@ -116,12 +120,12 @@ static int start_lan(struct wg_device *dev, struct wg_xsk **lan)
 {
 	int ret;
 
-	dev->lan_ifindex = wg_nl_link_index(dev->nl, dev->lan);
-	if (dev->lan_ifindex <= 0)
+	dev->dp.lan_ifindex = wg_nl_link_index(dev->dp.nl, dev->dp.lan);
+	if (dev->dp.lan_ifindex <= 0)
 		return -ENODEV;
-	for (unsigned int q = 0; q < dev->nqueues; q++) {
+	for (unsigned int q = 0; q < dev->nworkers; q++) {
 		struct wg_xsk_config xc = {
-			.ifindex = (unsigned int)dev->lan_ifindex,
+			.ifindex = (unsigned int)dev->dp.lan_ifindex,
 			.queue_id = q,
 			.zerocopy = true,
 		};
@@ -130,15 +134,15 @@ static int start_lan(struct wg_device *dev, struct wg_xsk **lan)
 		if (ret && q > 0 && ret == -EINVAL)
 			break; /* the LAN has fewer queues */
 		if (!ret)
-			ret = wg_xdp_set_xsk(dev->xdp, true, q,
+			ret = wg_xdp_set_xsk(dev->dp.xdp, true, q,
 					     wg_xsk_fd(lan[q]));
 		if (ret)
 			goto err;
 	}
-	ret = wg_nl_addr_dump(dev->nl, dev->lan_ifindex, AF_UNSPEC,
+	ret = wg_nl_addr_dump(dev->dp.nl, dev->dp.lan_ifindex, AF_UNSPEC,
 			      add_lan_local, dev);
 	if (!ret)
-		ret = wg_xdp_attach_lan(dev->xdp, dev->lan_ifindex);
+		ret = wg_xdp_attach_lan(dev->dp.xdp, dev->dp.lan_ifindex);
 	if (!ret)
 		return 0;
 err:
@@ -158,17 +162,17 @@ static int start_xdp(struct wg_device *dev, struct wg_xsk **xsks,
 	unsigned int queues;
 	int ret;
 
-	dev->nic_ifindex = wg_nl_link_index(dev->nl, dev->nic);
-	if (dev->nic_ifindex <= 0)
+	dev->dp.nic_ifindex = wg_nl_link_index(dev->dp.nl, dev->dp.nic);
+	if (dev->dp.nic_ifindex <= 0)
 		return -ENODEV;
-	ret = wg_nl_link_get(dev->nl, dev->nic_ifindex, &link);
+	ret = wg_nl_link_get(dev->dp.nl, dev->dp.nic_ifindex, &link);
 	if (ret)
 		return ret;
 	if (link.type != 1 /* ARPHRD_ETHER */ || !link.has_mac) {
-		log_warn("%s is not an Ethernet device: no XDP on it", dev->nic);
+		log_warn("%s is not an Ethernet device: no XDP on it", dev->dp.nic);
 		return -EOPNOTSUPP;
 	}
-	memcpy(dev->nic_mac, link.mac, 6);
+	memcpy(dev->dp.nic_mac, link.mac, 6);
 	queues = link.combined_channels ? link.combined_channels :
 					  link.rx_queues;
 	if (!queues)
@@ -176,15 +180,17 @@ static int start_xdp(struct wg_device *dev, struct wg_xsk **xsks,
 	if (queues > WG_MAX_QUEUES)
 		queues = WG_MAX_QUEUES;
 
-	ret = wg_xdp_open(&dev->xdp, dev->ifname);
+	ret = wg_xdp_open(&dev->dp.xdp, dev->ifname);
 	if (ret)
 		return ret;
-	ret = wg_xdp_set_config(dev->xdp, dev->sock.port, 0);
+	dev->dp.port = atomic_load(&dev->port);
+	ret = wg_xdp_set_config(dev->dp.xdp, dev->dp.port,
+				wg_log_debug_enabled() ? WG_XDP_F_DEBUG : 0);
 	if (ret)
 		goto err;
 	for (unsigned int q = 0; q < queues; q++) {
 		struct wg_xsk_config xc = {
-			.ifindex = (unsigned int)dev->nic_ifindex,
+			.ifindex = (unsigned int)dev->dp.nic_ifindex,
 			.queue_id = q,
 			.zerocopy = true,
 		};
@@ -197,29 +203,29 @@ static int start_xdp(struct wg_device *dev, struct wg_xsk **xsks,
 		}
 		if (ret) {
 			log_warn("No AF_XDP socket on %s queue %u: %s",
-				 dev->nic, q, strerror(-ret));
+				 dev->dp.nic, q, strerror(-ret));
 			goto err;
 		}
-		ret = wg_xdp_set_xsk(dev->xdp, false, q, wg_xsk_fd(xsks[q]));
+		ret = wg_xdp_set_xsk(dev->dp.xdp, false, q, wg_xsk_fd(xsks[q]));
 		if (ret)
 			goto err;
 	}
 	dev->xsk_mode = wg_xsk_mode(xsks[0]) == WG_XSK_MODE_ZEROCOPY ?
 				"zerocopy" : "copy";
-	ret = wg_dataplane_sync_local(dev);
+	ret = wg_dataplane_sync_local(&dev->dp);
 	if (ret)
 		goto err;
-	ret = wg_xdp_attach_nic(dev->xdp, dev->nic_ifindex);
+	ret = wg_xdp_attach_nic(dev->dp.xdp, dev->dp.nic_ifindex);
 	if (ret)
 		goto err;
-	if (wg_xdp_mode(dev->xdp, false) == WG_XDP_MODE_GENERIC)
+	if (wg_xdp_mode(dev->dp.xdp, false) == WG_XDP_MODE_GENERIC)
 		log_warn("%s has no native XDP: using generic (slower) mode",
-			 dev->nic);
-	dev->nqueues = queues;
-	if (dev->lan[0] && (ret = start_lan(dev, lan))) {
-		log_warn("Could not attach gateway mode to %s: %s", dev->lan,
+			 dev->dp.nic);
+	dev->nworkers = queues;
+	if (dev->dp.lan[0] && (ret = start_lan(dev, lan))) {
+		log_warn("Could not attach gateway mode to %s: %s", dev->dp.lan,
 			 strerror(-ret));
-		dev->lan[0] = 0;
+		dev->dp.lan[0] = 0;
 	}
 	dev->path = WG_PATH_XDP;
 	return 0;
@@ -234,8 +240,9 @@ static int configure_tun(struct wg_device *dev, const struct wg_config *cfg,
 	int ret;
 
 	if (cfg && cfg->has_mtu)
-		dev->mtu = cfg->mtu;
-	ret = wg_nl_link_set_mtu(dev->nl, dev->tun.ifindex, dev->mtu);
+		atomic_store(&dev->mtu, cfg->mtu);
+	ret = wg_nl_link_set_mtu(dev->dp.nl, dev->tun.ifindex,
+				 atomic_load(&dev->mtu));
 	if (ret)
 		return ret;
 	/*
@@ -243,26 +250,90 @@ static int configure_tun(struct wg_device *dev, const struct wg_config *cfg,
 	 * the default 500 overflows on a burst of a few hundred microseconds
 	 * (measured: 1 % of 1 Gbit/s UDP lost there). Best effort.
 	 */
-	if (wg_nl_link_set_txqlen(dev->nl, dev->tun.ifindex, WG_TUN_TXQLEN))
+	if (wg_nl_link_set_txqlen(dev->dp.nl, dev->tun.ifindex, WG_TUN_TXQLEN))
 		log_warn("cannot set the TUN queue length");
 	for (size_t i = 0; addresses && cfg && i < cfg->n_addrs; i++) {
 		struct wg_nl_ip ip = { .family = cfg->addrs[i].family };
 
 		memcpy(&ip.v6, cfg->addrs[i].addr,
 		       ip.family == AF_INET6 ? 16 : 4);
-		ret = wg_nl_addr_add(dev->nl, dev->tun.ifindex, &ip,
+		ret = wg_nl_addr_add(dev->dp.nl, dev->tun.ifindex, &ip,
 				     cfg->addrs[i].cidr);
 		if (ret && ret != -EEXIST)
 			return ret;
 	}
-	return wg_nl_link_set_up(dev->nl, dev->tun.ifindex, true);
+	return wg_nl_link_set_up(dev->dp.nl, dev->tun.ifindex, true);
+}
+
+/*
+ * The transports and workers: worker i gets AF_XDP socket i on the NIC
+ * (and on the LAN side), a UDP transport over the device's sockets (only
+ * worker 0's receives) and TUN queue i; the control thread gets a UDP
+ * transport of its own for handshake messages. The sockets handed over
+ * are the workers' from then on (xsks[i] cleared).
+ */
+static int make_workers(struct wg_device *dev, struct wg_xsk **xsks,
+			struct wg_xsk **lan, struct wg_tunio *tio)
+{
+	int ret;
+
+	ret = wg_udp_create(&dev->ctl_tx, &dev->sock, 0);
+	if (ret)
+		return ret;
+	dev->workers = calloc(dev->nworkers, sizeof(*dev->workers));
+	if (!dev->workers)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < dev->nworkers; i++) {
+		struct wg_worker_config wc = { .tun = &tio[i] };
+
+		wg_tunio_fd_init(&tio[i], dev->tun.fds[i % dev->tun.queues],
+				 dev->tun.vnet_hdr);
+		ret = wg_udp_create(&wc.udp, &dev->sock, i ? 0 : WG_UDP_RECV);
+		if (!ret && dev->path == WG_PATH_XDP && xsks[i]) {
+			ret = wg_afxdp_nic_create(&wc.nic, xsks[i],
+						  dev->dp.nic_ifindex);
+			if (!ret)
+				xsks[i] = NULL;
+		}
+		if (!ret && dev->dp.lan[0] && lan[i]) {
+			ret = wg_afxdp_lan_create(&wc.lan, lan[i],
+						  dev->dp.lan_ifindex);
+			if (!ret)
+				lan[i] = NULL;
+		}
+		if (!ret)
+			ret = wg_worker_create(&dev->workers[i], dev, i, &wc);
+		if (ret) {
+			if (wc.lan)
+				wc.lan->ops->destroy(wc.lan);
+			if (wc.nic)
+				wc.nic->ops->destroy(wc.nic);
+			if (wc.udp)
+				wc.udp->ops->destroy(wc.udp);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void free_workers(struct wg_device *dev)
+{
+	for (unsigned int i = 0; dev->workers && i < dev->nworkers; i++)
+		wg_worker_destroy(dev->workers[i]);
+	free(dev->workers);
+	dev->workers = NULL;
+	if (dev->ctl_tx)
+		dev->ctl_tx->ops->destroy(dev->ctl_tx);
+	dev->ctl_tx = NULL;
 }
 
 int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 {
 	struct wg_xsk *xsks[WG_MAX_QUEUES] = { 0 };
 	struct wg_xsk *lan[WG_MAX_QUEUES] = { 0 };
+	struct wg_tunio tio[WG_MAX_QUEUES];
 	struct wg_conffile_err cerr = { 0 };
+	struct wg_socket *sock;
 	struct wg_config cfg;
 	struct wg_device *dev;
 	sigset_t mask;
@@ -304,10 +375,10 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 		wg_config_free(&cfg);
 		return 1;
 	}
-	snprintf(dev->lan, sizeof(dev->lan), "%s", o->lan);
-	dev->configure_routes = o->configure_interface;
+	snprintf(dev->dp.lan, sizeof(dev->dp.lan), "%s", o->lan);
+	dev->dp.routes = o->configure_interface;
 	dev->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	ret = wg_nl_open(&dev->nl);
+	ret = wg_nl_open(&dev->dp.nl);
 	if (ret || dev->wake_fd < 0) {
 		report(&ready_fd, "rtnetlink: %s", strerror(ret ? -ret : errno));
 		goto out_dev;
@@ -319,48 +390,53 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 		       strerror(-ret));
 		goto out_dev;
 	}
+	dev->dp.tun_ifindex = dev->tun.ifindex;
 	ret = configure_tun(dev, &cfg, o->configure_interface);
 	if (ret) {
 		report(&ready_fd, "cannot configure the interface: %s",
 		       strerror(-ret));
 		goto out_tun;
 	}
-	ret = wg_socket_open(&dev->sock,
-			     cfg.has_listen_port ? cfg.listen_port : 0,
-			     cfg.has_fwmark ? cfg.fwmark : 0);
+	sock = calloc(1, sizeof(*sock));
+	ret = sock ? wg_socket_open(sock,
+				    cfg.has_listen_port ? cfg.listen_port : 0,
+				    cfg.has_fwmark ? cfg.fwmark : 0) :
+		     -ENOMEM;
 	if (ret) {
+		free(sock);
 		report(&ready_fd, "cannot bind the listen port: %s",
 		       strerror(-ret));
 		goto out_tun;
 	}
+	dev->sock = sock;
+	dev->fwmark = sock->fwmark;
+	atomic_store(&dev->port, sock->port);
+	cfg.has_listen_port = false; /* bound already */
 
 	pick_nic(dev, o);
-	dev->nqueues = 1;
+	dev->nworkers = 1;
 	dev->path = WG_PATH_UDP;
-	if (!dev->nic[0]) {
+	if (!dev->dp.nic[0]) {
 		log_info("No NIC given and no default route: using the UDP "
 			 "socket path");
 	} else if ((ret = start_xdp(dev, xsks, lan))) {
 		log_warn("XDP/AF_XDP unavailable on %s (%s): using the UDP "
-			 "socket path", dev->nic, strerror(-ret));
-		dev->nqueues = 1;
+			 "socket path", dev->dp.nic, strerror(-ret));
+		dev->nworkers = 1;
 	}
 	/* One TUN queue per worker: the kernel spreads flows over them. */
-	if (dev->nqueues > 1 &&
-	    (ret = wg_tun_add_queues(&dev->tun, dev->nqueues)))
+	if (dev->nworkers > 1 &&
+	    (ret = wg_tun_add_queues(&dev->tun, dev->nworkers)))
 		log_warn("Only %u TUN queue%s for %u workers: %s",
 			 dev->tun.queues, dev->tun.queues == 1 ? "" : "s",
-			 dev->nqueues, strerror(-ret));
-	/* The UDP path sends what it reads as it is: no super-packets. */
-	if (dev->path != WG_PATH_XDP)
-		wg_tun_set_offloads(&dev->tun, 0);
-	if (dev->lan[0])
-		log_info("Gateway mode on %s", dev->lan);
+			 dev->nworkers, strerror(-ret));
+	if (dev->dp.lan[0])
+		log_info("Gateway mode on %s", dev->dp.lan);
 	if (dev->path == WG_PATH_XDP)
 		log_info("Data path: XDP (%s) on %s, AF_XDP %s mode, %u queue%s",
-			 wg_xdp_mode_name(wg_xdp_mode(dev->xdp, false)),
-			 dev->nic, dev->xsk_mode, dev->nqueues,
-			 dev->nqueues == 1 ? "" : "s");
+			 wg_xdp_mode_name(wg_xdp_mode(dev->dp.xdp, false)),
+			 dev->dp.nic, dev->xsk_mode, dev->nworkers,
+			 dev->nworkers == 1 ? "" : "s");
 
 	ret = wg_device_apply(dev, &cfg);
 	if (ret) {
@@ -370,14 +446,15 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 	}
 	wg_config_free(&cfg);
 	dev->busy_poll_us = (unsigned int)spin;
-	ret = wg_workers_start(dev, dev->path == WG_PATH_XDP ? xsks : NULL,
-			       dev->lan[0] ? lan : NULL);
+	ret = make_workers(dev, xsks, lan, tio);
+	if (!ret)
+		ret = wg_workers_start(dev);
 	if (ret) {
 		report(&ready_fd, "cannot start workers: %s", strerror(-ret));
-		goto out_xdp;
+		goto out_workers;
 	}
 	log_info("Interface %s up, listening on port %u", dev->ifname,
-		 dev->sock.port);
+		 atomic_load(&dev->port));
 	dev->ready_fd = ready_fd;
 	ready_fd = -1;
 	ret = wg_control_run(dev);
@@ -386,17 +463,22 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 	atomic_store(&dev->stopping, true);
 	wg_workers_stop(dev);
 	log_info("Interface %s down", dev->ifname);
+out_workers:
+	/* Detach XDP before its sockets close: nothing is redirected to them. */
+	stop_xdp(dev, xsks, lan);
+	free_workers(dev);
+	goto out_tun;
 out_xdp:
 	stop_xdp(dev, xsks, lan);
 out_tun:
 	wg_tun_destroy(&dev->tun);
 out_dev:
 	wg_config_free(&cfg);
-	if (dev->nl)
-		wg_nl_close(dev->nl);
+	wg_device_destroy(dev);
+	if (dev->dp.nl)
+		wg_nl_close(dev->dp.nl);
 	if (dev->wake_fd >= 0)
 		close(dev->wake_fd);
-	wg_device_destroy(dev);
 	free(dev);
 	return ret ? 1 : 0;
 }

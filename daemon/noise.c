@@ -184,7 +184,7 @@ bool wg_noise_local_public(struct noise_local *l, uint8_t pub[WG_KEY_LEN])
 	return ok;
 }
 
-/* Caller holds r->lock. */
+/* Caller holds r->handshake_lock. */
 static void precompute(struct noise_remote *r)
 {
 	uint8_t priv[WG_KEY_LEN], pub[WG_KEY_LEN];
@@ -202,29 +202,30 @@ void wg_noise_remote_init(struct noise_remote *r, struct noise_local *l,
 	memset(r, 0, sizeof(*r));
 	r->local = l;
 	memcpy(r->public, pub, WG_KEY_LEN);
-	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->handshake_lock, NULL);
+	pthread_mutex_init(&r->keypair_lock, NULL);
 	precompute(r);
 }
 
 void wg_noise_remote_precompute(struct noise_remote *r)
 {
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->handshake_lock);
 	precompute(r);
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->handshake_lock);
 }
 
 void wg_noise_remote_set_psk(struct noise_remote *r,
 			     const uint8_t psk[WG_KEY_LEN])
 {
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->handshake_lock);
 	if (psk)
 		memcpy(r->psk, psk, WG_KEY_LEN);
 	else
 		wg_wipe(r->psk, sizeof(r->psk));
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->handshake_lock);
 }
 
-/* Forget the handshake; caller holds r->lock. */
+/* Forget the handshake; caller holds r->handshake_lock. */
 static void handshake_zero(struct noise_remote *r)
 {
 	struct noise_upcall *u = &r->local->upcall;
@@ -235,7 +236,10 @@ static void handshake_zero(struct noise_remote *r)
 	r->hs.state = NOISE_STATE_ZEROED;
 }
 
-/* Take kp out of service: unusable, index gone, slot's reference put. */
+/*
+ * Take kp out of service: unusable, index gone, slot's reference put.
+ * Caller holds r->keypair_lock.
+ */
 static void keypair_drop(struct noise_remote *r, struct noise_keypair *kp)
 {
 	struct noise_upcall *u = &r->local->upcall;
@@ -247,22 +251,17 @@ static void keypair_drop(struct noise_remote *r, struct noise_keypair *kp)
 	wg_noise_keypair_put(kp);
 }
 
-void wg_noise_remote_handshake_clear(struct noise_remote *r)
-{
-	pthread_mutex_lock(&r->lock);
-	handshake_zero(r);
-	pthread_mutex_unlock(&r->lock);
-}
-
 void wg_noise_remote_clear(struct noise_remote *r)
 {
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->handshake_lock);
 	handshake_zero(r);
+	pthread_mutex_lock(&r->keypair_lock);
 	keypair_drop(r, r->previous);
 	keypair_drop(r, r->current);
 	keypair_drop(r, r->next);
 	r->previous = r->current = r->next = NULL;
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->keypair_lock);
+	pthread_mutex_unlock(&r->handshake_lock);
 }
 
 void wg_noise_remote_destroy(struct noise_remote *r)
@@ -270,7 +269,8 @@ void wg_noise_remote_destroy(struct noise_remote *r)
 	wg_noise_remote_clear(r);
 	wg_wipe(r->psk, sizeof(r->psk));
 	wg_wipe(r->ss, sizeof(r->ss));
-	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_destroy(&r->keypair_lock);
+	pthread_mutex_destroy(&r->handshake_lock);
 }
 
 int wg_noise_create_initiation(struct noise_remote *r,
@@ -287,7 +287,7 @@ int wg_noise_create_initiation(struct noise_remote *r,
 	(void)now;
 	if (!local_keys(r->local, priv, pub))
 		goto out_wipe;
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->handshake_lock);
 	if (!r->ss_ok)
 		goto out_unlock;
 
@@ -327,7 +327,7 @@ int wg_noise_create_initiation(struct noise_remote *r,
 	msg->sender_index = htole32(index);
 	ret = 0;
 out_unlock:
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->handshake_lock);
 out_wipe:
 	wg_wipe(priv, sizeof(priv));
 	wg_wipe(k, sizeof(k));
@@ -378,7 +378,7 @@ wg_noise_consume_initiation(struct noise_local *l,
 	if (!r)
 		goto out_wipe;
 
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->handshake_lock);
 	/* ss: (C, k) = KDF2(C, DH(S_r^priv, S_i^pub)), precomputed */
 	err = WG_NOISE_ERR_DH;
 	if (!r->ss_ok)
@@ -415,7 +415,7 @@ wg_noise_consume_initiation(struct noise_local *l,
 	*rp = r;
 	err = WG_NOISE_OK;
 out_unlock:
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->handshake_lock);
 out_wipe:
 	wg_wipe(priv, sizeof(priv));
 	wg_wipe(k, sizeof(k));
@@ -426,7 +426,8 @@ out_wipe:
 
 /*
  * Derive the session from the final chaining key and slot it in; the
- * handshake is wiped (its index now belongs to kp). Caller holds r->lock.
+ * handshake is wiped (its index now belongs to kp). Caller holds
+ * r->handshake_lock; the slots change under r->keypair_lock.
  */
 static void begin_session(struct noise_remote *r, struct noise_keypair *kp,
 			  const uint8_t ck[WG_HASH_LEN], bool initiator,
@@ -448,6 +449,7 @@ static void begin_session(struct noise_remote *r, struct noise_keypair *kp,
 	pthread_mutex_init(&kp->replay_lock, NULL);
 	wg_replay_init(&kp->replay);
 
+	pthread_mutex_lock(&r->keypair_lock);
 	if (initiator) {
 		/*
 		 * Confirmed at once: the new keypair is current. A pending
@@ -474,6 +476,7 @@ static void begin_session(struct noise_remote *r, struct noise_keypair *kp,
 		keypair_drop(r, r->previous);
 		r->previous = NULL;
 	}
+	pthread_mutex_unlock(&r->keypair_lock);
 	/* The index moved to kp: wipe without dropping it. */
 	wg_wipe(&r->hs, sizeof(r->hs));
 	r->hs.state = NOISE_STATE_ZEROED;
@@ -491,7 +494,7 @@ int wg_noise_create_response(struct noise_remote *r,
 	kp = calloc(1, sizeof(*kp));
 	if (!kp)
 		return ret;
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->handshake_lock);
 	ret = -EINVAL;
 	if (r->hs.state != NOISE_STATE_CONSUMED_INITIATION)
 		goto out_unlock;
@@ -529,7 +532,7 @@ int wg_noise_create_response(struct noise_remote *r,
 	kp = NULL;
 	ret = 0;
 out_unlock:
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->handshake_lock);
 	free(kp);
 	wg_wipe(ck, sizeof(ck));
 	wg_wipe(h, sizeof(h));
@@ -567,7 +570,7 @@ wg_noise_consume_response(struct noise_local *l,
 	if (!kp)
 		goto out_wipe;
 
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->handshake_lock);
 	err = WG_NOISE_ERR_STATE;
 	if (r->hs.state != NOISE_STATE_CREATED_INITIATION ||
 	    r->hs.local_index != index)
@@ -604,7 +607,7 @@ wg_noise_consume_response(struct noise_local *l,
 	*rp = r;
 	err = WG_NOISE_OK;
 out_unlock:
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->handshake_lock);
 out_wipe:
 	free(kp);
 	wg_wipe(priv, sizeof(priv));
@@ -634,13 +637,13 @@ struct noise_keypair *wg_noise_keypair_current(struct noise_remote *r)
 {
 	struct noise_keypair *kp;
 
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->keypair_lock);
 	kp = r->current;
 	if (kp && atomic_load(&kp->valid) && atomic_load(&kp->can_send))
 		wg_noise_keypair_get(kp);
 	else
 		kp = NULL;
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->keypair_lock);
 	return kp;
 }
 
@@ -649,7 +652,7 @@ struct noise_keypair *wg_noise_keypair_lookup(struct noise_remote *r,
 {
 	struct noise_keypair *slots[3], *kp = NULL;
 
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->keypair_lock);
 	slots[0] = r->current;
 	slots[1] = r->previous;
 	slots[2] = r->next;
@@ -659,7 +662,7 @@ struct noise_keypair *wg_noise_keypair_lookup(struct noise_remote *r,
 			break;
 		}
 	}
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->keypair_lock);
 	return kp;
 }
 
@@ -668,7 +671,7 @@ bool wg_noise_keypair_received_with(struct noise_remote *r,
 {
 	bool moved = false;
 
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->keypair_lock);
 	if (kp && kp == r->next) {
 		keypair_drop(r, r->previous);
 		r->previous = r->current;
@@ -676,18 +679,18 @@ bool wg_noise_keypair_received_with(struct noise_remote *r,
 		r->next = NULL;
 		moved = true;
 	}
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->keypair_lock);
 	return moved;
 }
 
 void wg_noise_remote_expire_current(struct noise_remote *r)
 {
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->keypair_lock);
 	if (r->current)
 		atomic_store(&r->current->can_send, false);
 	if (r->next)
 		atomic_store(&r->next->can_send, false);
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->keypair_lock);
 }
 
 static bool older_than(const struct noise_keypair *kp, uint64_t now,

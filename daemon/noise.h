@@ -12,8 +12,12 @@
  * Threads: the control thread runs the handshake functions; workers hold
  * keypairs (wg_noise_keypair_current / _lookup, then _put) while the control
  * thread rotates the slots, and encrypt/decrypt with them concurrently.
- * Lock order: noise_local.lock before noise_remote.lock before
- * noise_keypair.replay_lock. Upcalls may be called with noise_remote.lock
+ * Each remote has two locks, as OpenBSD's wg_noise has: the handshake lock
+ * for the handshake state (held through its Diffie-Hellman steps) and the
+ * keypair lock for the three slots (held for a few pointer moves), so no
+ * worker ever waits behind a DH. Lock order: noise_local.lock, then
+ * noise_remote.handshake_lock, then noise_remote.keypair_lock, then
+ * noise_keypair.replay_lock. Upcalls may be called with either remote lock
  * held and must not call back into this module for the same remote.
  */
 #ifndef WG_NOISE_H
@@ -26,11 +30,11 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "clock.h"
 #include "crypto.h"
 #include "replay.h"
 #include "wire.h"
 
-#define WG_NSEC_PER_SEC 1000000000ULL
 
 /*
  * Why a message was refused. Handshake, cookie and transport consumers all
@@ -133,10 +137,12 @@ struct noise_remote {
 	struct noise_local *local;
 	uint8_t public[WG_KEY_LEN]; /* immutable after init */
 	/*
-	 * lock guards psk, ss, ss_ok, hs, last_timestamp,
-	 * last_initiation, has_last_initiation, current, previous, next.
+	 * handshake_lock guards psk, ss, ss_ok, hs, last_timestamp,
+	 * last_initiation, has_last_initiation.
 	 */
-	pthread_mutex_t lock;
+	pthread_mutex_t handshake_lock;
+	/* keypair_lock guards current, previous, next. */
+	pthread_mutex_t keypair_lock;
 	uint8_t psk[WG_KEY_LEN]; /* all zero when none */
 	uint8_t ss[WG_KEY_LEN];	 /* DH(our static, their static) */
 	bool ss_ok;		 /* false: no private key, or a zero DH */
@@ -181,8 +187,6 @@ void wg_noise_remote_set_psk(struct noise_remote *r,
 			     const uint8_t psk[WG_KEY_LEN]);
 /* Drop the pending handshake and every keypair, dropping their indexes. */
 void wg_noise_remote_clear(struct noise_remote *r);
-/* Forget a pending handshake (dropping its index), keep the keypairs. */
-void wg_noise_remote_handshake_clear(struct noise_remote *r);
 
 /*
  * Fill msg with a handshake initiation to r (mac1/mac2 left zero for the

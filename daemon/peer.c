@@ -8,6 +8,18 @@
 
 #include "device.h"
 #include "log.h"
+#include "rcu.h"
+
+bool wg_peer_timers_unlock(struct wg_peer *p)
+{
+	uint64_t due = wg_timers_next_deadline(&p->timers);
+	uint64_t sched;
+
+	atomic_store(&p->timer_due, due);
+	pthread_mutex_unlock(&p->lock);
+	sched = atomic_load(&p->timer_sched);
+	return due && (!sched || due < sched);
+}
 
 struct wg_peer *wg_peer_new(struct wg_device *dev,
 			    const uint8_t pub[WG_KEY_LEN], uint32_t id)
@@ -26,16 +38,24 @@ struct wg_peer *wg_peer_new(struct wg_device *dev,
 	pthread_mutex_init(&p->lock, NULL);
 	p->dev = dev;
 	p->id = id;
+	atomic_init(&p->refs, 1);
 	return p;
 }
 
-void wg_peer_free(struct wg_peer *p)
+void wg_peer_get(struct wg_peer *p)
 {
-	if (!p)
+	atomic_fetch_add(&p->refs, 1);
+}
+
+void wg_peer_put(struct wg_peer *p)
+{
+	if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
 		return;
 	wg_noise_remote_destroy(&p->remote);
 	wg_cookie_maker_destroy(&p->cookie);
 	pthread_mutex_destroy(&p->lock);
+	/* After a grace period: no reader holds the snapshot any more. */
+	free(p->path);
 	/* Staged packets are plaintext tunnel traffic: wipe them too. */
 	if (p->staged)
 		wg_wipe(p->staged, WG_STAGED_MAX * sizeof(*p->staged));
@@ -58,13 +78,20 @@ static void format_endpoint(const union wg_sockaddr *e, char *buf, size_t len)
 	}
 }
 
+union wg_sockaddr wg_peer_endpoint(struct wg_peer *p)
+{
+	const struct wg_peer_path *pp = wg_rcu_deref(p->path);
+	union wg_sockaddr none = { 0 };
+
+	return pp ? pp->path.remote : none;
+}
+
 const char *wg_peer_name(struct wg_peer *p, char *buf, size_t len)
 {
 	char ep[INET6_ADDRSTRLEN + 16];
+	union wg_sockaddr e = wg_peer_endpoint(p);
 
-	pthread_mutex_lock(&p->lock);
-	format_endpoint(&p->endpoint, ep, sizeof(ep));
-	pthread_mutex_unlock(&p->lock);
+	format_endpoint(&e, ep, sizeof(ep));
 	snprintf(buf, len, "peer %u (%s)", p->id, ep);
 	return buf;
 }
@@ -84,6 +111,8 @@ void wg_peer_stage(struct wg_peer *p, const void *pkt, size_t len)
 		}
 	}
 	if (p->staged_count == WG_STAGED_MAX) {
+		wg_wipe(p->staged[p->staged_head].data,
+			p->staged[p->staged_head].len);
 		p->staged_head = (p->staged_head + 1) % WG_STAGED_MAX;
 		p->staged_count--;
 	}
@@ -114,14 +143,131 @@ size_t wg_peer_unstage(struct wg_peer *p, void *buf, size_t cap)
 	return len;
 }
 
-void wg_peer_set_endpoint_from(struct wg_peer *p, const union wg_sockaddr *src)
+void wg_peer_unstage_all(struct wg_peer *p)
 {
 	pthread_mutex_lock(&p->lock);
-	if (!wg_sockaddr_eq(&p->endpoint, src)) {
-		p->endpoint = *src;
-		/* A new endpoint needs a new route and neighbour. */
-		p->path_ok = false;
-		wg_peer_path_stale(p);
+	while (p->staged_count) {
+		struct wg_staged *s = &p->staged[p->staged_head];
+
+		wg_wipe(s->data, s->len);
+		p->staged_head = (p->staged_head + 1) % WG_STAGED_MAX;
+		p->staged_count--;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void free_path(struct rcu_head *head)
+{
+	free(caa_container_of(head, struct wg_peer_path, rcu));
+}
+
+/* Publish np in place of the current snapshot; caller holds p->lock. */
+static void publish(struct wg_peer *p, struct wg_peer_path *np)
+{
+	struct wg_peer_path *old = p->path;
+
+	wg_rcu_assign(p->path, np);
+	if (old)
+		urcu_qsbr_call_rcu(&old->rcu, free_path);
+}
+
+static bool same_src(const union wg_sockaddr *a, const union wg_sockaddr *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+	if (a->sa.sa_family == AF_INET6)
+		return !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) &&
+		       a->in6.sin6_scope_id == b->in6.sin6_scope_id;
+	return true;
+}
+
+/* A new, unresolved snapshot; caller holds p->lock. false on ENOMEM. */
+static bool change(struct wg_peer *p, const union wg_sockaddr *remote,
+		   const union wg_sockaddr *local, int ifindex,
+		   const char *why)
+{
+	struct wg_peer_path *np = calloc(1, sizeof(*np));
+
+	if (!np)
+		return false;
+	np->path.remote = *remote;
+	if (local && local->sa.sa_family == remote->sa.sa_family) {
+		np->path.local.sa.sa_family = local->sa.sa_family;
+		if (local->sa.sa_family == AF_INET)
+			np->path.local.in.sin_addr = local->in.sin_addr;
+		else
+			np->path.local.in6 = local->in6;
+		np->path.local.in.sin_port = 0;
+		np->path.ifindex = ifindex;
+	}
+	snprintf(np->why, sizeof(np->why), "%s", why);
+	publish(p, np);
+	return true;
+}
+
+bool wg_peer_set_endpoint(struct wg_peer *p, const union wg_sockaddr *remote,
+			  const union wg_sockaddr *local, int ifindex)
+{
+	const struct wg_peer_path *cur;
+	bool changed = false;
+
+	pthread_mutex_lock(&p->lock);
+	cur = p->path;
+	if (!cur || !wg_sockaddr_eq(&cur->path.remote, remote) ||
+	    (local && !same_src(&cur->path.local, local)))
+		changed = change(p, remote, local, ifindex,
+				 "endpoint changed, route not yet looked up");
+	pthread_mutex_unlock(&p->lock);
+	if (changed)
+		wg_device_want_path(p->dev, p);
+	return changed;
+}
+
+void wg_peer_roam(struct wg_peer *p, const struct wg_path *rx)
+{
+	const struct wg_peer_path *cur = wg_rcu_deref(p->path);
+
+	/* Lock-free when the packet came from where we send to already. */
+	if (cur && wg_sockaddr_eq(&cur->path.remote, &rx->remote) &&
+	    same_src(&cur->path.local, &rx->local))
+		return;
+	wg_peer_set_endpoint(p, &rx->remote, &rx->local, rx->ifindex);
+}
+
+void wg_peer_clear_src(struct wg_peer *p)
+{
+	const struct wg_peer_path *cur;
+	union wg_sockaddr none = { 0 };
+	bool changed = false;
+
+	pthread_mutex_lock(&p->lock);
+	cur = p->path;
+	if (cur && cur->path.local.sa.sa_family != AF_UNSPEC) {
+		union wg_sockaddr remote = cur->path.remote;
+
+		changed = change(p, &remote, &none, 0,
+				 "source address gone, route not yet looked up");
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (changed)
+		wg_device_want_path(p->dev, p);
+}
+
+void wg_peer_set_path(struct wg_peer *p, const struct wg_path *basis,
+		      const struct wg_peer_path *np)
+{
+	struct wg_peer_path *copy;
+
+	pthread_mutex_lock(&p->lock);
+	/* The endpoint may have roamed meanwhile: keep only a current answer. */
+	if (p->path && wg_sockaddr_eq(&p->path->path.remote, &basis->remote) &&
+	    same_src(&p->path->path.local, &basis->local) &&
+	    (copy = malloc(sizeof(*copy)))) {
+		*copy = *np;
+		memset(&copy->rcu, 0, sizeof(copy->rcu));
+		publish(p, copy);
 	}
 	pthread_mutex_unlock(&p->lock);
 }

@@ -2,15 +2,117 @@
 #include "receive.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "log.h"
 #include "send.h"
 
-static void handshake_done(struct wg_peer *p, uint64_t now)
+struct wg_hs_item {
+	struct wg_path rx;
+	uint16_t len;
+	uint8_t buf[WG_MSG_INITIATION_LEN];
+};
+
+struct wg_hs_queue {
+	/* lock guards head, count. */
+	pthread_mutex_t lock;
+	unsigned int head, count;
+	uint64_t long_at; /* when it was last longer than WG_HSQ_LOAD */
+	struct wg_hs_item items[WG_HSQ_LEN];
+};
+
+int wg_receive_init(struct wg_device *dev)
+{
+	struct wg_hs_queue *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return -ENOMEM;
+	pthread_mutex_init(&q->lock, NULL);
+	dev->hsq = q;
+	return 0;
+}
+
+void wg_receive_destroy(struct wg_device *dev)
+{
+	if (!dev->hsq)
+		return;
+	pthread_mutex_destroy(&dev->hsq->lock);
+	wg_wipe(dev->hsq, sizeof(*dev->hsq));
+	free(dev->hsq);
+	dev->hsq = NULL;
+}
+
+/* A worker: copy the message for the control thread; false when full. */
+static bool queue_handshake(struct wg_device *dev, const struct wg_pkt *pkt)
+{
+	struct wg_hs_queue *q = dev->hsq;
+	struct wg_hs_item *it;
+	bool ok;
+
+	pthread_mutex_lock(&q->lock);
+	ok = q->count < WG_HSQ_LEN;
+	if (ok) {
+		it = &q->items[(q->head + q->count) % WG_HSQ_LEN];
+		it->rx = pkt->path;
+		it->rx.flags = NULL;
+		it->len = (uint16_t)pkt->len;
+		memcpy(it->buf, pkt->data, pkt->len);
+		q->count++;
+	}
+	pthread_mutex_unlock(&q->lock);
+	if (ok)
+		wg_device_wake(dev);
+	return ok;
+}
+
+bool wg_receive_under_load(struct wg_device *dev)
+{
+	struct wg_hs_queue *q = dev->hsq;
+	uint64_t now = wg_now();
+	bool load;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->count > WG_HSQ_LOAD)
+		q->long_at = now;
+	load = q->long_at && now - q->long_at < WG_COOKIE_UNDER_LOAD_NS;
+	pthread_mutex_unlock(&q->lock);
+	/* XDP then sheds floods before they reach the queue. */
+	wg_dataplane_set_load(&dev->dp, load);
+	return load;
+}
+
+unsigned int wg_receive_handshakes(struct wg_device *dev)
+{
+	struct wg_hs_queue *q = dev->hsq;
+	struct wg_hs_item it;
+	unsigned int done = 0;
+
+	for (;;) {
+		bool load = wg_receive_under_load(dev);
+
+		pthread_mutex_lock(&q->lock);
+		if (!q->count) {
+			pthread_mutex_unlock(&q->lock);
+			break;
+		}
+		it = q->items[q->head];
+		q->head = (q->head + 1) % WG_HSQ_LEN;
+		q->count--;
+		pthread_mutex_unlock(&q->lock);
+		wg_receive_handshake(dev, it.buf, it.len, &it.rx, load);
+		done++;
+	}
+	wg_wipe(&it, sizeof(it));
+	return done;
+}
+
+static void handshake_done(struct wg_device *dev, struct wg_peer *p,
+			   uint64_t now)
 {
 	struct timespec wall;
 
@@ -18,19 +120,29 @@ static void handshake_done(struct wg_peer *p, uint64_t now)
 	pthread_mutex_lock(&p->lock);
 	wg_timers_handshake_complete(&p->timers, now, &wall);
 	p->last_handshake = wall;
-	wg_peer_timers_unlock(p);
+	if (wg_peer_timers_unlock(p))
+		wg_device_want_timers(dev, p);
 }
 
-static void received_authenticated(struct wg_peer *p, size_t len, bool data,
+static void received_authenticated(struct wg_device *dev, struct wg_peer *p,
+				   size_t len, bool data, bool lastminute,
 				   uint64_t now)
 {
+	bool rekey = false;
+
 	pthread_mutex_lock(&p->lock);
 	wg_timers_any_authenticated_packet_received(&p->timers, now);
 	wg_timers_any_authenticated_packet_traversal(&p->timers, now);
 	if (data)
 		wg_timers_data_received(&p->timers, now);
-	wg_peer_timers_unlock(p);
+	/* The kernel's last-minute rekey: asked once per handshake. */
+	if (lastminute)
+		rekey = wg_timers_lastminute(&p->timers);
+	if (wg_peer_timers_unlock(p))
+		wg_device_want_timers(dev, p);
 	atomic_fetch_add_explicit(&p->rx_bytes, len, memory_order_relaxed);
+	if (rekey)
+		wg_device_want_handshake(dev, p);
 }
 
 static void log_bad_handshake(uint32_t type, enum wg_noise_error err,
@@ -47,32 +159,37 @@ static void log_bad_handshake(uint32_t type, enum wg_noise_error err,
 			ntohs(src->in.sin_port), wg_noise_strerror(err));
 }
 
+static void endpoint_from(struct wg_peer *p, const struct wg_path *rx)
+{
+	wg_peer_roam(p, rx);
+}
+
 void wg_receive_handshake(struct wg_device *dev, const uint8_t *msg,
-			  size_t len, const union wg_sockaddr *src,
+			  size_t len, const struct wg_path *rx,
 			  bool under_load)
 {
+	struct wg_counters *c = &dev->ctl_counters;
+	const union wg_sockaddr *src = &rx->remote;
 	uint32_t type = msg[0];
 	uint64_t now = wg_now();
 	struct noise_remote *r = NULL;
 	enum wg_noise_error err;
 	enum wg_cookie_mac mac;
+	struct wg_peer *p;
 	uint8_t who[18];
 	size_t wlen;
 	char name[96];
 
-	atomic_fetch_add_explicit(&dev->counters.handshakes_rx, 1,
-				  memory_order_relaxed);
+	wg_count(c, WG_C_handshakes_rx, 1);
 	if (type == WG_MSG_COOKIE) {
-		const struct wg_msg_cookie *c = (const void *)msg;
-		int kind;
+		const struct wg_msg_cookie *ck = (const void *)msg;
 
-		if (len != sizeof(*c))
+		if (len != sizeof(*ck))
 			return;
-		r = wg_index_lookup(&dev->index, le32toh(c->receiver_index),
-				    &kind);
+		r = wg_index_lookup(&dev->index, le32toh(ck->receiver_index));
 		if (!r)
 			return;
-		err = wg_cookie_maker_consume_reply(&wg_peer_of(r)->cookie, c,
+		err = wg_cookie_maker_consume_reply(&wg_peer_of(r)->cookie, ck,
 						    now);
 		if (err)
 			log_ratelimited(WG_LOG_DBG, "Dropping cookie reply: %s",
@@ -99,7 +216,7 @@ void wg_receive_handshake(struct wg_device *dev, const uint8_t *msg,
 		uint32_t sender;
 
 		memcpy(&sender, msg + 4, sizeof(sender));
-		wg_send_cookie(dev, sender, msg, len, src);
+		wg_send_cookie(dev, sender, msg, len, rx);
 		return;
 	}
 	if (under_load && mac != WG_COOKIE_MAC_VALID_COOKIE &&
@@ -117,11 +234,12 @@ void wg_receive_handshake(struct wg_device *dev, const uint8_t *msg,
 			log_bad_handshake(type, err, src);
 			return;
 		}
-		wg_peer_set_endpoint_from(wg_peer_of(r), src);
+		p = wg_peer_of(r);
+		endpoint_from(p, rx);
 		log_dbg("Receiving handshake initiation from %s",
-			wg_peer_name(wg_peer_of(r), name, sizeof(name)));
-		received_authenticated(wg_peer_of(r), len, false, now);
-		wg_send_response(dev, wg_peer_of(r));
+			wg_peer_name(p, name, sizeof(name)));
+		received_authenticated(dev, p, len, false, false, now);
+		wg_send_response(dev, p);
 		return;
 	}
 	err = wg_noise_consume_response(&dev->local, (const void *)msg, now, &r);
@@ -129,16 +247,18 @@ void wg_receive_handshake(struct wg_device *dev, const uint8_t *msg,
 		log_bad_handshake(type, err, src);
 		return;
 	}
-	wg_peer_set_endpoint_from(wg_peer_of(r), src);
+	p = wg_peer_of(r);
+	endpoint_from(p, rx);
 	log_dbg("Receiving handshake response from %s",
-		wg_peer_name(wg_peer_of(r), name, sizeof(name)));
-	received_authenticated(wg_peer_of(r), len, false, now);
-	handshake_done(wg_peer_of(r), now);
-	pthread_mutex_lock(&wg_peer_of(r)->lock);
-	wg_timers_session_derived(&wg_peer_of(r)->timers, now);
-	wg_peer_timers_unlock(wg_peer_of(r));
+		wg_peer_name(p, name, sizeof(name)));
+	received_authenticated(dev, p, len, false, false, now);
+	handshake_done(dev, p, now);
+	pthread_mutex_lock(&p->lock);
+	wg_timers_session_derived(&p->timers, now);
+	if (wg_peer_timers_unlock(p))
+		wg_device_want_timers(dev, p);
 	/* The initiator confirms the session at once, with data or not. */
-	wg_send_staged(dev, wg_peer_of(r), true);
+	wg_device_want_flush(dev, p);
 }
 
 /* Length of the inner IP packet, or 0 when it is not a valid one. */
@@ -168,72 +288,105 @@ static size_t inner_len(const uint8_t *pkt, size_t plen, int *family,
 	return 0;
 }
 
-size_t wg_receive_data(struct wg_device *dev, uint8_t *msg, size_t len,
-		       const union wg_sockaddr *src)
+static size_t receive_data(struct wg_device *dev, struct wg_counters *c,
+			   struct wg_pkt *pkt)
 {
-	const struct wg_msg_data *hdr = (const void *)msg;
+	const struct wg_msg_data *hdr = (const void *)pkt->data;
+	uint64_t now = wg_now();
 	struct noise_keypair *kp;
 	struct noise_remote *r;
-	struct wg_peer *p;
-	uint64_t now = wg_now();
-	const uint8_t *inner_src;
+	const uint8_t *inner_src, *inner;
+	enum wg_noise_error err;
 	bool rekey = false;
 	size_t plen = 0, ilen;
-	uint32_t idx;
-	int kind, family;
+	struct wg_peer *p;
+	int family;
 	char name[96];
 
-	if (len < WG_MSG_DATA_MIN_LEN)
+	if (pkt->len < WG_MSG_DATA_MIN_LEN)
 		goto drop_bad;
-	idx = le32toh(hdr->receiver_index);
-	r = wg_index_lookup(&dev->index, idx, &kind);
+	r = wg_index_lookup(&dev->index, le32toh(hdr->receiver_index));
 	if (!r)
 		goto drop_no_session;
 	p = wg_peer_of(r);
-	kp = wg_noise_keypair_lookup(r, idx);
+	if (atomic_load_explicit(&p->dead, memory_order_relaxed))
+		goto drop_no_session;
+	kp = wg_noise_keypair_lookup(r, le32toh(hdr->receiver_index));
 	if (!kp)
 		goto drop_no_session;
-	if (wg_noise_decrypt(kp, msg, len, now, &plen, &rekey) != WG_NOISE_OK) {
+	err = wg_noise_decrypt(kp, pkt->data, pkt->len, now, &plen, &rekey);
+	if (err != WG_NOISE_OK) {
 		wg_noise_keypair_put(kp);
-		goto drop_decrypt;
+		if (err == WG_NOISE_ERR_COUNTER_REPLAY)
+			goto drop_replay;
+		if (err == WG_NOISE_ERR_DECRYPT)
+			goto drop_decrypt;
+		goto drop_no_session;
 	}
 	if (wg_noise_keypair_received_with(r, kp)) {
 		/* The responder's session is confirmed: flush what waited. */
-		handshake_done(p, now);
+		handshake_done(dev, p, now);
 		wg_device_want_flush(dev, p);
 	}
 	wg_noise_keypair_put(kp);
-	wg_peer_set_endpoint_from(p, src);
-	received_authenticated(p, len, plen > 0, now);
-	if (rekey)
-		wg_device_want_handshake(dev, p);
+	wg_peer_roam(p, &pkt->path);
+	received_authenticated(dev, p, pkt->len, plen > 0, rekey, now);
 	if (!plen)
 		return 0; /* keepalive */
 
-	msg += WG_DATA_HEADER_LEN;
-	ilen = inner_len(msg, plen, &family, &inner_src);
+	inner = pkt->data + WG_DATA_HEADER_LEN;
+	ilen = inner_len(inner, plen, &family, &inner_src);
 	if (!ilen)
 		goto drop_bad;
 	if (wg_allowedips_lookup(&dev->aip, family, inner_src) != p) {
-		atomic_fetch_add_explicit(&dev->counters.drop_unallowed_src, 1,
-					  memory_order_relaxed);
+		wg_count(c, WG_C_drop_unallowed_src, 1);
 		log_ratelimited(WG_LOG_INFO,
 				"Packet has unallowed src IP from %s",
 				wg_peer_name(p, name, sizeof(name)));
 		return 0;
 	}
+	pkt->data += WG_DATA_HEADER_LEN;
+	pkt->head += WG_DATA_HEADER_LEN;
+	pkt->room -= WG_DATA_HEADER_LEN;
+	pkt->len = (uint32_t)ilen;
+	pkt->peer = p;
 	return ilen;
 
 drop_bad:
-	atomic_fetch_add_explicit(&dev->counters.drop_bad_packet, 1,
-				  memory_order_relaxed);
+	wg_count(c, WG_C_drop_bad_packet, 1);
 	return 0;
 drop_no_session:
-	atomic_fetch_add_explicit(&dev->counters.drop_no_session, 1,
-				  memory_order_relaxed);
+	wg_count(c, WG_C_drop_no_session, 1);
 	return 0;
 drop_decrypt:
-	atomic_fetch_add_explicit(&dev->counters.drop_decrypt, 1,
-				  memory_order_relaxed);
+	wg_count(c, WG_C_drop_decrypt, 1);
+	return 0;
+drop_replay:
+	wg_count(c, WG_C_drop_replay, 1);
+	return 0;
+}
+
+size_t wg_receive_outer(struct wg_device *dev, struct wg_counters *c,
+			struct wg_pkt *pkt)
+{
+	const uint8_t *m = pkt->data;
+
+	/* Every message starts with a type and three reserved zero bytes. */
+	if (pkt->len < 4 || m[1] || m[2] || m[3])
+		goto drop_bad;
+	switch (m[0]) {
+	case WG_MSG_DATA:
+		return receive_data(dev, c, pkt);
+	case WG_MSG_INITIATION:
+	case WG_MSG_RESPONSE:
+	case WG_MSG_COOKIE:
+		if (pkt->len > WG_MSG_INITIATION_LEN)
+			goto drop_bad;
+		if (!queue_handshake(dev, pkt))
+			wg_count(c, WG_C_drop_handshake_queue, 1);
+		return 0;
+	}
+drop_bad:
+	wg_count(c, WG_C_drop_bad_packet, 1);
 	return 0;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * Everything we send: handshake initiations and responses, cookie replies
- * and keepalives (control thread, over the UDP socket), and the sealing of
- * data packets (workers, which then transmit over AF_XDP or UDP).
+ * Everything we send. The control thread makes handshake initiations,
+ * responses and cookie replies and sends them on its own transport
+ * (dev->ctl_tx). Workers seal data packets in place (wg_send_seal) and
+ * hand them to the transport their peer's path names (worker.c).
  */
 #ifndef WG_SEND_H
 #define WG_SEND_H
@@ -11,31 +12,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "counters.h"
 #include "device.h"
+#include "transport.h"
 
 /* Control thread. `retry`: a timer retransmission (keeps the count). */
 void wg_send_initiation(struct wg_device *dev, struct wg_peer *p, bool retry);
 void wg_send_response(struct wg_device *dev, struct wg_peer *p);
+/* A cookie reply to the handshake message msg that came by rx. */
 void wg_send_cookie(struct wg_device *dev, uint32_t sender_index,
-		    const void *msg, size_t len, const union wg_sockaddr *src);
-void wg_send_keepalive(struct wg_device *dev, struct wg_peer *p);
-/* Seal and send what waited for a session; a keepalive if nothing did. */
-void wg_send_staged(struct wg_device *dev, struct wg_peer *p, bool keepalive);
+		    const void *msg, size_t len, const struct wg_path *rx);
 
 /*
- * Seal the plen-byte packet at buf + WG_DATA_HEADER_LEN into a data message
- * at buf (cap bytes of room) for peer p. Returns the message length, or 0
- * when the packet was staged for a handshake instead (or dropped). The
- * caller holds cfg_lock for reading.
+ * Seal the plaintext of pkt (data, len: an IP packet, or len 0 for a
+ * keepalive; WG_DATA_HEADER_LEN free before it and WG_SEAL_SLACK after)
+ * in place into a data message for p: pkt->data and len then cover the
+ * message. False when there is no session: the plaintext was kept for
+ * after a handshake (which is asked for) and the buffer is still the
+ * caller's. Worker, RCU reader.
  */
-size_t wg_send_seal(struct wg_device *dev, struct wg_peer *p, uint8_t *buf,
-		    size_t cap, size_t plen);
+bool wg_send_seal(struct wg_device *dev, struct wg_counters *c,
+		  struct wg_peer *p, struct wg_pkt *pkt);
+
+/*
+ * The path to send p's packets on now (a copy of its snapshot, with the
+ * listen port as our source port): false when p has no endpoint. *xdp is
+ * set when it is resolved for AF_XDP on the NIC. RCU reader.
+ */
+bool wg_send_path(struct wg_device *dev, struct wg_peer *p,
+		  struct wg_path *path, bool *xdp);
 
 /* The source address bytes a cookie is bound to (IP then port). */
 size_t wg_send_source_bytes(const union wg_sockaddr *src, uint8_t out[18]);
-
-/* Send a message to p's endpoint over the UDP socket; 0 or -errno. */
-int wg_send_udp(struct wg_device *dev, struct wg_peer *p, const void *msg,
-		size_t len);
 
 #endif /* WG_SEND_H */

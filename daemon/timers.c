@@ -286,34 +286,10 @@ unsigned int wg_timers_tries(const struct wg_timers *t)
 	return t->handshake_attempts + 1;
 }
 
-bool wg_timers_want_rekey_on_send(const struct wg_timers_key *key,
-				  uint64_t now)
+bool wg_timers_lastminute(struct wg_timers *t)
 {
-	if (!key)
-		return false;
-	return key->counter > WG_REKEY_AFTER_MESSAGES ||
-	       (key->is_initiator &&
-		expired(key->birthdate, WG_REKEY_AFTER_TIME, now));
-}
-
-bool wg_timers_want_rekey_on_receive(struct wg_timers *t,
-				     const struct wg_timers_key *key,
-				     uint64_t now)
-{
-	if (t->sent_lastminute_handshake || !key || !key->is_initiator)
-		return false;
-	if (!expired(key->birthdate,
-		     WG_REJECT_AFTER_TIME - WG_KEEPALIVE_TIMEOUT -
-			     WG_REKEY_TIMEOUT,
-		     now))
+	if (t->sent_lastminute_handshake)
 		return false;
 	t->sent_lastminute_handshake = true;
 	return true;
-}
-
-bool wg_timers_keypair_expired(uint64_t birthdate, uint64_t counter,
-			       uint64_t now)
-{
-	return counter >= WG_REJECT_AFTER_MESSAGES ||
-	       expired(birthdate, WG_REJECT_AFTER_TIME, now);
 }

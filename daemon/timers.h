@@ -22,10 +22,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "clock.h"
 #include "crypto.h"
-
-#define WG_NSEC_PER_SEC 1000000000ULL
-#define WG_NSEC_PER_MSEC 1000000ULL
 
 /* Returns a jitter in milliseconds, 0..WG_REKEY_TIMEOUT_JITTER_MS. */
 typedef uint32_t (*wg_timers_jitter_fn)(void *arg);
@@ -79,7 +77,7 @@ struct wg_timers {
 	unsigned int handshake_attempts;
 	/* Data arrived while the passive keepalive was already pending. */
 	bool need_another_keepalive;
-	/* The last-minute rekey (wg_timers_want_rekey_on_receive) was asked. */
+	/* The last-minute rekey (wg_timers_lastminute) was asked. */
 	bool sent_lastminute_handshake;
 	/* Seconds, 0 = off. */
 	uint16_t persistent_keepalive_interval;
@@ -97,16 +95,6 @@ struct wg_timers {
 	void *jitter_arg;
 };
 
-/*
- * The current sending keypair as the rekey decisions see it; the caller
- * fills it from its keypair and passes NULL when there is none or its
- * sending key is no longer valid.
- */
-struct wg_timers_key {
-	uint64_t birthdate; /* monotonic ns when the session was derived */
-	uint64_t counter; /* messages sent with it: the next nonce to use */
-	bool is_initiator; /* we sent the initiation of this session */
-};
 
 /* Clear everything, running; jitter NULL = wg_random_u32 (crypto inited). */
 void wg_timers_init(struct wg_timers *t, wg_timers_jitter_fn jitter,
@@ -156,19 +144,12 @@ uint64_t wg_timers_next_deadline(const struct wg_timers *t);
 /* Initiations sent for the current handshake (for the log lines). */
 unsigned int wg_timers_tries(const struct wg_timers *t);
 
-/* Per packet sent: too many messages, or (initiator) key too old? */
-bool wg_timers_want_rekey_on_send(const struct wg_timers_key *key,
-				  uint64_t now) wg_must_check;
 /*
- * Per data packet received: we initiated this key and it is within
- * KEEPALIVE_TIMEOUT + REKEY_TIMEOUT of REJECT_AFTER_TIME. True at most once
- * per completed handshake (it latches until wg_timers_handshake_complete).
+ * A data packet arrived on a session we initiated that is within
+ * KEEPALIVE_TIMEOUT + REKEY_TIMEOUT of REJECT_AFTER_TIME (noise.c says
+ * so): true the first time per completed handshake, so the last-minute
+ * handshake is asked once, as the kernel's latch does.
  */
-bool wg_timers_want_rekey_on_receive(struct wg_timers *t,
-				     const struct wg_timers_key *key,
-				     uint64_t now) wg_must_check;
-/* Is a keypair unusable: older than REJECT_AFTER_TIME or counter spent? */
-bool wg_timers_keypair_expired(uint64_t birthdate, uint64_t counter,
-			       uint64_t now) wg_must_check;
+bool wg_timers_lastminute(struct wg_timers *t) wg_must_check;
 
 #endif /* WG_TIMERS_H */

@@ -34,29 +34,6 @@ struct wg_uapi_buf {
 	size_t len, cap;
 };
 
-/* One peer in a `get` snapshot. */
-struct wg_peer_info {
-	uint8_t public_key[WG_KEY_LEN];
-	uint8_t preshared_key[WG_KEY_LEN];	/* secret; all zero: none */
-	struct wg_endpoint endpoint;		/* AF_UNSPEC: none */
-	int64_t last_handshake_sec;		/* wall clock; 0: never */
-	int64_t last_handshake_nsec;
-	uint64_t rx_bytes, tx_bytes;
-	uint16_t persistent_keepalive;
-	struct wg_prefix *aips;
-	size_t n_aips;
-};
-
-/* What `get=1` reports; filled by the device's get callback. */
-struct wg_device_info {
-	bool has_private_key;
-	uint8_t private_key[WG_KEY_LEN];	/* secret */
-	uint16_t listen_port;
-	uint32_t fwmark;
-	struct wg_peer_info *peers;
-	size_t n_peers;
-};
-
 /* The device, as the server reaches it. */
 struct wg_uapi_ops {
 	/* Apply cfg entirely or not at all; 0 or -errno (sent to `wg`). */

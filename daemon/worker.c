@@ -3,423 +3,330 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "control.h"
 #include "log.h"
-#include "offload.h"
-#include "packet.h"
+#include "rcu.h"
 #include "receive.h"
 #include "send.h"
-#include "xsk.h"
 
-#define BATCH WG_XSK_BATCH
-/* Room after the plaintext for padding and the tag. */
-#define SEAL_SLACK (WG_PADDING + WG_AEAD_TAG_LEN)
+#define BATCH 64
+/* Packets a pass may hand to one transport before it must send them. */
+#define OUT_MAX BATCH
+
+/* A batch of sealed packets for one transport. */
+struct out {
+	struct wg_transport *t;
+	unsigned int n;
+	struct wg_pkt pkts[OUT_MAX];
+};
 
 struct wg_worker {
 	struct wg_device *dev;
-	unsigned int queue;
-	int tun_fd;
-	struct wg_xsk *xsk;
-	struct wg_xsk *lan; /* gateway mode: plaintext from the LAN side */
+	unsigned int index;
+	struct wg_transport *nic, *udp, *lan;
+	struct wg_transport *primary; /* whose buffers TUN reads go into */
+	struct wg_tunio *tun;
+	struct wg_tunio_batch tb;
+	struct wg_counters counters;
+	int wake_fd;
+	/* lock guards flush_head: peers the control thread wants flushed. */
+	pthread_mutex_t lock;
+	struct wg_peer *flush_head;
 	pthread_t thread;
 	bool started;
-	struct wg_socket_batch udp; /* UDP path: a batch of sealed messages */
-	bool vnet;		/* TUN packets carry a virtio_net_hdr */
-	uint8_t *big;		/* a TUN super-packet, WG_OFFLOAD_MAX + 1 */
-	struct wg_gro gro;	/* decrypted packets on their way to TUN */
+	uint64_t last_work; /* for the bounded busy poll */
+	struct wg_pkt rx[BATCH];
+	struct wg_pkt inner[BATCH];
+	struct out out_nic, out_udp;
 };
 
-static void count(_Atomic uint64_t *c, uint64_t n)
+struct wg_counters *wg_worker_counters(struct wg_worker *w)
 {
-	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+	return &w->counters;
+}
+
+void wg_worker_wake(struct wg_worker *w)
+{
+	uint64_t one = 1;
+
+	if (write(w->wake_fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: saturated, it is awake already. */
+	}
 }
 
 /* Which peer takes a plaintext packet: most specific allowed-IPs match. */
-static struct wg_peer *route(struct wg_device *dev, const uint8_t *pkt,
-			     size_t len)
+static struct wg_peer *route(struct wg_device *dev, const struct wg_pkt *pkt)
 {
-	if (len >= 20 && (pkt[0] >> 4) == 4)
-		return wg_allowedips_lookup(&dev->aip, AF_INET, pkt + 16);
-	if (len >= 40 && (pkt[0] >> 4) == 6)
-		return wg_allowedips_lookup(&dev->aip, AF_INET6, pkt + 24);
+	const uint8_t *ip = pkt->data;
+
+	if (pkt->len >= 20 && (ip[0] >> 4) == 4)
+		return wg_allowedips_lookup(&dev->aip, AF_INET, ip + 16);
+	if (pkt->len >= 40 && (ip[0] >> 4) == 6)
+		return wg_allowedips_lookup(&dev->aip, AF_INET6, ip + 24);
 	return NULL;
 }
 
-static bool tun_gone(int err)
+static void send_out(struct wg_worker *w, struct out *o)
 {
-	return err == EBADFD || err == EIO || err == ENODEV;
-}
+	unsigned int n = o->n, sent;
 
-/*
- * One TUN read: with a virtio_net_hdr it goes to *vh, the packet to buf
- * (room bytes) and, when longer, on into w->big + room. The packet length,
- * 0 when there was nothing, -errno.
- */
-static ssize_t tun_read(struct wg_worker *w, uint8_t *buf, size_t room,
-			struct virtio_net_hdr *vh)
-{
-	struct iovec iov[3] = {
-		{ vh, WG_VNET_HDR_LEN },
-		{ buf, room },
-		{ w->big + room, WG_OFFLOAD_MAX + 1 - room },
-	};
-	ssize_t r;
+	if (!n)
+		return;
+	o->n = 0;
+	sent = o->t->ops->send(o->t, o->pkts, n);
+	wg_count(&w->counters, o->t->tx_counter, sent);
+	if (sent < n)
+		wg_count(&w->counters, WG_C_drop_send, n - sent);
+	/* A transport that refused our source address said so per path. */
+	for (unsigned int i = 0; i < n; i++) {
+		struct wg_peer *p = o->pkts[i].peer;
 
-	if (!w->vnet) {
-		memset(vh, 0, sizeof(*vh));
-		r = read(w->tun_fd, buf, room);
-	} else {
-		r = readv(w->tun_fd, iov, 3);
-		if (r >= 0 && r < (ssize_t)WG_VNET_HDR_LEN)
-			return 0;
-		if (r > 0)
-			r -= WG_VNET_HDR_LEN;
+		if (p && (atomic_load_explicit(&p->path_flags,
+					       memory_order_relaxed) &
+			  WG_PATH_F_SRC_BAD)) {
+			atomic_fetch_and(&p->path_flags,
+					 ~(unsigned int)WG_PATH_F_SRC_BAD);
+			wg_peer_clear_src(p);
+		}
 	}
-	if (r < 0) {
-		if (tun_gone(errno))
-			atomic_store(&w->dev->stopping, true);
-		return -errno;
-	}
-	return r;
 }
 
-static ssize_t tun_writev(void *ctx, const struct iovec *iov, int iovcnt)
+/* Hand a sealed packet of p to the transport its path names. */
+static void queue_out(struct wg_worker *w, struct wg_peer *p,
+		      struct wg_pkt *pkt)
 {
-	return writev(*(const int *)ctx, iov, iovcnt);
+	struct out *o;
+	bool xdp = false;
+
+	if (!wg_send_path(w->dev, p, &pkt->path, &xdp)) {
+		wg_count(&w->counters, WG_C_drop_no_endpoint, 1);
+		wg_pkt_release(pkt);
+		return;
+	}
+	pkt->peer = p;
+	o = xdp && w->nic ? &w->out_nic : &w->out_udp;
+	if (o->n == OUT_MAX)
+		send_out(w, o);
+	o->pkts[o->n++] = *pkt;
 }
 
-/* UDP path: TUN -> seal -> sendmmsg. Returns packets handled. */
-static unsigned int udp_tx(struct wg_worker *w)
+static void send_all(struct wg_worker *w)
+{
+	send_out(w, &w->out_nic);
+	send_out(w, &w->out_udp);
+}
+
+/* Plaintext in: route, seal, queue. Consumes every buffer. */
+static void inner_out(struct wg_worker *w, struct wg_pkt *pkts, unsigned int n)
 {
 	struct wg_device *dev = w->dev;
-	struct wg_socket_batch *b = &w->udp;
-	unsigned int n = 0;
 
-	b->count = 0;
-	pthread_rwlock_rdlock(&dev->cfg_lock);
-	while (n < WG_SOCKET_BATCH) {
-		uint8_t *m = b->buf[b->count];
-		struct virtio_net_hdr vh;
-		struct wg_peer *p;
-		ssize_t r;
-		size_t len;
+	for (unsigned int i = 0; i < n; i++) {
+		struct wg_pkt *pkt = &pkts[i];
+		struct wg_peer *p = route(dev, pkt);
 
-		r = tun_read(w, m + WG_DATA_HEADER_LEN,
-			     WG_SOCKET_BUF - WG_DATA_HEADER_LEN - SEAL_SLACK,
-			     &vh);
-		if (r <= 0)
-			break;
-		n++;
-		count(&dev->counters.tun_rx, 1);
-		/*
-		 * Offloads are off on this path (main.c); a super-packet from
-		 * before that, or a bad header, is dropped.
-		 */
-		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
-		    r > WG_SOCKET_BUF - WG_DATA_HEADER_LEN - SEAL_SLACK ||
-		    ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-		     wg_offload_csum(m + WG_DATA_HEADER_LEN, (size_t)r, &vh))) {
-			count(&dev->counters.drop_bad_packet, 1);
+		if (!p || atomic_load_explicit(&p->dead, memory_order_relaxed)) {
+			wg_count(&w->counters, WG_C_drop_no_peer, 1);
+			wg_pkt_release(pkt);
 			continue;
 		}
-		p = route(dev, m + WG_DATA_HEADER_LEN, (size_t)r);
-		if (!p) {
-			count(&dev->counters.drop_no_peer, 1);
+		if (pkt->head < WG_DATA_HEADER_LEN ||
+		    pkt->room < pkt->len + WG_SEAL_SLACK) {
+			wg_count(&w->counters, WG_C_drop_too_big, 1);
+			wg_pkt_release(pkt);
 			continue;
 		}
-		len = wg_send_seal(dev, p, m, WG_SOCKET_BUF, (size_t)r);
-		if (!len)
+		if (!wg_send_seal(dev, &w->counters, p, pkt)) {
+			wg_pkt_release(pkt); /* kept for after a handshake */
 			continue;
-		pthread_mutex_lock(&p->lock);
-		b->addr[b->count] = p->endpoint;
-		pthread_mutex_unlock(&p->lock);
-		if (b->addr[b->count].sa.sa_family == AF_UNSPEC)
-			continue;
-		b->len[b->count++] = len;
+		}
+		queue_out(w, p, pkt);
 	}
-	if (b->count) {
-		wg_socket_send_batch(&dev->sock, b);
-		count(&dev->counters.udp_tx, b->count);
-	}
-	pthread_rwlock_unlock(&dev->cfg_lock);
-	return n;
 }
 
-/* XDP path, inbound: AF_XDP RX -> decrypt in place -> TUN. */
-static unsigned int xsk_rx(struct wg_worker *w)
+/* Outer packets in from t: open, coalesce, write to TUN. */
+static unsigned int outer_in(struct wg_worker *w, struct wg_transport *t)
 {
 	struct wg_device *dev = w->dev;
-	struct wg_xsk_pkt pkts[BATCH];
-	unsigned int n, kept, failed;
+	unsigned int n, k = 0;
 
-	n = wg_xsk_rx_burst(w->xsk, pkts, BATCH);
+	n = t->ops->recv(t, w->rx, BATCH);
 	if (!n)
 		return 0;
-	count(&dev->counters.xsk_rx, n);
-	wg_offload_gro_init(&w->gro);
-	pthread_rwlock_rdlock(&dev->cfg_lock);
-	for (unsigned int i = 0; i < n; i++) {
-		union wg_sockaddr src, dst;
-		size_t off, len, ilen;
-		uint8_t *m;
-
-		if (wg_packet_parse(pkts[i].data, pkts[i].len, &src, &dst, &off,
-				    &len) || len < 4) {
-			count(&dev->counters.drop_bad_packet, 1);
-			goto next;
-		}
-		m = pkts[i].data + off;
-		if (m[0] == WG_MSG_DATA) {
-			ilen = wg_receive_data(dev, m, len, &src);
-			if (!ilen)
-				goto next;
-			if (w->vnet) {
-				/* Written (and its frame freed) below. */
-				wg_offload_gro_add(&w->gro,
-						   m + WG_DATA_HEADER_LEN, ilen);
-				continue;
-			}
-			if (write(w->tun_fd, m + WG_DATA_HEADER_LEN, ilen) < 0)
-				count(&dev->counters.drop_tun_write, 1);
-			else
-				count(&dev->counters.tun_tx, 1);
-		} else {
-			wg_control_queue_handshake(dev, m, len, &src);
-		}
-next:
-		wg_xsk_frame_free(w->xsk, pkts[i].addr);
-		pkts[i].addr = UINT64_MAX;
+	wg_count(&w->counters, t->rx_counter, n);
+	if (t->caps & WG_TRANSPORT_INNER) {
+		/* Plaintext taken from the LAN: straight to the sealer. */
+		inner_out(w, w->rx, n);
+		return n;
 	}
-	pthread_rwlock_unlock(&dev->cfg_lock);
-	kept = wg_offload_gro_count(&w->gro);
-	if (kept) {
-		failed = wg_offload_gro_flush(&w->gro, tun_writev, &w->tun_fd);
-		count(&dev->counters.tun_tx, kept - failed);
-		if (failed)
-			count(&dev->counters.drop_tun_write, failed);
-		for (unsigned int i = 0; i < n; i++)
-			if (pkts[i].addr != UINT64_MAX)
-				wg_xsk_frame_free(w->xsk, pkts[i].addr);
-	}
-	wg_xsk_rx_done(w->xsk, n);
+	for (unsigned int i = 0; i < n; i++)
+		if (wg_receive_outer(dev, &w->counters, &w->rx[i]))
+			w->inner[k++] = w->rx[i];
+	if (k)
+		wg_tunio_write(w->tun, &w->tb, w->inner, k, &w->counters);
+	for (unsigned int i = 0; i < n; i++)
+		wg_pkt_release(&w->rx[i]);
+	if (w->tun->gone)
+		atomic_store(&dev->stopping, true);
 	return n;
 }
 
-/*
- * Seal the plaintext at m + WG_DATA_HEADER_LEN (plen bytes, in the NIC
- * frame at addr) for p and stage it on the AF_XDP TX ring; while p's next
- * hop is unknown the UDP socket carries it instead. The frame is consumed
- * either way. True when a descriptor was staged. Caller holds cfg_lock.
- */
-static bool transmit(struct wg_worker *w, struct wg_peer *p, uint8_t *m,
-		     uint64_t addr, size_t plen, uint32_t cap)
+static unsigned int tun_in(struct wg_worker *w)
+{
+	unsigned int n = wg_tunio_read(w->tun, &w->tb, w->primary, w->inner,
+				       BATCH, &w->counters);
+
+	if (w->tun->gone)
+		atomic_store(&w->dev->stopping, true);
+	inner_out(w, w->inner, n);
+	return n;
+}
+
+/* A fresh buffer for plaintext made here (staged packets, keepalives). */
+static int plain_buf(struct wg_worker *w, struct wg_pkt *pkt)
+{
+	if (w->primary->ops->alloc(w->primary, pkt)) {
+		wg_count(&w->counters, WG_C_drop_no_buffer, 1);
+		return -ENOBUFS;
+	}
+	pkt->data += WG_DATA_HEADER_LEN;
+	pkt->head += WG_DATA_HEADER_LEN;
+	pkt->room -= WG_DATA_HEADER_LEN;
+	pkt->len = 0;
+	return 0;
+}
+
+/* Send what p kept for a session; a keepalive if nothing and asked. */
+static unsigned int flush_peer(struct wg_worker *w, struct wg_peer *p,
+			       bool keepalive)
 {
 	struct wg_device *dev = w->dev;
-	struct wg_outer path;
-	uint8_t *frame;
+	unsigned int sent = 0;
+	struct wg_pkt pkt;
 	size_t len;
-	bool ok;
 
-	len = wg_send_seal(dev, p, m, cap, plen);
-	if (!len)
-		goto free;
-	pthread_mutex_lock(&p->lock);
-	ok = p->path_ok;
-	if (ok)
-		path = p->path;
-	else
-		path.dst = p->endpoint;
-	pthread_mutex_unlock(&p->lock);
-	if (!ok) {
-		/* No next hop yet: the kernel's UDP stack carries it. */
-		if (path.dst.sa.sa_family != AF_UNSPEC &&
-		    !wg_socket_send(&dev->sock, &path.dst, m, len))
-			count(&dev->counters.udp_tx, 1);
-		goto free;
-	}
-	frame = wg_packet_build(m, len, &path);
-	if (wg_xsk_tx_queue(w->xsk, addr,
-			    (uint32_t)(frame - (uint8_t *)wg_xsk_data(w->xsk,
-								      addr)),
-			    (uint32_t)(len + wg_packet_outer_len(&path))))
-		goto free;
-	return true;
-free:
-	wg_xsk_frame_free(w->xsk, addr);
-	return false;
-}
-
-/*
- * A TSO/USO super-packet read from TUN: its first room bytes in the frame
- * at m/addr, the rest in w->big + room. Cut it into segments, each sealed
- * in its own frame (the first in this one). Returns segments queued; the
- * frame is consumed.
- */
-static unsigned int tx_split(struct wg_worker *w, uint8_t *m, uint64_t addr,
-			     size_t len, size_t room,
-			     const struct virtio_net_hdr *vh, uint32_t cap)
-{
-	struct wg_device *dev = w->dev;
-	unsigned int queued = 0;
-	struct wg_split s;
-	struct wg_peer *p;
-	size_t seg;
-
-	memcpy(w->big, m + WG_DATA_HEADER_LEN, len < room ? len : room);
-	if (wg_offload_split_init(&s, vh, w->big, len, room)) {
-		count(&dev->counters.drop_bad_packet, 1);
-		goto free;
-	}
-	p = route(dev, w->big, len);
-	if (!p) {
-		count(&dev->counters.drop_no_peer, 1);
-		goto free;
-	}
 	for (;;) {
-		if (!m) {
-			m = wg_xsk_tx_frame_get(w->xsk, &addr);
-			if (!m) {
-				/* Out of frames: the rest is lost, as on a
-				 * full queue; TCP sends it again. */
-				count(&dev->counters.drop_tun_write, 1);
-				return queued;
-			}
+		if (plain_buf(w, &pkt))
+			return sent;
+		len = wg_peer_unstage(p, pkt.data, pkt.room - WG_SEAL_SLACK);
+		if (!len)
+			break;
+		pkt.len = (uint32_t)len;
+		if (!wg_send_seal(dev, &w->counters, p, &pkt)) {
+			wg_pkt_release(&pkt); /* kept again: still no session */
+			return sent;
 		}
-		seg = wg_offload_split_next(&s, m + WG_DATA_HEADER_LEN);
-		if (!seg)
-			goto free;
-		if (transmit(w, p, m, addr, seg, cap))
-			queued++;
-		m = NULL;
+		queue_out(w, p, &pkt);
+		sent++;
 	}
-free:
-	if (m)
-		wg_xsk_frame_free(w->xsk, addr);
-	return queued;
+	if (sent || !keepalive) {
+		wg_pkt_release(&pkt);
+		return sent;
+	}
+	if (wg_send_seal(dev, &w->counters, p, &pkt)) {
+		queue_out(w, p, &pkt);
+		wg_count(&w->counters, WG_C_keepalives_tx, 1);
+		return 1;
+	}
+	wg_pkt_release(&pkt);
+	return 0;
 }
 
-/* XDP path, outbound: TUN -> seal in a UMEM frame -> headers -> AF_XDP TX. */
-static unsigned int xsk_tx(struct wg_worker *w)
+static unsigned int flushes(struct wg_worker *w)
 {
-	struct wg_device *dev = w->dev;
-	uint32_t cap = wg_xsk_frame_size(w->xsk) - WG_XSK_HEADROOM;
-	size_t room = cap - WG_DATA_HEADER_LEN - SEAL_SLACK;
-	unsigned int n = 0, queued = 0;
+	struct wg_peer *p, *next;
+	unsigned int did = 0;
 
-	pthread_rwlock_rdlock(&dev->cfg_lock);
-	while (n < BATCH) {
-		struct virtio_net_hdr vh;
-		struct wg_peer *p;
-		uint64_t addr;
-		ssize_t r;
-		uint8_t *m;
+	pthread_mutex_lock(&w->lock);
+	p = w->flush_head;
+	w->flush_head = NULL;
+	pthread_mutex_unlock(&w->lock);
+	for (; p; p = next) {
+		bool ka;
 
-		m = wg_xsk_tx_frame_get(w->xsk, &addr);
-		if (!m)
-			break;
-		r = tun_read(w, m + WG_DATA_HEADER_LEN, room, &vh);
-		if (r <= 0) {
-			wg_xsk_frame_free(w->xsk, addr);
-			break;
-		}
-		n++;
-		count(&dev->counters.tun_rx, 1);
-		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
-		    (size_t)r > room) {
-			queued += tx_split(w, m, addr, (size_t)r, room, &vh,
-					   cap);
-			continue;
-		}
-		if ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-		    wg_offload_csum(m + WG_DATA_HEADER_LEN, (size_t)r, &vh)) {
-			count(&dev->counters.drop_bad_packet, 1);
-			wg_xsk_frame_free(w->xsk, addr);
-			continue;
-		}
-		p = route(dev, m + WG_DATA_HEADER_LEN, (size_t)r);
-		if (!p) {
-			count(&dev->counters.drop_no_peer, 1);
-			wg_xsk_frame_free(w->xsk, addr);
-			continue;
-		}
-		if (transmit(w, p, m, addr, (size_t)r, cap))
-			queued++;
+		next = p->flush_next;
+		atomic_store(&p->flush_queued, false);
+		ka = atomic_exchange(&p->flush_keepalive, false);
+		if (!atomic_load(&p->dead))
+			did += flush_peer(w, p, ka) + 1;
+		wg_peer_put(p);
 	}
-	pthread_rwlock_unlock(&dev->cfg_lock);
-	if (queued)
-		count(&dev->counters.xsk_tx, queued);
-	return n;
+	return did;
 }
 
-/*
- * Gateway mode: plaintext frames that XDP on the LAN interface matched to
- * an allowed IP. The IP packet is copied once, into a NIC frame (the two
- * sockets have separate UMEMs), sealed there and sent: no kernel stack,
- * no TUN.
- */
-static unsigned int lan_rx(struct wg_worker *w)
+void wg_worker_flush(struct wg_device *dev, struct wg_peer *p, bool keepalive)
 {
-	struct wg_device *dev = w->dev;
-	uint32_t cap = wg_xsk_frame_size(w->xsk) - WG_XSK_HEADROOM;
-	struct wg_xsk_pkt pkts[BATCH];
-	unsigned int n, queued = 0;
+	struct wg_worker *w;
 
-	n = wg_xsk_rx_burst(w->lan, pkts, BATCH);
-	if (!n)
-		return 0;
-	count(&dev->counters.lan_rx, n);
-	pthread_rwlock_rdlock(&dev->cfg_lock);
-	for (unsigned int i = 0; i < n; i++) {
-		const uint8_t *ip = pkts[i].data + WG_ETH_HLEN;
-		size_t plen = pkts[i].len > WG_ETH_HLEN ?
-				      pkts[i].len - WG_ETH_HLEN : 0;
-		struct wg_peer *p = route(dev, ip, plen);
-		uint64_t addr;
-		uint8_t *m;
+	if (!dev->nworkers)
+		return;
+	w = dev->workers[p->id % dev->nworkers];
+	if (keepalive)
+		atomic_store(&p->flush_keepalive, true);
+	if (atomic_exchange(&p->flush_queued, true))
+		return;
+	wg_peer_get(p);
+	pthread_mutex_lock(&w->lock);
+	p->flush_next = w->flush_head;
+	w->flush_head = p;
+	pthread_mutex_unlock(&w->lock);
+	wg_worker_wake(w);
+}
 
-		if (!p || plen > cap - WG_DATA_HEADER_LEN - SEAL_SLACK) {
-			count(&dev->counters.drop_no_peer, 1);
-			goto next;
-		}
-		m = wg_xsk_tx_frame_get(w->xsk, &addr);
-		if (!m)
-			goto next; /* TX ring exhausted: drop, as a full queue */
-		memcpy(m + WG_DATA_HEADER_LEN, ip, plen);
-		if (transmit(w, p, m, addr, plen, cap))
-			queued++;
-next:
-		wg_xsk_frame_free(w->lan, pkts[i].addr);
+unsigned int wg_worker_poll(struct wg_worker *w)
+{
+	unsigned int did = 0;
+
+	if (w->nic)
+		did += outer_in(w, w->nic);
+	did += outer_in(w, w->udp);
+	if (w->lan)
+		did += outer_in(w, w->lan);
+	did += tun_in(w);
+	did += flushes(w);
+	send_all(w);
+	return did;
+}
+
+void wg_worker_wait(struct wg_worker *w, int timeout_ms)
+{
+	struct pollfd pfd[8];
+	unsigned int n = 0;
+	uint64_t v;
+
+	pfd[n++] = (struct pollfd){ .fd = w->wake_fd, .events = POLLIN };
+	if (w->tun->fd >= 0)
+		pfd[n++] = (struct pollfd){ .fd = w->tun->fd, .events = POLLIN };
+	if (w->nic)
+		n += w->nic->ops->pollfds(w->nic, pfd + n, 8 - n);
+	n += w->udp->ops->pollfds(w->udp, pfd + n, 8 - n);
+	if (w->lan)
+		n += w->lan->ops->pollfds(w->lan, pfd + n, 8 - n);
+	wg_rcu_offline();
+	poll(pfd, n, timeout_ms);
+	wg_rcu_online();
+	if ((pfd[0].revents & POLLIN) &&
+	    read(w->wake_fd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: someone else read it. */
 	}
-	pthread_rwlock_unlock(&dev->cfg_lock);
-	wg_xsk_rx_done(w->lan, n);
-	if (queued)
-		count(&dev->counters.xsk_tx, queued);
-	return n;
 }
 
 static void *worker_main(void *arg)
 {
 	struct wg_worker *w = arg;
 	struct wg_device *dev = w->dev;
-	uint64_t spin = (uint64_t)dev->busy_poll_us * 1000, last = 0;
-	struct pollfd pfd[3];
-	unsigned int did;
+	uint64_t spin = (uint64_t)dev->busy_poll_us * 1000;
 
+	wg_rcu_register();
 	while (!atomic_load(&dev->stopping)) {
-		if (w->xsk) {
-			did = xsk_rx(w);
-			did += xsk_tx(w);
-			if (w->lan)
-				did += lan_rx(w);
-			wg_xsk_tx_flush(w->xsk);
-		} else {
-			did = udp_tx(w);
-		}
+		unsigned int did = wg_worker_poll(w);
+
+		wg_rcu_quiescent();
 		/*
 		 * Adaptive, bounded busy poll: after work, keep looking for
 		 * spin ns (a reply is often on its way) before paying for a
@@ -429,100 +336,110 @@ static void *worker_main(void *arg)
 		 */
 		if (did) {
 			if (spin)
-				last = wg_now();
+				w->last_work = wg_now();
 			continue;
 		}
-		if (spin && wg_now() - last < spin)
+		if (spin && wg_now() - w->last_work < spin)
 			continue;
-		pfd[0].fd = w->tun_fd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = w->xsk ? wg_xsk_fd(w->xsk) : -1;
-		pfd[1].events = w->xsk ? wg_xsk_poll_events(w->xsk) : 0;
-		pfd[2].fd = w->lan ? wg_xsk_fd(w->lan) : -1;
-		pfd[2].events = w->lan ? wg_xsk_poll_events(w->lan) : 0;
-		poll(pfd, 3, 100);
+		wg_worker_wait(w, 100);
 	}
+	wg_rcu_unregister();
 	return NULL;
 }
 
-int wg_workers_start(struct wg_device *dev, struct wg_xsk **xsks,
-		     struct wg_xsk **lan)
+void wg_worker_stats(struct wg_worker *w,
+		     void (*emit)(void *ctx, const char *name, uint64_t v),
+		     void *ctx)
 {
-	struct wg_worker *ws = calloc(dev->nqueues, sizeof(*ws));
+	struct wg_transport *ts[3] = { w->nic, w->udp, w->lan };
+
+	for (int i = 0; i < 3; i++)
+		if (ts[i] && ts[i]->ops->stats)
+			ts[i]->ops->stats(ts[i], emit, ctx);
+}
+
+int wg_worker_create(struct wg_worker **out, struct wg_device *dev,
+		     unsigned int index, const struct wg_worker_config *cfg)
+{
+	struct wg_worker *w = calloc(1, sizeof(*w));
 	int ret;
 
-	if (!ws)
+	if (!w)
 		return -ENOMEM;
-	dev->workers = ws;
-	for (unsigned int i = 0; i < dev->nqueues; i++) {
-		ws[i].dev = dev;
-		ws[i].queue = i;
-		ws[i].tun_fd = dev->tun.fds[i % dev->tun.queues];
-		ws[i].xsk = xsks ? xsks[i] : NULL;
-		ws[i].lan = lan && ws[i].xsk ? lan[i] : NULL;
-		ws[i].vnet = dev->tun.vnet_hdr;
-		ws[i].big = malloc(WG_OFFLOAD_MAX + 1);
-		if (!ws[i].big) {
-			atomic_store(&dev->stopping, true);
-			wg_workers_stop(dev);
-			return -ENOMEM;
-		}
-		ret = pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]);
+	ret = wg_tunio_batch_init(&w->tb);
+	if (ret)
+		goto err;
+	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->wake_fd < 0) {
+		ret = -errno;
+		goto err;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	w->dev = dev;
+	w->index = index;
+	w->nic = cfg->nic;
+	w->udp = cfg->udp;
+	w->lan = cfg->lan;
+	w->tun = cfg->tun;
+	w->primary = w->nic ? w->nic : w->udp;
+	w->out_nic.t = w->nic;
+	w->out_udp.t = w->udp;
+	*out = w;
+	return 0;
+err:
+	wg_tunio_batch_free(&w->tb);
+	free(w);
+	return ret;
+}
+
+void wg_worker_destroy(struct wg_worker *w)
+{
+	struct wg_peer *p, *next;
+
+	if (!w)
+		return;
+	for (p = w->flush_head; p; p = next) {
+		next = p->flush_next;
+		atomic_store(&p->flush_queued, false);
+		wg_peer_put(p);
+	}
+	if (w->lan)
+		w->lan->ops->destroy(w->lan);
+	if (w->nic)
+		w->nic->ops->destroy(w->nic);
+	if (w->udp)
+		w->udp->ops->destroy(w->udp);
+	wg_tunio_batch_free(&w->tb);
+	close(w->wake_fd);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+int wg_workers_start(struct wg_device *dev)
+{
+	for (unsigned int i = 0; i < dev->nworkers; i++) {
+		struct wg_worker *w = dev->workers[i];
+		int ret = pthread_create(&w->thread, NULL, worker_main, w);
+
 		if (ret) {
 			atomic_store(&dev->stopping, true);
 			wg_workers_stop(dev);
 			return -ret;
 		}
-		ws[i].started = true;
-	}
-	return 0;
-}
-
-int wg_workers_xsk_stats(struct wg_device *dev, struct wg_xsk_stats *sum)
-{
-	struct wg_worker *ws = dev->workers;
-	struct wg_xsk_stats st;
-	int ret;
-
-	memset(sum, 0, sizeof(*sum));
-	for (unsigned int i = 0; ws && i < dev->nqueues; i++) {
-		if (!ws[i].xsk)
-			continue;
-		ret = wg_xsk_stats(ws[i].xsk, &st);
-		if (ret)
-			return ret;
-#define ADD(f) sum->f += st.f
-		ADD(rx_packets);
-		ADD(tx_packets);
-		ADD(tx_completed);
-		ADD(tx_kicks);
-		ADD(tx_kick_retries);
-		ADD(tx_ring_full);
-		ADD(rx_wakeups);
-		ADD(fill_empty);
-		ADD(bad_frees);
-		ADD(rx_dropped);
-		ADD(rx_invalid_descs);
-		ADD(tx_invalid_descs);
-		ADD(rx_ring_full);
-		ADD(rx_fill_ring_empty_descs);
-		ADD(tx_ring_empty_descs);
-#undef ADD
+		w->started = true;
 	}
 	return 0;
 }
 
 void wg_workers_stop(struct wg_device *dev)
 {
-	struct wg_worker *ws = dev->workers;
+	for (unsigned int i = 0; i < dev->nworkers; i++) {
+		struct wg_worker *w = dev->workers[i];
 
-	if (!ws)
-		return;
-	for (unsigned int i = 0; i < dev->nqueues; i++)
-		if (ws[i].started)
-			pthread_join(ws[i].thread, NULL);
-	for (unsigned int i = 0; i < dev->nqueues; i++)
-		free(ws[i].big);
-	free(ws);
-	dev->workers = NULL;
+		if (!w || !w->started)
+			continue;
+		wg_worker_wake(w);
+		pthread_join(w->thread, NULL);
+		w->started = false;
+	}
 }

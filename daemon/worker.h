@@ -1,14 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * Worker threads, one per queue: each owns a TUN queue fd and, on the XDP
- * path, the AF_XDP socket of one NIC RX queue. They move data packets:
- * AF_XDP RX -> decrypt in place -> TUN, and TUN -> seal into a UMEM frame ->
- * outer headers -> AF_XDP TX (or the UDP socket while a path is unknown).
+ * The workers: one per queue, each with its transports (transport.h) and
+ * its TUN queue (tunio.h). Whatever the transports are, a worker runs the
+ * same two loops:
+ *
+ *   outer in -> classify -> handshake queue, or open -> coalesce -> TUN
+ *   TUN in (or plaintext from the LAN) -> route -> seal -> transport
+ *
+ * and, when the control thread asks, seals the packets a peer kept for a
+ * session (or a keepalive) and sends them the same way. A peer's packets
+ * leave by AF_XDP on the NIC when its path is resolved for it, and by the
+ * UDP transport otherwise.
+ *
+ * A worker is a plain object: wg_worker_poll() runs both loops once and
+ * wg_worker_wait() sleeps until there is work, so a test drives workers by
+ * hand in one thread (the in-process engine test), and wg_workers_start()
+ * runs each in a thread of its own. A worker thread is an RCU reader with
+ * a quiescent state after every pass and offline while it sleeps.
  */
 #ifndef WG_WORKER_H
 #define WG_WORKER_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "counters.h"
 #include "device.h"
+#include "transport.h"
+#include "tunio.h"
 
 /*
  * Default and most of dev->busy_poll_us ($WG_XDP_BUSY_POLL_US). Off by
@@ -19,21 +38,42 @@
 #define WG_BUSY_POLL_US 0
 #define WG_BUSY_POLL_MAX_US 1000
 
-struct wg_xsk;
-struct wg_xsk_stats;
+/* What a worker moves packets with; the worker owns (and destroys) them. */
+struct wg_worker_config {
+	struct wg_transport *nic; /* AF_XDP on the NIC, or NULL */
+	struct wg_transport *udp; /* the UDP transport (always) */
+	struct wg_transport *lan; /* gateway mode: plaintext, or NULL */
+	struct wg_tunio *tun;	  /* its TUN queue */
+};
+
+struct wg_worker;
+
+int wg_worker_create(struct wg_worker **out, struct wg_device *dev,
+		     unsigned int index, const struct wg_worker_config *cfg);
+/* Destroys its transports too; the thread must be stopped. */
+void wg_worker_destroy(struct wg_worker *w);
+/* Both loops once, and the flushes asked for; packets handled. */
+unsigned int wg_worker_poll(struct wg_worker *w);
+/* Sleep until a transport, the TUN or the control thread has work. */
+void wg_worker_wait(struct wg_worker *w, int timeout_ms);
+/* Its counters (summed by the report). */
+struct wg_counters *wg_worker_counters(struct wg_worker *w);
+/* Call emit for each counter of each of its transports. */
+void wg_worker_stats(struct wg_worker *w,
+		     void (*emit)(void *ctx, const char *name, uint64_t v),
+		     void *ctx);
+/* Wake it from wg_worker_wait (any thread). */
+void wg_worker_wake(struct wg_worker *w);
 
 /*
- * Start dev->nqueues workers; xsks[i] may be NULL (UDP path); lan[i] is
- * worker i's gateway-mode socket on the LAN interface, or NULL.
+ * Control thread: have p's worker send what p keeps for a session, or a
+ * keepalive when keepalive is set and nothing is kept.
  */
-int wg_workers_start(struct wg_device *dev, struct wg_xsk **xsks,
-		     struct wg_xsk **lan);
-/*
- * Sums the AF_XDP counters of the workers' NIC sockets into *sum (zero on
- * the UDP path). Any thread; 0 or -errno.
- */
-int wg_workers_xsk_stats(struct wg_device *dev, struct wg_xsk_stats *sum);
-/* Stop and join them (dev->stopping must be set). */
+void wg_worker_flush(struct wg_device *dev, struct wg_peer *p, bool keepalive);
+
+/* A thread for each of dev->workers; 0 or -errno (none left running). */
+int wg_workers_start(struct wg_device *dev);
+/* Join them (dev->stopping must be set). */
 void wg_workers_stop(struct wg_device *dev);
 
 #endif /* WG_WORKER_H */

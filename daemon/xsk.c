@@ -30,15 +30,9 @@
 
 /* Counters written by the owning worker only, readable from any thread. */
 struct counters {
-	_Atomic uint64_t rx_packets;
-	_Atomic uint64_t tx_packets;
-	_Atomic uint64_t tx_completed;
-	_Atomic uint64_t tx_kicks;
-	_Atomic uint64_t tx_kick_retries;
-	_Atomic uint64_t tx_ring_full;
-	_Atomic uint64_t rx_wakeups;
-	_Atomic uint64_t fill_empty;
-	_Atomic uint64_t bad_frees;
+#define OWN_FIELD(name, text) _Atomic uint64_t name;
+	WG_XSK_OWN_COUNTERS(OWN_FIELD)
+#undef OWN_FIELD
 };
 
 struct wg_xsk {
@@ -333,26 +327,17 @@ int wg_xsk_stats(const struct wg_xsk *x, struct wg_xsk_stats *st)
 	socklen_t len = sizeof(ks);
 
 	memset(st, 0, sizeof(*st));
-	st->rx_packets = get(&x->c.rx_packets);
-	st->tx_packets = get(&x->c.tx_packets);
-	st->tx_completed = get(&x->c.tx_completed);
-	st->tx_kicks = get(&x->c.tx_kicks);
-	st->tx_kick_retries = get(&x->c.tx_kick_retries);
-	st->tx_ring_full = get(&x->c.tx_ring_full);
-	st->rx_wakeups = get(&x->c.rx_wakeups);
-	st->fill_empty = get(&x->c.fill_empty);
-	st->bad_frees = get(&x->c.bad_frees);
+#define OWN_COPY(name, text) st->name = get(&x->c.name);
+	WG_XSK_OWN_COUNTERS(OWN_COPY)
+#undef OWN_COPY
 
 	/* Older kernels return a shorter struct: keep the tail zero. */
 	memset(&ks, 0, sizeof(ks));
 	if (getsockopt(x->fd, SOL_XDP, XDP_STATISTICS, &ks, &len) < 0)
 		return -errno;
-	st->rx_dropped = ks.rx_dropped;
-	st->rx_invalid_descs = ks.rx_invalid_descs;
-	st->tx_invalid_descs = ks.tx_invalid_descs;
-	st->rx_ring_full = ks.rx_ring_full;
-	st->rx_fill_ring_empty_descs = ks.rx_fill_ring_empty_descs;
-	st->tx_ring_empty_descs = ks.tx_ring_empty_descs;
+#define KERNEL_COPY(name, text) st->name = ks.name;
+	WG_XSK_KERNEL_COUNTERS(KERNEL_COPY)
+#undef KERNEL_COPY
 	return 0;
 }
 

@@ -85,24 +85,35 @@ struct wg_xsk_pkt {
 	uint64_t addr;		/* UMEM address of data */
 };
 
-/* Counters for `wg-xdp show`. */
+/*
+ * Counters for `wg-xdp show`, one list for the struct, the sums and the
+ * report. The last six come from getsockopt(XDP_STATISTICS) and are zero
+ * where the kernel lacks one.
+ */
+#define WG_XSK_OWN_COUNTERS(X)                                               \
+	X(rx_packets, "descriptors taken from the RX ring")                 \
+	X(tx_packets, "descriptors submitted to the TX ring")               \
+	X(tx_completed, "frames back from the completion ring")             \
+	X(tx_kicks, "sendto() wakeups of the TX path")                      \
+	X(tx_kick_retries, "kicks that ended in EAGAIN/EBUSY/ENOBUFS")      \
+	X(tx_ring_full, "wg_xsk_tx_queue found the ring full")              \
+	X(rx_wakeups, "recvfrom() wakeups for the fill ring")               \
+	X(fill_empty, "times the fill ring was found drained")              \
+	X(bad_frees, "frees of a bad or already free frame")
+/* Named as the fields of struct xdp_statistics. */
+#define WG_XSK_KERNEL_COUNTERS(X)                                            \
+	X(rx_dropped, "XDP_STATISTICS rx_dropped")                          \
+	X(rx_invalid_descs, "XDP_STATISTICS rx_invalid_descs")              \
+	X(tx_invalid_descs, "XDP_STATISTICS tx_invalid_descs")              \
+	X(rx_ring_full, "XDP_STATISTICS rx_ring_full")                      \
+	X(rx_fill_ring_empty_descs, "XDP_STATISTICS rx_fill_ring_empty")    \
+	X(tx_ring_empty_descs, "XDP_STATISTICS tx_ring_empty_descs")
+#define WG_XSK_COUNTERS(X) WG_XSK_OWN_COUNTERS(X) WG_XSK_KERNEL_COUNTERS(X)
+
 struct wg_xsk_stats {
-	uint64_t rx_packets;	/* descriptors taken from the RX ring */
-	uint64_t tx_packets;	/* descriptors submitted to the TX ring */
-	uint64_t tx_completed;	/* frames back from the completion ring */
-	uint64_t tx_kicks;	/* sendto() wakeups of the TX path */
-	uint64_t tx_kick_retries; /* kicks that ended in EAGAIN/EBUSY/ENOBUFS */
-	uint64_t tx_ring_full;	/* wg_xsk_tx_queue found the ring full */
-	uint64_t rx_wakeups;	/* recvfrom() wakeups for the fill ring */
-	uint64_t fill_empty;	/* times the fill ring was found drained */
-	uint64_t bad_frees;	/* frees of a bad or already free frame */
-	/* From getsockopt(XDP_STATISTICS); zero where the kernel lacks one. */
-	uint64_t rx_dropped;
-	uint64_t rx_invalid_descs;
-	uint64_t tx_invalid_descs;
-	uint64_t rx_ring_full;
-	uint64_t rx_fill_ring_empty_descs;
-	uint64_t tx_ring_empty_descs;
+#define WG_XSK_FIELD(name, text) uint64_t name;
+	WG_XSK_COUNTERS(WG_XSK_FIELD)
+#undef WG_XSK_FIELD
 };
 
 /* Where the frames are (see the top of this file). */

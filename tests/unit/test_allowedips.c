@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 
 #include "allowedips.h"
+#include "rcu.h"
 
 #define RANDOM_OPS 200000	/* per family */
 #define RANDOM_PEERS 64
@@ -443,6 +444,37 @@ static void snapshot(struct wg_allowedips *t, char *out, size_t len)
 			off += snprintf(out + off, len - off, "%d:%s;", p,
 					l.items[j]);
 	}
+}
+
+/*
+ * Prepare then commit: after reserving room for N prefixes of M new peers,
+ * N inserts succeed with every allocation failing, and trim gives back
+ * what was left.
+ */
+static void reserve_then_insert(void **state)
+{
+	struct wg_allowedips *t = *state;
+	char a[32];
+
+	t->alloc = flaky_calloc;
+	fail_at = -1;
+	assert_int_equal(wg_allowedips_reserve(t, 200, 4), 0);
+	assert_int_equal(t->nspare, 400);
+	assert_int_equal(t->nspare_peers, 4);
+	fail_at = 0;
+	alloc_calls = 0;
+	for (int i = 0; i < 200; i++) {
+		snprintf(a, sizeof(a), "10.%d.%d.0", i % 7, i);
+		assert_int_equal(add(t, a, 24 + i % 9, P(1 + i % 4)), 0);
+	}
+	assert_int_equal(wg_allowedips_count(t), 200);
+	/* The one allocation tried (and failed) was none of the inserts'. */
+	assert_true(alloc_calls <= 1);
+	fail_at = -1;
+	wg_allowedips_trim(t);
+	assert_int_equal(t->nspare, 0);
+	assert_int_equal(t->nspare_peers, 0);
+	assert_ptr_equal(get(t, "10.3.3.1"), P(4));
 }
 
 static void alloc_failure_changes_nothing(void **state)
@@ -943,6 +975,7 @@ static void *reader(void *arg)
 	uint8_t a6[16] = { 0xfd, 0 }, c6[16] = { 0xfd, 0x01 };
 	long bad = 0, n;
 
+	wg_rcu_register();
 	for (n = 0; !atomic_load(&stop) || n < 1000; n++) {
 		void *p;
 
@@ -952,13 +985,14 @@ static void *reader(void *arg)
 		bad += wg_allowedips_lookup(t, AF_INET6, a6) != P(0);
 		c4[2] = (uint8_t)n;
 		c6[3] = (uint8_t)n;
-		wg_allowedips_read_lock(t);
-		p = wg_allowedips_lookup_locked(t, AF_INET, c4);
+		p = wg_allowedips_lookup(t, AF_INET, c4);
 		bad += p && (p < P(1) || p > P(8));
-		p = wg_allowedips_lookup_locked(t, AF_INET6, c6);
+		p = wg_allowedips_lookup(t, AF_INET6, c6);
 		bad += p && (p < P(1) || p > P(8));
-		wg_allowedips_read_unlock(t);
+		/* Between "batches": holds no node now. */
+		wg_rcu_quiescent();
 	}
+	wg_rcu_unregister();
 	return (void *)bad;
 }
 
@@ -970,6 +1004,12 @@ static void readers_and_writer(void **state)
 	int i;
 
 	rng = seed;
+	/*
+	 * Lock-free readers against one writer, as the workers and the
+	 * control thread: removed nodes wait for a grace period, and
+	 * ASan sees any reader still on a node that was freed.
+	 */
+	t->defer = true;
 	assert_int_equal(add(t, "10.0.0.0", 8, P(0)), 0);
 	assert_int_equal(add(t, "fd00::", 16, P(0)), 0);
 	atomic_store(&stop, false);
@@ -998,6 +1038,10 @@ static void readers_and_writer(void **state)
 			break;
 		default:
 			wg_allowedips_insert(t, AF_INET, a4, 32, peer);
+		}
+		if (i % 64 == 63) {
+			wg_rcu_synchronize();
+			wg_allowedips_reclaim(t);
 		}
 	}
 	atomic_store(&stop, true);
@@ -1029,6 +1073,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(alloc_failure_changes_nothing,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(reserve_then_insert, setup,
+						teardown),
 		cmocka_unit_test(random_v4),
 		cmocka_unit_test(random_v6),
 		cmocka_unit_test_setup_teardown(large_table, setup, teardown),

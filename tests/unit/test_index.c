@@ -57,53 +57,27 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Walk check: every entry is OBJ(i) with index idx[i] and kind i % 3. */
-struct seen {
-	const uint32_t *idx;
-	size_t n;
-	bool bad;
-};
-
-static int tally(uint32_t index, void *ptr, int kind, void *arg)
-{
-	struct seen *s = arg;
-	ptrdiff_t i = (char *)ptr - objs;
-
-	if (i < 0 || i >= MANY || s->idx[i] != index || kind != i % 3)
-		s->bad = true;
-	s->n++;
-	return 0;
-}
-
 static void unique_many(void **state)
 {
 	struct wg_index *ix = *state;
 	uint32_t *idx = calloc(MANY, sizeof(*idx));
 	uint32_t *sorted = calloc(MANY, sizeof(*sorted));
-	struct seen s = { .idx = idx };
 	size_t i, *order = calloc(MANY, sizeof(*order));
-	int kind;
 
 	assert_non_null(idx);
 	assert_non_null(sorted);
 	assert_non_null(order);
 	for (i = 0; i < MANY; i++) {
-		idx[i] = wg_index_add(ix, OBJ(i), (int)(i % 3));
+		idx[i] = wg_index_add(ix, OBJ(i));
 		assert_int_not_equal(idx[i], 0);
 	}
-	assert_int_equal(wg_index_count(ix), MANY);
+	assert_int_equal(ix->count, MANY);
 	memcpy(sorted, idx, MANY * sizeof(*idx));
 	qsort(sorted, MANY, sizeof(*sorted), cmp_u32);
 	for (i = 1; i < MANY; i++)
 		assert_int_not_equal(sorted[i - 1], sorted[i]);
-	for (i = 0; i < MANY; i++) {
-		kind = -1;
-		assert_ptr_equal(wg_index_lookup(ix, idx[i], &kind), OBJ(i));
-		assert_int_equal(kind, i % 3);
-	}
-	assert_int_equal(wg_index_walk(ix, tally, &s), 0);
-	assert_int_equal(s.n, MANY);
-	assert_false(s.bad);
+	for (i = 0; i < MANY; i++)
+		assert_ptr_equal(wg_index_lookup(ix, idx[i]), OBJ(i));
 
 	/* Remove in random order; halfway, all the rest must still be found
 	 * (backward shifts and shrinking must not lose anybody). */
@@ -122,13 +96,11 @@ static void unique_many(void **state)
 			size_t j;
 
 			for (j = 0; j < MANY; j++)
-				assert_ptr_equal(wg_index_lookup(ix,
-								 idx[order[j]],
-								 NULL),
+				assert_ptr_equal(wg_index_lookup(ix, idx[order[j]]),
 						 j <= i ? NULL : OBJ(order[j]));
 		}
 	}
-	assert_int_equal(wg_index_count(ix), 0);
+	assert_int_equal(ix->count, 0);
 	/* Shrunk back to (near) the minimum. */
 	assert_true(ix->shift <= 7);
 	free(order);
@@ -136,52 +108,38 @@ static void unique_many(void **state)
 	free(idx);
 }
 
-static void lookup_replace_remove(void **state)
+static void lookup_remove(void **state)
 {
 	struct wg_index *ix = *state;
 	uint32_t a, b, unknown;
-	int kind = -1;
 
-	a = wg_index_add(ix, OBJ(1), 1);
-	b = wg_index_add(ix, OBJ(2), 2);
+	a = wg_index_add(ix, OBJ(1));
+	b = wg_index_add(ix, OBJ(2));
 	assert_int_not_equal(a, 0);
 	assert_int_not_equal(b, 0);
 	assert_int_not_equal(a, b);
-	assert_ptr_equal(wg_index_lookup(ix, a, &kind), OBJ(1));
-	assert_int_equal(kind, 1);
-	assert_ptr_equal(wg_index_lookup(ix, b, NULL), OBJ(2));
-
-	/* The handshake's index becomes the keypair's. */
-	assert_int_equal(wg_index_replace(ix, a, OBJ(3), 7), 0);
-	assert_ptr_equal(wg_index_lookup(ix, a, &kind), OBJ(3));
-	assert_int_equal(kind, 7);
-	assert_int_equal(wg_index_replace(ix, a, NULL, 7), -EINVAL);
-	assert_ptr_equal(wg_index_lookup(ix, a, NULL), OBJ(3));
+	assert_ptr_equal(wg_index_lookup(ix, a), OBJ(1));
+	assert_ptr_equal(wg_index_lookup(ix, b), OBJ(2));
 
 	do
 		unknown = wg_random_u32();
 	while (!unknown || unknown == a || unknown == b);
-	kind = -1;
-	assert_null(wg_index_lookup(ix, unknown, &kind));
-	assert_int_equal(kind, -1);
-	assert_null(wg_index_lookup(ix, 0, NULL));
-	assert_int_equal(wg_index_replace(ix, unknown, OBJ(4), 1), -ENOENT);
-	assert_int_equal(wg_index_replace(ix, 0, OBJ(4), 1), -ENOENT);
+	assert_null(wg_index_lookup(ix, unknown));
+	assert_null(wg_index_lookup(ix, 0));
 	/* Removing what is not there is harmless. */
 	assert_int_equal(wg_index_remove(ix, unknown), -ENOENT);
 	assert_int_equal(wg_index_remove(ix, 0), -ENOENT);
-	assert_int_equal(wg_index_count(ix), 2);
+	assert_int_equal(ix->count, 2);
 
 	assert_int_equal(wg_index_remove(ix, a), 0);
 	assert_int_equal(wg_index_remove(ix, a), -ENOENT);
-	assert_null(wg_index_lookup(ix, a, NULL));
-	assert_int_equal(wg_index_replace(ix, a, OBJ(1), 1), -ENOENT);
-	assert_ptr_equal(wg_index_lookup(ix, b, NULL), OBJ(2));
-	assert_int_equal(wg_index_count(ix), 1);
+	assert_null(wg_index_lookup(ix, a));
+	assert_ptr_equal(wg_index_lookup(ix, b), OBJ(2));
+	assert_int_equal(ix->count, 1);
 
 	/* NULL cannot be stored: lookups use it for "absent". */
-	assert_int_equal(wg_index_add(ix, NULL, 1), 0);
-	assert_int_equal(wg_index_count(ix), 1);
+	assert_int_equal(wg_index_add(ix, NULL), 0);
+	assert_int_equal(ix->count, 1);
 }
 
 /* An injected source that replays a script. */
@@ -211,24 +169,24 @@ static void collisions_draw_again(void **state)
 	script_len = sizeof(s) / sizeof(s[0]);
 	script_at = 0;
 	/* 0 is skipped. */
-	assert_int_equal(wg_index_add(ix, OBJ(1), 0), 7);
+	assert_int_equal(wg_index_add(ix, OBJ(1)), 7);
 	assert_int_equal(script_at, 2);
 	/* 7 is taken (twice), 0 skipped. */
-	assert_int_equal(wg_index_add(ix, OBJ(2), 0), 9);
+	assert_int_equal(wg_index_add(ix, OBJ(2)), 9);
 	assert_int_equal(script_at, 6);
-	assert_int_equal(wg_index_add(ix, OBJ(3), 0), 0xffffffff);
+	assert_int_equal(wg_index_add(ix, OBJ(3)), 0xffffffff);
 	assert_int_equal(script_at, 10);
-	assert_ptr_equal(wg_index_lookup(ix, 7, NULL), OBJ(1));
-	assert_ptr_equal(wg_index_lookup(ix, 9, NULL), OBJ(2));
-	assert_ptr_equal(wg_index_lookup(ix, 0xffffffff, NULL), OBJ(3));
+	assert_ptr_equal(wg_index_lookup(ix, 7), OBJ(1));
+	assert_ptr_equal(wg_index_lookup(ix, 9), OBJ(2));
+	assert_ptr_equal(wg_index_lookup(ix, 0xffffffff), OBJ(3));
 
 	/* A source stuck on a used index: give up, nothing changes. */
 	ix->random = always_seven;
 	script_at = 0;
-	assert_int_equal(wg_index_add(ix, OBJ(4), 0), 0);
+	assert_int_equal(wg_index_add(ix, OBJ(4)), 0);
 	assert_true(script_at > 100);
-	assert_int_equal(wg_index_count(ix), 3);
-	assert_ptr_equal(wg_index_lookup(ix, 7, NULL), OBJ(1));
+	assert_int_equal(ix->count, 3);
+	assert_ptr_equal(wg_index_lookup(ix, 7), OBJ(1));
 }
 
 static uint32_t small_range(void)
@@ -241,13 +199,11 @@ static void churn_against_array(void **state)
 {
 	struct wg_index *ix = *state;
 	void **model = calloc(CHURN_RANGE + 1, sizeof(*model));
-	int *kinds = calloc(CHURN_RANGE + 1, sizeof(*kinds));
 	size_t live = 0, peak = 0;
 	long op, adds = 0, removes = 0, lookups = 0;
 	uint32_t i;
 
 	assert_non_null(model);
-	assert_non_null(kinds);
 	rng = seed;
 	ix->random = small_range;
 	for (op = 0; op < CHURN_OPS; op++) {
@@ -256,13 +212,11 @@ static void churn_against_array(void **state)
 
 		if (r < 4 && live < CHURN_RANGE * 3 / 4) {
 			void *p = OBJ(rnd() % MANY);
-			int kind = (int)(rnd() % 3);
 
-			index = wg_index_add(ix, p, kind);
+			index = wg_index_add(ix, p);
 			check(index && index <= CHURN_RANGE && !model[index],
 			      "op %ld: add gave %u", op, index);
 			model[index] = p;
-			kinds[index] = kind;
 			live++;
 			adds++;
 		} else if (r < 7) {
@@ -275,37 +229,25 @@ static void churn_against_array(void **state)
 				live--;
 			model[index] = NULL;
 			removes++;
-		} else if (r < 8) {
-			void *p = OBJ(rnd() % MANY);
-			int want = model[index] ? 0 : -ENOENT;
-
-			check(wg_index_replace(ix, index, p, 5) == want,
-			      "op %ld: replace %u", op, index);
-			if (model[index]) {
-				model[index] = p;
-				kinds[index] = 5;
-			}
 		} else {
-			int kind = -1;
-			void *p = wg_index_lookup(ix, index, &kind);
+			void *p = wg_index_lookup(ix, index);
 
-			check(p == model[index] && (!p || kind == kinds[index]),
+			check(p == model[index],
 			      "op %ld: lookup %u", op, index);
 			lookups++;
 		}
 		if (live > peak)
 			peak = live;
 		if (op % 5000 == 0) {
-			check(wg_index_count(ix) == live, "op %ld: count", op);
+			check(ix->count == live, "op %ld: count", op);
 			for (i = 0; i <= CHURN_RANGE; i++)
-				check(wg_index_lookup(ix, i, NULL) == model[i],
+				check(wg_index_lookup(ix, i) == model[i],
 				      "op %ld: index %u", op, i);
 		}
 	}
 	print_message("churn: %ld operations: %ld adds, %ld removes, %ld "
 		      "lookups; peak %zu live in a range of %d\n", op, adds,
 		      removes, lookups, peak, CHURN_RANGE);
-	free(kinds);
 	free(model);
 }
 
@@ -326,17 +268,17 @@ static void growth_failure(void **state)
 	alloc_fail = 1;
 	/* The first 64 slots hold 32 entries without growing. */
 	for (i = 0; i < 32; i++) {
-		idx[i] = wg_index_add(ix, OBJ(i), 0);
+		idx[i] = wg_index_add(ix, OBJ(i));
 		assert_int_not_equal(idx[i], 0);
 	}
-	assert_int_equal(wg_index_add(ix, OBJ(32), 0), 0);
-	assert_int_equal(wg_index_count(ix), 32);
+	assert_int_equal(wg_index_add(ix, OBJ(32)), 0);
+	assert_int_equal(ix->count, 32);
 	for (i = 0; i < 32; i++)
-		assert_ptr_equal(wg_index_lookup(ix, idx[i], NULL), OBJ(i));
+		assert_ptr_equal(wg_index_lookup(ix, idx[i]), OBJ(i));
 	alloc_fail = 0;
-	idx[32] = wg_index_add(ix, OBJ(32), 0);
+	idx[32] = wg_index_add(ix, OBJ(32));
 	assert_int_not_equal(idx[32], 0);
-	assert_int_equal(wg_index_count(ix), 33);
+	assert_int_equal(ix->count, 33);
 
 	/* A failed shrink keeps the big table and loses nothing. */
 	alloc_fail = 1;
@@ -344,31 +286,8 @@ static void growth_failure(void **state)
 		assert_int_equal(wg_index_remove(ix, idx[i]), 0);
 	assert_int_equal(ix->shift, 7);
 	for (i = 30; i <= 32; i++)
-		assert_ptr_equal(wg_index_lookup(ix, idx[i], NULL), OBJ(i));
+		assert_ptr_equal(wg_index_lookup(ix, idx[i]), OBJ(i));
 	alloc_fail = 0;
-}
-
-static int stop_after_two(uint32_t index, void *ptr, int kind, void *arg)
-{
-	int *n = arg;
-
-	(void)index;
-	(void)ptr;
-	(void)kind;
-	return ++*n == 2 ? 42 : 0;
-}
-
-static void walk_stops(void **state)
-{
-	struct wg_index *ix = *state;
-	int n = 0, i;
-
-	assert_int_equal(wg_index_walk(ix, stop_after_two, &n), 0);
-	assert_int_equal(n, 0);
-	for (i = 0; i < 5; i++)
-		assert_int_not_equal(wg_index_add(ix, OBJ(i), 0), 0);
-	assert_int_equal(wg_index_walk(ix, stop_after_two, &n), 42);
-	assert_int_equal(n, 2);
 }
 
 static atomic_bool stop;
@@ -379,13 +298,8 @@ static void *reader(void *arg)
 	struct wg_index *ix = arg;
 	long bad = 0, n;
 
-	for (n = 0; !atomic_load(&stop) || n < 1000; n++) {
-		int kind = -1;
-
-		bad += wg_index_lookup(ix, stable[n % 16], &kind) !=
-		       OBJ(n % 16);
-		bad += kind != 1;
-	}
+	for (n = 0; !atomic_load(&stop) || n < 1000; n++)
+		bad += wg_index_lookup(ix, stable[n % 16]) != OBJ(n % 16);
 	return (void *)bad;
 }
 
@@ -399,15 +313,15 @@ static void readers_and_writer(void **state)
 
 	assert_non_null(idx);
 	for (i = 0; i < 16; i++)
-		assert_int_not_equal(stable[i] = wg_index_add(ix, OBJ(i), 1), 0);
+		assert_int_not_equal(stable[i] = wg_index_add(ix, OBJ(i)), 0);
 	atomic_store(&stop, false);
 	for (i = 0; i < 2; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, reader, ix), 0);
 	/* Fill and drain: the table grows and shrinks under the readers. */
 	for (round = 0; round < 3; round++) {
 		for (i = 0; i < 20000; i++)
-			assert_int_not_equal(idx[i] = wg_index_add(ix, OBJ(100),
-								  2), 0);
+			assert_int_not_equal(idx[i] = wg_index_add(ix, OBJ(100)),
+					     0);
 		for (i = 0; i < 20000; i++)
 			assert_int_equal(wg_index_remove(ix, idx[i]), 0);
 	}
@@ -416,7 +330,7 @@ static void readers_and_writer(void **state)
 		assert_int_equal(pthread_join(th[i], &bad), 0);
 		assert_null(bad);
 	}
-	assert_int_equal(wg_index_count(ix), 16);
+	assert_int_equal(ix->count, 16);
 	free(idx);
 }
 
@@ -425,14 +339,13 @@ int main(void)
 	const char *env = getenv("WG_TEST_SEED");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(unique_many, setup, teardown),
-		cmocka_unit_test_setup_teardown(lookup_replace_remove, setup,
+		cmocka_unit_test_setup_teardown(lookup_remove, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(collisions_draw_again, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(churn_against_array, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(growth_failure, setup, teardown),
-		cmocka_unit_test_setup_teardown(walk_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(readers_and_writer, setup,
 						teardown),
 	};

@@ -440,76 +440,24 @@ static void zero_key_material(void **state)
 	assert_all_disarmed(&t);
 }
 
-/* Rekey on send by age: initiator only, at REKEY_AFTER_TIME. */
-static void rekey_on_send_by_time(void **state)
+/*
+ * The last-minute rekey (noise.c flags the packet: initiator, at 165 s):
+ * asked once per completed handshake, the kernel's latch.
+ */
+static void lastminute_once_per_handshake(void **state)
 {
-	struct wg_timers_key key = { .birthdate = T0, .is_initiator = true };
-
-	(void)state;
-	assert_false(wg_timers_want_rekey_on_send(NULL, T0 + S(1000)));
-	assert_false(wg_timers_want_rekey_on_send(&key, T0));
-	assert_false(wg_timers_want_rekey_on_send(&key, T0 + S(120) - 1));
-	assert_true(wg_timers_want_rekey_on_send(&key, T0 + S(120)));
-	key.is_initiator = false;
-	assert_false(wg_timers_want_rekey_on_send(&key, T0 + S(120)));
-	assert_false(wg_timers_want_rekey_on_send(&key, T0 + S(179)));
-}
-
-/* Rekey on send by count: either side, past REKEY_AFTER_MESSAGES. */
-static void rekey_on_send_by_count(void **state)
-{
-	struct wg_timers_key key = { .birthdate = T0 };
-
-	(void)state;
-	key.counter = WG_REKEY_AFTER_MESSAGES;
-	assert_false(wg_timers_want_rekey_on_send(&key, T0 + S(1)));
-	key.counter = WG_REKEY_AFTER_MESSAGES + 1;
-	assert_true(wg_timers_want_rekey_on_send(&key, T0 + S(1)));
-	key.is_initiator = true;
-	assert_true(wg_timers_want_rekey_on_send(&key, T0 + S(1)));
-}
-
-/* Last-minute rekey on receive: initiator, at 165 s, once per handshake. */
-static void rekey_on_receive(void **state)
-{
-	struct wg_timers_key key = { .birthdate = T0, .is_initiator = true };
-	uint64_t at = T0 + S(WG_REJECT_AFTER_TIME - WG_KEEPALIVE_TIMEOUT -
-			     WG_REKEY_TIMEOUT);
 	struct wg_timers t;
 
 	(void)state;
-	assert_int_equal(at, T0 + S(165));
 	setup(&t, &jitter_100);
-	assert_false(wg_timers_want_rekey_on_receive(&t, NULL, at));
-	assert_false(wg_timers_want_rekey_on_receive(&t, &key, at - 1));
-	assert_true(wg_timers_want_rekey_on_receive(&t, &key, at));
+	assert_true(wg_timers_lastminute(&t));
 	/* A handshake is already on its way: not again. */
-	assert_false(wg_timers_want_rekey_on_receive(&t, &key, at + S(1)));
-	assert_false(wg_timers_want_rekey_on_receive(&t, &key, at + S(10)));
+	assert_false(wg_timers_lastminute(&t));
+	assert_false(wg_timers_lastminute(&t));
 	/* Once a handshake completes the latch is released. */
-	wg_timers_handshake_complete(&t, at + S(11), NULL);
-	assert_true(wg_timers_want_rekey_on_receive(&t, &key, at + S(12)));
-
-	key.is_initiator = false;
-	setup(&t, &jitter_100);
-	assert_false(wg_timers_want_rekey_on_receive(&t, &key, at + S(14)));
-	assert_false(t.sent_lastminute_handshake);
-}
-
-/* A keypair dies at REJECT_AFTER_TIME or REJECT_AFTER_MESSAGES. */
-static void keypair_expiry(void **state)
-{
-	(void)state;
-	assert_false(wg_timers_keypair_expired(T0, 0, T0));
-	assert_false(wg_timers_keypair_expired(T0, 0, T0 + S(180) - 1));
-	assert_true(wg_timers_keypair_expired(T0, 0, T0 + S(180)));
-	assert_false(wg_timers_keypair_expired(T0, WG_REJECT_AFTER_MESSAGES - 1,
-					       T0 + S(1)));
-	assert_true(wg_timers_keypair_expired(T0, WG_REJECT_AFTER_MESSAGES,
-					      T0 + S(1)));
-	assert_true(wg_timers_keypair_expired(T0, UINT64_MAX, T0 + S(1)));
-	assert_int_equal(WG_REJECT_AFTER_MESSAGES,
-			 UINT64_MAX - (1ULL << 13));
+	wg_timers_handshake_complete(&t, T0 + S(11), NULL);
+	assert_true(wg_timers_lastminute(&t));
+	assert_false(wg_timers_lastminute(&t));
 }
 
 /* At most one initiation per REKEY_TIMEOUT; responses count too. */
@@ -699,10 +647,7 @@ int main(void)
 		cmocka_unit_test(new_handshake_cancelled_by_reply),
 		cmocka_unit_test(persistent_keepalive),
 		cmocka_unit_test(zero_key_material),
-		cmocka_unit_test(rekey_on_send_by_time),
-		cmocka_unit_test(rekey_on_send_by_count),
-		cmocka_unit_test(rekey_on_receive),
-		cmocka_unit_test(keypair_expiry),
+		cmocka_unit_test(lastminute_once_per_handshake),
 		cmocka_unit_test(one_initiation_per_rekey_timeout),
 		cmocka_unit_test(stop_disarms_everything),
 		cmocka_unit_test(jitter_range),
