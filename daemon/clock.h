@@ -31,6 +31,24 @@ static inline uint64_t wg_now(void)
 	return (uint64_t)ts.tv_sec * WG_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * The wall clock (CLOCK_REALTIME). With a fake monotonic time it is that
+ * time too, so handshake timestamps keep their order however fast a test
+ * moves time.
+ */
+static inline void wg_wall(struct timespec *ts)
+{
+	uint64_t fake = atomic_load_explicit(&wg_clock_fake,
+					     memory_order_relaxed);
+
+	if (!fake) {
+		clock_gettime(CLOCK_REALTIME, ts);
+		return;
+	}
+	ts->tv_sec = (time_t)(fake / WG_NSEC_PER_SEC);
+	ts->tv_nsec = (long)(fake % WG_NSEC_PER_SEC);
+}
+
 /* Stop monotonic time at ns (> 0), or let it run again (0). Tests only. */
 void wg_clock_set_fake(uint64_t ns);
 

@@ -26,6 +26,7 @@
 	X(handshakes_tx, "handshake messages sent")                           \
 	X(cookies_tx, "cookie replies sent")                                  \
 	X(keepalives_tx, "keepalives sent")                                   \
+	X(keepalives_rx, "keepalives received")                               \
 	X(staged, "packets kept until a session exists")                      \
 	X(icmp_tx, "ICMP errors sent back into the tunnel's interface")       \
 	X(drop_bad_packet, "malformed outer or inner packet")                 \

@@ -116,7 +116,7 @@ static void handshake_done(struct wg_device *dev, struct wg_peer *p,
 {
 	struct timespec wall;
 
-	clock_gettime(CLOCK_REALTIME, &wall);
+	wg_wall(&wall);
 	pthread_mutex_lock(&p->lock);
 	wg_timers_handshake_complete(&p->timers, now, &wall);
 	p->last_handshake = wall;
@@ -331,8 +331,10 @@ static size_t receive_data(struct wg_device *dev, struct wg_counters *c,
 	wg_noise_keypair_put(kp);
 	wg_peer_roam(p, &pkt->path);
 	received_authenticated(dev, p, pkt->len, plen > 0, rekey, now);
-	if (!plen)
-		return 0; /* keepalive */
+	if (!plen) {
+		wg_count(c, WG_C_keepalives_rx, 1);
+		return 0;
+	}
 
 	inner = pkt->data + WG_DATA_HEADER_LEN;
 	ilen = inner_len(inner, plen, &family, &inner_src);

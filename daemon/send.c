@@ -107,7 +107,7 @@ void wg_send_initiation(struct wg_device *dev, struct wg_peer *p, bool retry)
 	if (!may)
 		return;
 
-	clock_gettime(CLOCK_REALTIME, &wall);
+	wg_wall(&wall);
 	if (wg_noise_create_initiation(&p->remote, &msg, &wall, now)) {
 		log_dbg("Could not create handshake initiation for %s",
 			wg_peer_name(p, name, sizeof(name)));

@@ -4,7 +4,7 @@
 set -eu
 
 # Build: compilers, BPF toolchain and the libraries the daemon links.
-build="gcc make pkg-config clang llvm lld bpftool libbpf-dev libxdp-dev
+build="gcc make pkg-config clang llvm lld bpftool libbpf-dev libxdp-dev liburcu-dev
 libelf-dev zlib1g-dev libsodium-dev libb2-dev libmnl-dev libcmocka-dev libssl-dev
 libclang-rt-14-dev"
 # Tests: namespaces, the real peers and traffic tools, the VM runner's needs.
