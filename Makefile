@@ -143,6 +143,7 @@ check: deps
 		bench-smoke
 
 check-unit: $(UNIT_BIN) $(ASAN_BIN)
+	$(Q)sh tests/lint/modules.sh daemon
 	$(Q)sh tests/run-unit.sh $(BUILD)/tests $(BUILD)/tests/asan
 
 check-bpf: $(BPFT_BIN)

@@ -15,7 +15,6 @@
 
 #include "log.h"
 #include "rcu.h"
-#include "receive.h"
 
 _Static_assert(sizeof(struct wg_endpoint) == sizeof(union wg_sockaddr),
 	       "config endpoints and peer endpoints share a layout");
@@ -105,14 +104,9 @@ int wg_device_init(struct wg_device *dev, const char *ifname)
 	if (ret)
 		goto err_aip;
 	dev->aip.defer = true;
-	ret = wg_receive_init(dev);
-	if (ret)
-		goto err_receive;
 	pthread_mutex_init(&dev->cfg_mutex, NULL);
 	pthread_mutex_init(&dev->svc_lock, NULL);
 	return 0;
-err_receive:
-	wg_allowedips_free(&dev->aip);
 err_aip:
 	wg_index_free(&dev->index);
 err_index:
@@ -181,10 +175,11 @@ static void clear_aips(struct wg_device *dev, struct wg_peer *p)
 static void remove_peer(struct wg_device *dev, struct wg_peer *p,
 			struct garbage *g)
 {
+	/* Dead first: then no thread puts it on the service list again. */
+	atomic_store(&p->dead, true);
 	unlink_peer(dev, p);
 	unlink_service(dev, p);
 	wg_heap_del(&dev->heap, &p->timer);
-	atomic_store(&p->dead, true);
 	clear_aips(dev, p);
 	wg_dataplane_peer_del(&dev->dp, p->id);
 	pthread_mutex_lock(&p->lock);
@@ -236,7 +231,6 @@ void wg_device_destroy(struct wg_device *dev)
 	wg_ratelimiter_destroy(&dev->ratelimiter);
 	wg_cookie_checker_destroy(&dev->cookie);
 	wg_noise_local_destroy(&dev->local);
-	wg_receive_destroy(dev);
 	wg_heap_free(&dev->heap);
 	pthread_mutex_destroy(&dev->cfg_mutex);
 	pthread_mutex_destroy(&dev->svc_lock);
@@ -677,13 +671,24 @@ void wg_device_wake(struct wg_device *dev)
 /* Put p on the service list and wake the control thread, once. */
 static void service(struct wg_device *dev, struct wg_peer *p)
 {
+	bool queued = false;
+
 	if (atomic_exchange(&p->svc_queued, true))
 		return;
+	/*
+	 * A worker may still ask for a peer being removed: under the lock,
+	 * dead is final (remove_peer sets it before it unlinks), so a dead
+	 * peer never joins the list after its unlinking.
+	 */
 	pthread_mutex_lock(&dev->svc_lock);
-	p->svc_next = dev->svc_head;
-	dev->svc_head = p;
+	if (!atomic_load(&p->dead)) {
+		p->svc_next = dev->svc_head;
+		dev->svc_head = p;
+		queued = true;
+	}
 	pthread_mutex_unlock(&dev->svc_lock);
-	wg_device_wake(dev);
+	if (queued)
+		wg_device_wake(dev);
 }
 
 void wg_device_want_handshake(struct wg_device *dev, struct wg_peer *p)

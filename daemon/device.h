@@ -91,7 +91,10 @@ struct wg_device {
 	struct wg_worker **workers;
 	/* The control thread's transport for handshake messages. */
 	struct wg_transport *ctl_tx;
-	/* Handshake messages for the control thread (receive.c owns it). */
+	/*
+	 * Handshake messages for the control thread: receive.c owns it
+	 * (wg_receive_init after wg_device_init, wg_receive_destroy last).
+	 */
 	struct wg_hs_queue *hsq;
 
 	/*

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "rcu.h"
+#include "receive.h"
 #include "tunio.h"
 #include "udp.h"
 #include "worker.h"
@@ -375,6 +376,11 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 		wg_config_free(&cfg);
 		return 1;
 	}
+	ret = wg_receive_init(dev);
+	if (ret) {
+		report(&ready_fd, "%s", "out of memory");
+		goto out_dev;
+	}
 	snprintf(dev->dp.lan, sizeof(dev->dp.lan), "%s", o->lan);
 	dev->dp.routes = o->configure_interface;
 	dev->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -475,6 +481,7 @@ out_tun:
 out_dev:
 	wg_config_free(&cfg);
 	wg_device_destroy(dev);
+	wg_receive_destroy(dev);
 	if (dev->dp.nl)
 		wg_nl_close(dev->dp.nl);
 	if (dev->wake_fd >= 0)
