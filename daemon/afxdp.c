@@ -72,6 +72,13 @@ static unsigned int nic_recv(struct wg_transport *t, struct wg_pkt *pkts,
 			continue;
 		}
 		p->path.ifindex = t->ifindex;
+		/* A link-local address means nothing without its link. */
+		if (p->path.remote.sa.sa_family == AF_INET6 &&
+		    IN6_IS_ADDR_LINKLOCAL(&p->path.remote.in6.sin6_addr))
+			p->path.remote.in6.sin6_scope_id = (uint32_t)t->ifindex;
+		if (p->path.local.sa.sa_family == AF_INET6 &&
+		    IN6_IS_ADDR_LINKLOCAL(&p->path.local.in6.sin6_addr))
+			p->path.local.in6.sin6_scope_id = (uint32_t)t->ifindex;
 		memcpy(p->path.remote_mac, xp[i].data + 6, 6);
 		memcpy(p->path.local_mac, xp[i].data, 6);
 		fill(a, p, xp[i].data, xp[i].addr, off, len);

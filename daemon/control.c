@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dataplane.h"
+#include "icmp.h"
 #include "log.h"
 #include "netlink.h"
 #include "path.h"
@@ -157,13 +158,65 @@ static int uapi_set(void *ctx, const struct wg_config *cfg)
 {
 	struct wg_device *dev = ctx;
 	struct wg_socket *old = wg_rcu_deref(dev->sock);
+	uint32_t mark = dev->fwmark;
 	int ret = wg_device_apply(dev, cfg);
 
+	if (ret)
+		return ret;
 	/* New sockets: the receiving worker polls their fds from now on. */
-	if (!ret && wg_rcu_deref(dev->sock) != old)
+	if (wg_rcu_deref(dev->sock) != old)
 		for (unsigned int i = 0; i < dev->nworkers; i++)
 			wg_worker_wake(dev->workers[i]);
-	return ret;
+	/* Another fwmark: the kernel routes our packets another way now. */
+	if (dev->fwmark != mark)
+		wg_path_invalidate_all(dev);
+	return 0;
+}
+
+static int tun_addr(void *ctx, int ifindex, const struct wg_nl_ip *addr,
+		    unsigned int prefixlen)
+{
+	struct wg_icmp_src *s = ctx;
+
+	(void)ifindex;
+	(void)prefixlen;
+	if (addr->family == AF_INET && !s->has4) {
+		s->v4 = addr->v4;
+		s->has4 = true;
+	} else if (addr->family == AF_INET6 && !s->has6 &&
+		   !IN6_IS_ADDR_LINKLOCAL(&addr->v6)) {
+		s->v6 = addr->v6;
+		s->has6 = true;
+	}
+	return 0;
+}
+
+struct icmp_src_box {
+	struct rcu_head rcu;
+	struct wg_icmp_src src;
+};
+
+static void free_box(struct rcu_head *head)
+{
+	free(caa_container_of(head, struct icmp_src_box, rcu));
+}
+
+/* The TUN's addresses, which ICMP errors come from, read anew. */
+static void icmp_src_refresh(struct wg_device *dev)
+{
+	struct icmp_src_box *box = calloc(1, sizeof(*box)), *old;
+
+	if (!box)
+		return;
+	if (dev->dp.nl && dev->tun.ifindex > 0)
+		wg_nl_addr_dump(dev->dp.nl, dev->tun.ifindex, AF_UNSPEC,
+				tun_addr, &box->src);
+	old = dev->icmp_src ? caa_container_of(dev->icmp_src,
+					       struct icmp_src_box, src) :
+			      NULL;
+	wg_rcu_assign(dev->icmp_src, &box->src);
+	if (old)
+		urcu_qsbr_call_rcu(&old->rcu, free_box);
 }
 
 static int uapi_get(void *ctx, struct wg_device_info *out)
@@ -187,6 +240,10 @@ static void nl_addr(void *ctx, bool removed, int ifindex,
 	struct wg_device *dev = ctx;
 
 	(void)prefixlen;
+	if (ifindex == dev->tun.ifindex) {
+		icmp_src_refresh(dev);
+		return;
+	}
 	if (ifindex == dev->dp.nic_ifindex)
 		wg_dataplane_local(&dev->dp, removed, addr->family, &addr->v6);
 	/* A source address may have come or gone: every path again. */
@@ -242,11 +299,19 @@ static void nl_route(void *ctx, bool removed, int ifindex,
 		wg_path_invalidate_all(dev);
 }
 
+static void nl_rule(void *ctx, bool removed)
+{
+	(void)removed;
+	/* Policy routing changed: any route may be another now. */
+	wg_path_invalidate_all(ctx);
+}
+
 static const struct wg_nl_monitor_ops nl_ops = {
 	.addr = nl_addr,
 	.link = nl_link,
 	.neigh = nl_neigh,
 	.route = nl_route,
+	.rule = nl_rule,
 };
 
 int wg_control_run(struct wg_device *dev)
@@ -282,6 +347,7 @@ int wg_control_run(struct wg_device *dev)
 		if (nlfd >= 0)
 			add_fd(epfd, nlfd, TAG_NL);
 	}
+	icmp_src_refresh(dev);
 	ret = wg_uapi_listen(&uapi, dev->ifname, epfd,
 			     (epoll_data_t){ .u32 = TAG_UAPI }, &ops, dev);
 	if (ret) {
@@ -351,6 +417,13 @@ out:
 		close(timerfd);
 	if (epfd >= 0)
 		close(epfd);
+	if (dev->icmp_src) {
+		struct icmp_src_box *box = caa_container_of(
+			dev->icmp_src, struct icmp_src_box, src);
+
+		wg_rcu_assign(dev->icmp_src, NULL);
+		urcu_qsbr_call_rcu(&box->rcu, free_box);
+	}
 	wg_rcu_unregister();
 	return ret;
 }

@@ -639,6 +639,15 @@ static int route_get_cb(const struct nlmsghdr *nlh, void *data)
 		r->ifindex = (int)mnl_attr_get_u32(tb[RTA_OIF]);
 	r->has_gateway = get_ip(tb[RTA_GATEWAY], rtm->rtm_family, &r->gateway);
 	r->has_prefsrc = get_ip(tb[RTA_PREFSRC], rtm->rtm_family, &r->prefsrc);
+	r->type = rtm->rtm_type;
+	if (tb[RTA_METRICS]) {
+		const struct nlattr *m;
+
+		mnl_attr_for_each_nested(m, tb[RTA_METRICS])
+			if (mnl_attr_get_type(m) == RTAX_MTU &&
+			    mnl_attr_validate(m, MNL_TYPE_U32) == 0)
+				r->mtu = mnl_attr_get_u32(m);
+	}
 	return MNL_CB_OK;
 }
 
@@ -668,7 +677,7 @@ static int pick_src(struct addr_walk *w, const struct addr_msg *m)
 }
 
 int wg_nl_route_get(struct wg_nl *nl, const struct wg_nl_ip *dst,
-		    const struct wg_nl_ip *src, int oif,
+		    const struct wg_nl_ip *src, int oif, uint32_t mark,
 		    struct wg_nl_route *route)
 {
 	struct wg_nl_route r = { 0 };
@@ -700,6 +709,9 @@ int wg_nl_route_get(struct wg_nl *nl, const struct wg_nl_ip *dst,
 	}
 	if (oif)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
+	/* As the kernel routes our socket's packets: with its SO_MARK. */
+	if (mark)
+		mnl_attr_put_u32(nlh, RTA_MARK, mark);
 	ret = talk(nl, nlh, route_get_cb, &r);
 	if (ret < 0)
 		return ret;
@@ -931,6 +943,7 @@ int wg_nl_monitor_open(struct wg_nl *nl)
 	static const unsigned int groups[] = {
 		RTNLGRP_LINK,	   RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
 		RTNLGRP_NEIGH,	   RTNLGRP_IPV4_ROUTE,	RTNLGRP_IPV6_ROUTE,
+		RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE,
 	};
 	int size = NL_MON_RCVBUF, ret, fd;
 	struct mnl_socket *mon;
@@ -1061,6 +1074,13 @@ static int mon_cb(const struct nlmsghdr *nlh, void *data)
 	case RTM_NEWROUTE:
 	case RTM_DELROUTE:
 		mon_route(s, nlh);
+		break;
+	case RTM_NEWRULE:
+	case RTM_DELRULE:
+		if (s->ops->rule) {
+			s->ops->rule(s->ctx, nlh->nlmsg_type == RTM_DELRULE);
+			s->count++;
+		}
 		break;
 	}
 	return MNL_CB_OK;

@@ -51,6 +51,8 @@ struct wg_nl_route {
 	struct wg_nl_ip gateway;
 	bool has_prefsrc;
 	struct wg_nl_ip prefsrc; /* see wg_nl_route_get() for IPv6 */
+	unsigned char type;	/* RTN_UNICAST, RTN_LOCAL, RTN_BLACKHOLE, ... */
+	unsigned int mtu;	/* the route's MTU metric (a learnt PMTU); 0: none */
 };
 
 struct wg_nl;
@@ -113,15 +115,17 @@ int wg_nl_route_del(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
 		    unsigned int prefixlen);
 /*
  * Asks the kernel which route it would use for dst (optionally from src and
- * out of oif, 0 for any): output ifindex, gateway if any, and the preferred
- * source address. When the kernel gives no RTA_PREFSRC (possible for IPv6),
+ * out of oif, 0 for any; with firewall mark `mark`, 0 for none, so policy
+ * rules see what they would for a socket with that SO_MARK): output
+ * ifindex, gateway if any, type, MTU metric, and the preferred source
+ * address. A src that is not an address of ours gives -ENETUNREACH. When the kernel gives no RTA_PREFSRC (possible for IPv6),
  * prefsrc is an address of the output interface with the scope dst needs
  * (link for fe80::/10, global otherwise), not tentative, preferring one that
  * is not deprecated; has_prefsrc is false when there is none.
  * -ENETUNREACH (or the kernel's errno) when there is no route.
  */
 int wg_nl_route_get(struct wg_nl *nl, const struct wg_nl_ip *dst,
-		    const struct wg_nl_ip *src, int oif,
+		    const struct wg_nl_ip *src, int oif, uint32_t mark,
 		    struct wg_nl_route *route);
 /*
  * The NIC of the default route of the main table, IPv4 first, then IPv6
@@ -170,12 +174,14 @@ struct wg_nl_monitor_ops {
 		      uint16_t state);
 	void (*route)(void *ctx, bool removed, int ifindex,
 		      const struct wg_nl_ip *dst, unsigned int prefixlen);
+	/* A policy rule was added or deleted (any family). */
+	void (*rule)(void *ctx, bool removed);
 };
 
 /*
  * Opens the monitor socket (once per wg_nl), subscribed to RTNLGRP_LINK,
- * RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_NEIGH, RTNLGRP_IPV4_ROUTE
- * and RTNLGRP_IPV6_ROUTE; returns its non-blocking fd, for epoll (EPOLLIN).
+ * RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_NEIGH, RTNLGRP_IPV4_ROUTE,
+ * RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE and RTNLGRP_IPV6_RULE; returns its non-blocking fd, for epoll (EPOLLIN).
  * The fd belongs to nl: close it with wg_nl_close() only.
  */
 int wg_nl_monitor_open(struct wg_nl *nl);

@@ -38,6 +38,8 @@ void wg_path_resolve(struct wg_device *dev, struct wg_peer *p)
 	struct wg_nl_ip dst, src, nh;
 	char ifname[IFNAMSIZ];
 	struct wg_path basis;
+	uint32_t mark = dev->fwmark;
+	struct wg_nl_link link;
 	bool have_src;
 	int ret, oif = 0;
 
@@ -48,8 +50,8 @@ void wg_path_resolve(struct wg_device *dev, struct wg_peer *p)
 	np.path.remote = basis.remote;
 	np.path.local = basis.local;
 	np.path.ifindex = basis.ifindex;
-	if (!dp->xdp || !dp->nl) {
-		snprintf(np.why, sizeof(np.why), "no XDP: UDP socket");
+	if (!dp->nl) {
+		snprintf(np.why, sizeof(np.why), "no route lookups");
 		goto publish;
 	}
 	to_nl_ip(&dst, &basis.remote);
@@ -60,12 +62,13 @@ void wg_path_resolve(struct wg_device *dev, struct wg_peer *p)
 	if (basis.remote.sa.sa_family == AF_INET6 &&
 	    IN6_IS_ADDR_LINKLOCAL(&basis.remote.in6.sin6_addr))
 		oif = (int)basis.remote.in6.sin6_scope_id;
-	ret = wg_nl_route_get(dp->nl, &dst, have_src ? &src : NULL, oif, &rt);
+	ret = wg_nl_route_get(dp->nl, &dst, have_src ? &src : NULL, oif, mark,
+			      &rt);
 	if (ret && have_src) {
 		/* Our source address went away: fall over to the route's. */
 		have_src = false;
 		memset(&np.path.local, 0, sizeof(np.path.local));
-		ret = wg_nl_route_get(dp->nl, &dst, NULL, oif, &rt);
+		ret = wg_nl_route_get(dp->nl, &dst, NULL, oif, mark, &rt);
 	}
 	if (ret) {
 		snprintf(np.why, sizeof(np.why), "no route: %s", strerror(-ret));
@@ -73,7 +76,21 @@ void wg_path_resolve(struct wg_device *dev, struct wg_peer *p)
 	}
 	if (!have_src && rt.has_prefsrc)
 		from_nl_ip(&np.path.local, &rt.prefsrc);
-	if (rt.ifindex != dp->nic_ifindex) {
+	np.mtu = rt.mtu;
+	if (!np.mtu && !wg_nl_link_get(dp->nl, rt.ifindex, &link))
+		np.mtu = link.mtu;
+	if (rt.ifindex == dev->tun.ifindex) {
+		/* The endpoint is routed into the tunnel itself. */
+		np.loop = true;
+		snprintf(np.why, sizeof(np.why), "loop: route into %s",
+			 dev->ifname);
+		log_ratelimited(WG_LOG_WARN,
+				"Endpoint of peer %u is routed into %s: its "
+				"packets are dropped",
+				p->id, dev->ifname);
+		goto publish;
+	}
+	if (!dp->xdp || rt.ifindex != dp->nic_ifindex) {
 		if (!if_indextoname((unsigned int)rt.ifindex, ifname))
 			snprintf(ifname, sizeof(ifname), "%d", rt.ifindex);
 		snprintf(np.why, sizeof(np.why), "route leaves by %s", ifname);

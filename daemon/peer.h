@@ -53,6 +53,7 @@ struct wg_peer_path {
 	/* remote: the endpoint; local: our source (sticky); macs for XDP. */
 	struct wg_path path;
 	bool xdp;	/* resolved for AF_XDP on the NIC; else UDP */
+	bool loop;	/* the route to the endpoint enters our own TUN */
 	uint32_t mtu;	/* of the route to the endpoint; 0: unknown */
 	char why[WG_PATH_WHY_LEN];
 };

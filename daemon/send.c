@@ -10,20 +10,20 @@
 #include "timers.h"
 #include "tunio.h"
 
-bool wg_send_path(struct wg_device *dev, struct wg_peer *p,
-		  struct wg_path *path, bool *xdp)
+const struct wg_peer_path *wg_send_path(struct wg_device *dev,
+					struct wg_peer *p,
+					struct wg_path *path)
 {
 	const struct wg_peer_path *pp = wg_rcu_deref(p->path);
 
 	if (!pp || pp->path.remote.sa.sa_family == AF_UNSPEC)
-		return false;
+		return NULL;
 	*path = pp->path;
-	*xdp = pp->xdp;
 	if (path->local.sa.sa_family != AF_UNSPEC)
 		path->local.in.sin_port = htons(atomic_load_explicit(
 			&dev->port, memory_order_relaxed));
 	path->flags = &p->path_flags;
-	return true;
+	return pp;
 }
 
 /* A transport's refusal of our source: forget it (the kernel picks). */
@@ -62,12 +62,15 @@ static int send_control(struct wg_device *dev, const struct wg_path *path,
 static int send_to_peer(struct wg_device *dev, struct wg_peer *p,
 			const void *msg, size_t len)
 {
+	const struct wg_peer_path *pp;
 	struct wg_path path;
-	bool xdp;
 	int ret;
 
-	if (!wg_send_path(dev, p, &path, &xdp))
+	pp = wg_send_path(dev, p, &path);
+	if (!pp)
 		return -EDESTADDRREQ;
+	if (pp->loop)
+		return -ELOOP;
 	ret = send_control(dev, &path, msg, len);
 	check_src(p);
 	return ret;

@@ -35,12 +35,14 @@ bool wg_send_seal(struct wg_device *dev, struct wg_counters *c,
 		  struct wg_peer *p, struct wg_pkt *pkt);
 
 /*
- * The path to send p's packets on now (a copy of its snapshot, with the
- * listen port as our source port): false when p has no endpoint. *xdp is
- * set when it is resolved for AF_XDP on the NIC. RCU reader.
+ * The path to send p's packets on now: a copy of its snapshot's path into
+ * *path, with the listen port as our source port, and the snapshot itself
+ * (whether it is resolved for AF_XDP, its MTU, a loop), valid until the
+ * caller's next quiescent state; NULL when p has no endpoint. RCU reader.
  */
-bool wg_send_path(struct wg_device *dev, struct wg_peer *p,
-		  struct wg_path *path, bool *xdp);
+const struct wg_peer_path *wg_send_path(struct wg_device *dev,
+					struct wg_peer *p,
+					struct wg_path *path);
 
 /* The source address bytes a cookie is bound to (IP then port). */
 size_t wg_send_source_bytes(const union wg_sockaddr *src, uint8_t out[18]);

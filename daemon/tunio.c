@@ -73,9 +73,9 @@ static size_t cap_of(const struct wg_pkt *p)
  * Returns the packets it made (p included), 0 when p was dropped.
  */
 static unsigned int split(struct wg_tunio_batch *b, struct wg_transport *t,
-			  struct wg_pkt *pkts, unsigned int max, size_t len,
-			  size_t first, const struct virtio_net_hdr *vh,
-			  struct wg_counters *c)
+			  struct wg_transport *big, struct wg_pkt *pkts,
+			  unsigned int max, size_t len, size_t first,
+			  const struct virtio_net_hdr *vh, struct wg_counters *c)
 {
 	size_t cap = cap_of(&pkts[0]), seg;
 	struct wg_split s;
@@ -84,6 +84,18 @@ static unsigned int split(struct wg_tunio_batch *b, struct wg_transport *t,
 
 	memcpy(b->big, pkts[0].data, first);
 	ret = wg_offload_split_init(&s, vh, b->big, len, cap);
+	if (ret == -EMSGSIZE && big && big != t &&
+	    big->buf_size > t->buf_size) {
+		/* Segments of a large MTU: cut into the larger buffers. */
+		wg_pkt_release(&pkts[0]);
+		if (get_buf(big, &pkts[0])) {
+			wg_count(c, WG_C_drop_no_buffer, 1);
+			return 0;
+		}
+		t = big;
+		cap = cap_of(&pkts[0]);
+		ret = wg_offload_split_init(&s, vh, b->big, len, cap);
+	}
 	if (ret) {
 		wg_count(c, ret == -EMSGSIZE ? WG_C_drop_too_big :
 					       WG_C_drop_bad_packet, 1);
@@ -107,9 +119,36 @@ static unsigned int split(struct wg_tunio_batch *b, struct wg_transport *t,
 	}
 }
 
+/*
+ * A plain packet too long for t's buffer (its first cap bytes in p, the
+ * rest in b->big after them): into a buffer of big, which is larger.
+ * False when there is none (p is then released).
+ */
+static bool move_big(struct wg_tunio_batch *b, struct wg_transport *big,
+		     struct wg_pkt *p, size_t len, size_t cap)
+{
+	struct wg_pkt q;
+
+	if (!big || get_buf(big, &q)) {
+		wg_pkt_release(p);
+		return false;
+	}
+	if (cap_of(&q) < len) {
+		wg_pkt_release(&q);
+		wg_pkt_release(p);
+		return false;
+	}
+	memcpy(q.data, p->data, cap);
+	memcpy(q.data + cap, b->big + cap, len - cap);
+	wg_pkt_release(p);
+	*p = q;
+	return true;
+}
+
 unsigned int wg_tunio_read(struct wg_tunio *io, struct wg_tunio_batch *b,
-			   struct wg_transport *t, struct wg_pkt *pkts,
-			   unsigned int max, struct wg_counters *c)
+			   struct wg_transport *t, struct wg_transport *big,
+			   struct wg_pkt *pkts, unsigned int max,
+			   struct wg_counters *c)
 {
 	unsigned int n = 0;
 
@@ -144,8 +183,17 @@ unsigned int wg_tunio_read(struct wg_tunio *io, struct wg_tunio_batch *b,
 			break;
 		}
 		wg_count(c, WG_C_tun_rx, 1);
-		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE || (size_t)r > cap) {
-			n += split(b, t, p, max - n, (size_t)r,
+		if (vh.gso_type == VIRTIO_NET_HDR_GSO_NONE && (size_t)r > cap &&
+		    big && big != t && big->buf_size > t->buf_size) {
+			/* One large packet (a large MTU): a larger buffer. */
+			if (!move_big(b, big, p, (size_t)r, cap)) {
+				wg_count(c, WG_C_drop_too_big, 1);
+				continue;
+			}
+			cap = cap_of(p);
+		} else if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
+			   (size_t)r > cap) {
+			n += split(b, t, big, p, max - n, (size_t)r,
 				   (size_t)r < cap ? (size_t)r : cap, &vh, c);
 			continue;
 		}

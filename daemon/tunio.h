@@ -54,12 +54,15 @@ void wg_tunio_batch_free(struct wg_tunio_batch *b);
 /*
  * Read up to max packets, each into a buffer of t: pkts[i].data is the IP
  * packet, with t's headroom plus WG_DATA_HEADER_LEN before it and room for
- * WG_SEAL_SLACK after it. Returns how many; bad packets, and segments
- * that fit no buffer, are dropped and counted in c.
+ * WG_SEAL_SLACK after it. A single packet too long for t's buffers (a
+ * large MTU) goes into a buffer of big instead, when big has larger ones.
+ * Returns how many; bad packets, and segments that fit no buffer, are
+ * dropped and counted in c.
  */
 unsigned int wg_tunio_read(struct wg_tunio *io, struct wg_tunio_batch *b,
-			   struct wg_transport *t, struct wg_pkt *pkts,
-			   unsigned int max, struct wg_counters *c);
+			   struct wg_transport *t, struct wg_transport *big,
+			   struct wg_pkt *pkts, unsigned int max,
+			   struct wg_counters *c);
 /*
  * Write pkts[0..n) (data, len: IP packets), coalesced when io->vnet; the
  * buffers stay the caller's. Counts tun_tx and drop_tun_write in c.

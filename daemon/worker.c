@@ -9,7 +9,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "icmp.h"
 #include "log.h"
+#include "packet.h"
 #include "rcu.h"
 #include "receive.h"
 #include "send.h"
@@ -40,6 +42,8 @@ struct wg_worker {
 	pthread_t thread;
 	bool started;
 	uint64_t last_work; /* for the bounded busy poll */
+	uint64_t icmp_at;   /* the ICMP token bucket: last refill */
+	unsigned int icmp_tokens;
 	struct wg_pkt rx[BATCH];
 	struct wg_pkt inner[BATCH];
 	struct out out_nic, out_udp;
@@ -96,20 +100,13 @@ static void send_out(struct wg_worker *w, struct out *o)
 	}
 }
 
-/* Hand a sealed packet of p to the transport its path names. */
+/* Hand a sealed packet of p to the transport chosen for it. */
 static void queue_out(struct wg_worker *w, struct wg_peer *p,
-		      struct wg_pkt *pkt)
+		      struct wg_pkt *pkt, bool xdp)
 {
-	struct out *o;
-	bool xdp = false;
+	struct out *o = xdp && w->nic ? &w->out_nic : &w->out_udp;
 
-	if (!wg_send_path(w->dev, p, &pkt->path, &xdp)) {
-		wg_count(&w->counters, WG_C_drop_no_endpoint, 1);
-		wg_pkt_release(pkt);
-		return;
-	}
 	pkt->peer = p;
-	o = xdp && w->nic ? &w->out_nic : &w->out_udp;
 	if (o->n == OUT_MAX)
 		send_out(w, o);
 	o->pkts[o->n++] = *pkt;
@@ -121,31 +118,203 @@ static void send_all(struct wg_worker *w)
 	send_out(w, &w->out_udp);
 }
 
-/* Plaintext in: route, seal, queue. Consumes every buffer. */
-static void inner_out(struct wg_worker *w, struct wg_pkt *pkts, unsigned int n)
+/* ICMP errors back into the TUN: at most this many a second, per worker. */
+#define ICMP_PER_SEC 1000
+#define ICMP_BURST 100
+
+static bool icmp_allowed(struct wg_worker *w)
+{
+	uint64_t now = wg_now();
+
+	if (now - w->icmp_at >= WG_NSEC_PER_SEC / ICMP_PER_SEC) {
+		uint64_t add = (now - w->icmp_at) / (WG_NSEC_PER_SEC / ICMP_PER_SEC);
+
+		w->icmp_tokens = w->icmp_tokens + add > ICMP_BURST ?
+					 ICMP_BURST :
+					 w->icmp_tokens + (unsigned int)add;
+		w->icmp_at = now;
+	}
+	if (!w->icmp_tokens)
+		return false;
+	w->icmp_tokens--;
+	return true;
+}
+
+/* Tell the sender of pkt (an IP packet read here) why it went nowhere. */
+static void icmp_back(struct wg_worker *w, const struct wg_pkt *pkt,
+		      enum wg_icmp_kind kind, uint32_t mtu)
+{
+	const struct wg_icmp_src *src = wg_rcu_deref(w->dev->icmp_src);
+	static const struct wg_icmp_src none;
+	uint8_t buf[WG_ICMP_MAX];
+	struct wg_pkt out = { 0 };
+	size_t len;
+
+	if (!icmp_allowed(w))
+		return;
+	len = wg_icmp_build(buf, pkt->data, pkt->len, kind, mtu,
+			    src ? src : &none);
+	if (!len)
+		return;
+	out.data = buf;
+	out.len = (uint32_t)len;
+	wg_tunio_write(w->tun, &w->tb, &out, 1, &w->counters);
+	wg_count(&w->counters, WG_C_icmp_tx, 1);
+}
+
+/*
+ * Is pkt our own outer packet for p (UDP from our listen port to p's
+ * endpoint), come back through the TUN? Then the endpoint is routed into
+ * the tunnel: sealing it again would loop for ever.
+ */
+static bool own_outer(struct wg_device *dev, const struct wg_pkt *pkt,
+		      const struct wg_path *path)
+{
+	const uint8_t *ip = pkt->data, *udp;
+	uint16_t port = htons(atomic_load_explicit(&dev->port,
+						   memory_order_relaxed));
+
+	if (path->remote.sa.sa_family == AF_INET && pkt->len >= 28 &&
+	    ip[0] >> 4 == 4 && ip[9] == IPPROTO_UDP) {
+		udp = ip + (ip[0] & 15) * 4;
+		return udp + 4 <= ip + pkt->len &&
+		       !memcmp(ip + 16, &path->remote.in.sin_addr, 4) &&
+		       !memcmp(udp, &port, 2) &&
+		       !memcmp(udp + 2, &path->remote.in.sin_port, 2);
+	}
+	if (path->remote.sa.sa_family == AF_INET6 && pkt->len >= 48 &&
+	    ip[0] >> 4 == 6 && ip[6] == IPPROTO_UDP) {
+		udp = ip + 40;
+		return !memcmp(ip + 24, &path->remote.in6.sin6_addr, 16) &&
+		       !memcmp(udp, &port, 2) &&
+		       !memcmp(udp + 2, &path->remote.in6.sin6_port, 2);
+	}
+	return false;
+}
+
+/* The data message a plaintext of plen bytes becomes (padding, header, tag). */
+static size_t sealed_len(size_t plen, unsigned int mtu)
+{
+	size_t padded = (plen + WG_PADDING - 1) / WG_PADDING * WG_PADDING;
+
+	if (mtu && padded > mtu)
+		padded = plen > mtu ? plen : mtu;
+	return WG_MSG_DATA_MIN_LEN + padded;
+}
+
+enum fit { FIT_OK, FIT_UDP, FIT_TOO_BIG };
+
+/*
+ * Can the sealed packet go on its path as it is? FIT_UDP: not in an
+ * AF_XDP frame, or bigger than the path but allowed to fragment: the UDP
+ * socket sends it (the kernel fragments the outer packet, as the kernel
+ * module does). FIT_TOO_BIG: bigger than the path and DF: *inner_mtu is
+ * the largest plaintext that fits, for the ICMP error.
+ */
+static enum fit fits(struct wg_worker *w, const struct wg_pkt *pkt,
+		     const struct wg_peer_path *pp, uint32_t *inner_mtu)
+{
+	unsigned int tun_mtu = atomic_load_explicit(&w->dev->mtu,
+						    memory_order_relaxed);
+	size_t msg = sealed_len(pkt->len, tun_mtu);
+	size_t ip = pp->path.remote.sa.sa_family == AF_INET6 ? WG_IP6_HLEN :
+							      WG_IP4_HLEN;
+	size_t outer = ip + WG_UDP_HLEN;
+
+	if (pp->mtu && msg + outer > pp->mtu) {
+		bool v6 = pkt->len >= 1 && pkt->data[0] >> 4 == 6;
+		size_t room = pp->mtu > outer + WG_MSG_DATA_MIN_LEN ?
+				      (pp->mtu - outer - WG_MSG_DATA_MIN_LEN) /
+					      WG_PADDING * WG_PADDING :
+				      0;
+
+		/* A smaller MTU than the inner protocol allows: fragment. */
+		if (wg_icmp_dont_fragment(pkt->data, pkt->len) &&
+		    room >= (v6 ? 1280u : 68u)) {
+			*inner_mtu = (uint32_t)room;
+			return FIT_TOO_BIG;
+		}
+		return FIT_UDP;
+	}
+	if (pp->xdp && w->nic && msg + WG_OUTER_MAX > w->nic->buf_size)
+		return FIT_UDP;
+	return FIT_OK;
+}
+
+enum out_result { OUT_SENT, OUT_DROPPED, OUT_KEPT };
+
+/*
+ * One plaintext packet for p: its path, the checks, seal, queue. With
+ * errors, a packet that goes nowhere gets its ICMP error. The buffer is
+ * consumed, except with OUT_KEPT (no session yet: the plaintext was kept
+ * for after a handshake, the buffer is still the caller's).
+ */
+static enum out_result out_one(struct wg_worker *w, struct wg_peer *p,
+			       struct wg_pkt *pkt, bool errors)
 {
 	struct wg_device *dev = w->dev;
+	const struct wg_peer_path *pp;
+	uint32_t inner_mtu = 0;
+	bool xdp;
 
+	pp = wg_send_path(dev, p, &pkt->path);
+	if (!pp) {
+		/* Without an endpoint no handshake can start. */
+		wg_count(&w->counters, WG_C_drop_no_endpoint, 1);
+		if (errors)
+			icmp_back(w, pkt, WG_ICMP_UNREACH, 0);
+		goto drop;
+	}
+	if (pp->loop || own_outer(dev, pkt, &pkt->path)) {
+		wg_count(&w->counters, WG_C_drop_loop, 1);
+		log_ratelimited(WG_LOG_WARN,
+				"Routing loop: the endpoint of peer %u is "
+				"routed into %s; dropped",
+				p->id, dev->ifname);
+		goto drop;
+	}
+	if (pkt->head < WG_DATA_HEADER_LEN ||
+	    pkt->room < pkt->len + WG_SEAL_SLACK) {
+		wg_count(&w->counters, WG_C_drop_too_big, 1);
+		goto drop;
+	}
+	xdp = pp->xdp;
+	switch (fits(w, pkt, pp, &inner_mtu)) {
+	case FIT_TOO_BIG:
+		wg_count(&w->counters, WG_C_drop_too_big, 1);
+		if (errors)
+			icmp_back(w, pkt, WG_ICMP_TOO_BIG, inner_mtu);
+		goto drop;
+	case FIT_UDP:
+		xdp = false;
+		break;
+	case FIT_OK:
+		break;
+	}
+	if (!wg_send_seal(dev, &w->counters, p, pkt))
+		return OUT_KEPT;
+	queue_out(w, p, pkt, xdp);
+	return OUT_SENT;
+drop:
+	wg_pkt_release(pkt);
+	return OUT_DROPPED;
+}
+
+/* Plaintext in: route, then out_one. Consumes every buffer. */
+static void inner_out(struct wg_worker *w, struct wg_pkt *pkts, unsigned int n)
+{
 	for (unsigned int i = 0; i < n; i++) {
 		struct wg_pkt *pkt = &pkts[i];
-		struct wg_peer *p = route(dev, pkt);
+		struct wg_peer *p = route(w->dev, pkt);
 
 		if (!p || atomic_load_explicit(&p->dead, memory_order_relaxed)) {
 			wg_count(&w->counters, WG_C_drop_no_peer, 1);
+			icmp_back(w, pkt, WG_ICMP_UNREACH, 0);
 			wg_pkt_release(pkt);
 			continue;
 		}
-		if (pkt->head < WG_DATA_HEADER_LEN ||
-		    pkt->room < pkt->len + WG_SEAL_SLACK) {
-			wg_count(&w->counters, WG_C_drop_too_big, 1);
+		if (out_one(w, p, pkt, true) == OUT_KEPT)
 			wg_pkt_release(pkt);
-			continue;
-		}
-		if (!wg_send_seal(dev, &w->counters, p, pkt)) {
-			wg_pkt_release(pkt); /* kept for after a handshake */
-			continue;
-		}
-		queue_out(w, p, pkt);
 	}
 }
 
@@ -178,8 +347,8 @@ static unsigned int outer_in(struct wg_worker *w, struct wg_transport *t)
 
 static unsigned int tun_in(struct wg_worker *w)
 {
-	unsigned int n = wg_tunio_read(w->tun, &w->tb, w->primary, w->inner,
-				       BATCH, &w->counters);
+	unsigned int n = wg_tunio_read(w->tun, &w->tb, w->primary, w->udp,
+				       w->inner, BATCH, &w->counters);
 
 	if (w->tun->gone)
 		atomic_store(&w->dev->stopping, true);
@@ -205,7 +374,6 @@ static int plain_buf(struct wg_worker *w, struct wg_pkt *pkt)
 static unsigned int flush_peer(struct wg_worker *w, struct wg_peer *p,
 			       bool keepalive)
 {
-	struct wg_device *dev = w->dev;
 	unsigned int sent = 0;
 	struct wg_pkt pkt;
 	size_t len;
@@ -217,23 +385,31 @@ static unsigned int flush_peer(struct wg_worker *w, struct wg_peer *p,
 		if (!len)
 			break;
 		pkt.len = (uint32_t)len;
-		if (!wg_send_seal(dev, &w->counters, p, &pkt)) {
+		switch (out_one(w, p, &pkt, false)) {
+		case OUT_KEPT:
 			wg_pkt_release(&pkt); /* kept again: still no session */
 			return sent;
+		case OUT_SENT:
+			sent++;
+			break;
+		case OUT_DROPPED:
+			break;
 		}
-		queue_out(w, p, &pkt);
-		sent++;
 	}
 	if (sent || !keepalive) {
 		wg_pkt_release(&pkt);
 		return sent;
 	}
-	if (wg_send_seal(dev, &w->counters, p, &pkt)) {
-		queue_out(w, p, &pkt);
+	switch (out_one(w, p, &pkt, false)) {
+	case OUT_SENT:
 		wg_count(&w->counters, WG_C_keepalives_tx, 1);
 		return 1;
+	case OUT_KEPT:
+		wg_pkt_release(&pkt);
+		break;
+	case OUT_DROPPED:
+		break;
 	}
-	wg_pkt_release(&pkt);
 	return 0;
 }
 
@@ -382,6 +558,7 @@ int wg_worker_create(struct wg_worker **out, struct wg_device *dev,
 	w->lan = cfg->lan;
 	w->tun = cfg->tun;
 	w->primary = w->nic ? w->nic : w->udp;
+	w->icmp_tokens = ICMP_BURST;
 	w->out_nic.t = w->nic;
 	w->out_udp.t = w->udp;
 	*out = w;

@@ -52,6 +52,7 @@ struct rig {
 	struct wg_memwire *wire;
 	struct side s[2];
 	uint64_t now;
+	unsigned int icmp_seen[2]; /* ICMP errors taken from each TUN */
 };
 
 static void sockaddr4(union wg_sockaddr *a, const char *ip, uint16_t port)
@@ -246,6 +247,11 @@ static unsigned int drain(struct rig *r, int at, uint8_t *seen, size_t nseen,
 	uint32_t seq;
 
 	while ((len = wg_memtun_take(r->s[at].tun, &vh, buf, sizeof(buf))) >= 0) {
+		if (len >= 20 && buf[9] == 1) {
+			/* An ICMP error the engine wrote back: checked apart. */
+			r->icmp_seen[at]++;
+			continue;
+		}
 		assert_true((size_t)len >= 28 + sizeof(seq));
 		memcpy(&seq, buf + 28, sizeof(seq));
 		assert_int_equal((size_t)len,
@@ -358,17 +364,33 @@ static void handshake_b_to_a(void **state)
 	rig_free(r);
 }
 
-/* No endpoint on either side: nothing can start, packets wait. */
-static void no_endpoint_waits(void **state)
+/*
+ * No endpoint on either side: nothing can start. As in the kernel module,
+ * the packet is dropped with ICMP host unreachable back to its sender.
+ */
+static void no_endpoint_unreachable(void **state)
 {
 	struct rig *r = rig_new(3, false, false);
+	uint8_t buf[2048], sent[2048];
+	struct virtio_net_hdr vh;
+	ssize_t len;
 
 	(void)state;
 	inject(r, 0, 0, 64);
 	advance(r, 6 * WG_NSEC_PER_SEC, 100 * WG_NSEC_PER_MSEC);
-	assert_int_equal(counter(r->s[0].dev, WG_C_staged), 1);
+	assert_int_equal(counter(r->s[0].dev, WG_C_drop_no_endpoint), 1);
+	assert_int_equal(counter(r->s[0].dev, WG_C_icmp_tx), 1);
 	assert_int_equal(counter(r->s[0].dev, WG_C_handshakes_tx), 0);
 	assert_int_equal(wg_memtun_pending_out(r->s[1].tun), 0);
+	len = wg_memtun_take(r->s[0].tun, &vh, buf, sizeof(buf));
+	assert_int_equal(len, 20 + 8 + 28 + 64);
+	/* ICMP host unreachable, to the sender, quoting its packet. */
+	assert_int_equal(buf[9], 1);
+	assert_int_equal(buf[20], 3);
+	assert_int_equal(buf[21], 1);
+	assert_memory_equal(buf + 16, r->s[0].inner, 4);
+	make_packet(r, 0, 0, sent, 64);
+	assert_memory_equal(buf + 28, sent, 28 + 64);
 	rig_free(r);
 }
 
@@ -589,6 +611,69 @@ static void removal_in_flight(void **state)
 	rig_free(r);
 }
 
+/* Give A's peer a path as the route lookups would: MTU, loop. */
+static void set_route(struct rig *r, uint32_t mtu, bool loop)
+{
+	struct wg_peer *p = only_peer(r->s[0].dev);
+	struct wg_peer_path np = *p->path;
+
+	np.mtu = mtu;
+	np.loop = loop;
+	wg_peer_set_path(p, &np.path, &np);
+}
+
+/*
+ * A path that cannot carry the sealed packet: with DF the sender gets
+ * "fragmentation needed" with the MTU that fits (so PMTU discovery works
+ * through the tunnel); without DF it goes on, to be fragmented outside.
+ */
+static void too_big_for_path(void **state)
+{
+	struct rig *r = rig_new(10, true, false);
+	uint8_t pkt[2048], buf[2048];
+	struct virtio_net_hdr vh;
+	size_t len;
+
+	(void)state;
+	handshake(r, 0);
+	set_route(r, 1280, false);
+	len = make_packet(r, 0, 1, pkt, 1300);
+	pkt[6] = 0x40; /* DF */
+	assert_int_equal(wg_memtun_inject(r->s[0].tun, NULL, pkt, len), 0);
+	settle(r);
+	assert_int_equal(counter(r->s[0].dev, WG_C_drop_too_big), 1);
+	assert_int_equal(wg_memtun_take(r->s[0].tun, &vh, buf, sizeof(buf)),
+			 20 + 8 + 548);
+	assert_int_equal(buf[20], 3);
+	assert_int_equal(buf[21], 4);
+	/* 1280 - 20 (IP) - 8 (UDP) - 32 (WireGuard), to a multiple of 16. */
+	assert_int_equal(buf[26] << 8 | buf[27], 1216);
+	/* Without DF: on its way. */
+	inject(r, 0, 2, 1300);
+	settle(r);
+	assert_int_equal(drain(r, 1, NULL, 0, 1300), 1);
+	rig_free(r);
+}
+
+/* An endpoint routed into the tunnel: dropped and counted, never sent. */
+static void loop_dropped(void **state)
+{
+	struct rig *r = rig_new(11, true, false);
+	struct wg_memwire_stats before, after;
+
+	(void)state;
+	handshake(r, 0);
+	set_route(r, 0, true);
+	wg_memwire_stats(r->wire, 0, &before);
+	for (uint32_t i = 0; i < 10; i++)
+		inject(r, 0, i, 64);
+	settle(r);
+	wg_memwire_stats(r->wire, 0, &after);
+	assert_int_equal(counter(r->s[0].dev, WG_C_drop_loop), 10);
+	assert_int_equal(after.sent, before.sent);
+	rig_free(r);
+}
+
 /* Workers in threads, the test thread as both control threads. */
 struct runner {
 	struct wg_worker *w;
@@ -667,12 +752,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(handshake_a_to_b),
 		cmocka_unit_test(handshake_b_to_a),
-		cmocka_unit_test(no_endpoint_waits),
+		cmocka_unit_test(no_endpoint_unreachable),
 		cmocka_unit_test(many_with_faults),
 		cmocka_unit_test(rekey_by_time),
 		cmocka_unit_test(rekey_by_count),
 		cmocka_unit_test(roaming),
 		cmocka_unit_test(removal_in_flight),
+		cmocka_unit_test(too_big_for_path),
+		cmocka_unit_test(loop_dropped),
 		cmocka_unit_test(removal_under_threads),
 	};
 

@@ -304,33 +304,33 @@ static void routes(void **state)
 
 	d = ip("10.2.0.5");
 	memset(&r, 0xff, sizeof(r));
-	assert_int_equal(wg_nl_route_get(f->nl, &d, NULL, 0, &r), 0);
+	assert_int_equal(wg_nl_route_get(f->nl, &d, NULL, 0, 0, &r), 0);
 	assert_int_equal(r.ifindex, f->va);
 	assert_false(r.has_gateway);
 	assert_true(r.has_prefsrc);
 	assert_true(ip_eq(&r.prefsrc, "10.1.0.1"));
 
 	d = ip("10.3.0.7");
-	assert_int_equal(wg_nl_route_get(f->nl, &d, NULL, 0, &r), 0);
+	assert_int_equal(wg_nl_route_get(f->nl, &d, NULL, 0, 0, &r), 0);
 	assert_int_equal(r.ifindex, f->va);
 	assert_true(r.has_gateway);
 	assert_true(ip_eq(&r.gateway, "10.1.0.254"));
 	assert_true(ip_eq(&r.prefsrc, "10.1.0.1"));
 
 	s = ip("10.1.0.1");
-	assert_int_equal(wg_nl_route_get(f->nl, &d, &s, f->va, &r), 0);
+	assert_int_equal(wg_nl_route_get(f->nl, &d, &s, f->va, 0, &r), 0);
 	assert_int_equal(r.ifindex, f->va);
 	assert_true(ip_eq(&r.prefsrc, "10.1.0.1"));
 
 	d = ip("fd00:2::5");
-	assert_int_equal(wg_nl_route_get(f->nl, &d, NULL, 0, &r), 0);
+	assert_int_equal(wg_nl_route_get(f->nl, &d, NULL, 0, 0, &r), 0);
 	assert_int_equal(r.ifindex, f->va);
 	assert_false(r.has_gateway);
 	assert_true(r.has_prefsrc);
 	assert_true(ip_eq(&r.prefsrc, "fd00:1::1"));
 
 	d = ip("fd00:3::7");
-	assert_int_equal(wg_nl_route_get(f->nl, &d, NULL, 0, &r), 0);
+	assert_int_equal(wg_nl_route_get(f->nl, &d, NULL, 0, 0, &r), 0);
 	assert_int_equal(r.ifindex, f->va);
 	assert_true(r.has_gateway);
 	assert_true(ip_eq(&r.gateway, "fd00:1::fe"));
@@ -344,10 +344,10 @@ static void routes(void **state)
 	assert_int_equal(wg_nl_route_del(f->nl, f->va, &n6, 64), -ESRCH);
 
 	d = ip("10.2.0.5");
-	assert_int_equal(wg_nl_route_get(f->nl, &d, NULL, 0, &r),
+	assert_int_equal(wg_nl_route_get(f->nl, &d, NULL, 0, 0, &r),
 			 -ENETUNREACH);
 	d = ip("fd00:2::5");
-	assert_int_equal(wg_nl_route_get(f->nl, &d, NULL, 0, &r),
+	assert_int_equal(wg_nl_route_get(f->nl, &d, NULL, 0, 0, &r),
 			 -ENETUNREACH);
 }
 
@@ -679,14 +679,14 @@ static void errors(void **state)
 			 -EAFNOSUPPORT);
 	assert_int_equal(wg_nl_addr_add(f->nl, f->va, NULL, 24), -EINVAL);
 	assert_int_equal(wg_nl_route_add(f->nl, f->va, &d4, 24, &g6), -EINVAL);
-	assert_int_equal(wg_nl_route_get(f->nl, &bad, NULL, 0, &r),
+	assert_int_equal(wg_nl_route_get(f->nl, &bad, NULL, 0, 0, &r),
 			 -EAFNOSUPPORT);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(wg_nl_addr_dump(f->nl, f->va, AF_UNSPEC, collect, &s),
 			 0);
 	assert_int_equal(s.n4, 0);
 	d4 = ip("10.2.0.1");
-	assert_int_equal(wg_nl_route_get(f->nl, &d4, NULL, 0, &r),
+	assert_int_equal(wg_nl_route_get(f->nl, &d4, NULL, 0, 0, &r),
 			 -ENETUNREACH);
 	/* A gateway the kernel cannot reach is refused whole. */
 	assert_int_not_equal(wg_nl_route_add(f->nl, f->va, &d4, 24,
@@ -694,7 +694,7 @@ static void errors(void **state)
 	g4 = ip("10.9.9.9");
 	assert_int_equal(wg_nl_route_add(f->nl, f->va, &d4, 24, &g4),
 			 -ENETUNREACH);
-	assert_int_equal(wg_nl_route_get(f->nl, &d4, NULL, 0, &r),
+	assert_int_equal(wg_nl_route_get(f->nl, &d4, NULL, 0, 0, &r),
 			 -ENETUNREACH);
 	assert_int_equal(wg_nl_monitor_read(f->nl, &ev_ops, NULL), -EINVAL);
 }
