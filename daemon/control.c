@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dataplane.h"
+#include "gateway.h"
 #include "log.h"
 #include "offload.h"
 #include "netlink.h"
@@ -262,8 +263,11 @@ static void nl_addr(void *ctx, bool removed, int ifindex,
 {
 	struct wg_device *dev = ctx;
 
-	(void)prefixlen;
-	if (!dev->xdp || ifindex != dev->nic_ifindex)
+	if (!dev->xdp)
+		return;
+	/* Gateway mode: this host's addresses (any interface) stay local. */
+	wg_gateway_addr_changed(dev, removed, ifindex, addr, prefixlen);
+	if (ifindex != dev->nic_ifindex)
 		return;
 	if (removed)
 		wg_xdp_del_local(dev->xdp, addr->family, &addr->v6);

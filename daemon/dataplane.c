@@ -257,7 +257,7 @@ int wg_dataplane_report(struct wg_device *dev, struct wg_uapi_buf *out)
 		  wg_xdp_mode_name(wg_xdp_mode(dev->xdp, false)));
 		P("xsk_mode=%s\n", dev->xsk_mode);
 		if (dev->lan[0])
-			P("lan=%s\n", dev->lan);
+			P("lan=%s\nlan_netfilter=bypassed\n", dev->lan);
 	}
 	P("queues=%u\n", dev->nqueues);
 	P("debug=%d\n", wg_log_debug_enabled() ? 1 : 0);
