@@ -175,7 +175,9 @@ _Static_assert(sizeof(struct wg_xdp_lan_config) == 20, "lan config size");
 	X(PASS_LAN_IP_OPTIONS, "pass: LAN IPv4 options or IPv6 hop-by-hop")  \
 	X(PASS_LAN_TTL, "pass: LAN TTL expires here (kernel: time exceeded)") \
 	X(PASS_LAN_TOO_BIG, "pass: LAN packet over the tunnel MTU (kernel)") \
-	X(REDIRECT_LAN_MSS, "redirect: LAN TCP SYN, MSS clamped")
+	X(REDIRECT_LAN_MSS, "redirect: LAN TCP SYN, MSS clamped")           \
+	X(REDIRECT_LAN_CSUM, "redirect: LAN offloaded checksum completed")   \
+	X(PASS_LAN_CSUM_PARTIAL, "pass: LAN offloaded checksum, too long here")
 
 enum wg_xdp_reason {
 #define WG_XDP_REASON_ENUM(name, text) WG_XDP_##name,

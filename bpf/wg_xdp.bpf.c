@@ -18,6 +18,9 @@
  * the tunnel MTU: fragmentation needed / packet too big, or fragmenting),
  * decrements the TTL or hop limit, optionally clamps the MSS of SYNs, and
  * trims the frame to the IP packet, so the daemon copies exactly that.
+ * TCP and UDP from a neighbour with checksum offload (a veth peer) carry
+ * only the pseudo-header's sum, which the kernel would complete on the way
+ * out; the program completes it, since the daemon sees bytes only.
  *
  * Every packet bumps exactly one counter in `stats` (enum wg_xdp_reason).
  * Headers are read through a cursor that checks bounds before every read.
@@ -42,6 +45,9 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1fff
 #define TCP_MAX_OPTS 40
+/* Offloaded checksums are completed over at most CSUM_CHUNKS * 256 bytes. */
+#define CSUM_CHUNK 256
+#define CSUM_CHUNKS 8
 #define TCPOPT_EOL 0
 #define TCPOPT_NOP 1
 #define TCPOPT_MSS 2
@@ -346,6 +352,53 @@ static __always_inline void csum_replace2(__u16 *sum, __u16 old, __u16 new)
 	*sum = ~csum_fold((__u32)(__u16)~*sum + (__u16)~old + new);
 }
 
+static __always_inline __u16 csum_fold64(__u64 sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	return csum_fold((__u32)sum);
+}
+
+/*
+ * The one's complement sum (folded to 16 bits, memory order) of the len
+ * bytes at offset off of the packet, a chunk at a time through a stack
+ * copy; -1 past the packet or beyond CSUM_CHUNKS chunks. A global function:
+ * the verifier checks it once, not once per path of its caller.
+ */
+__noinline int lan_sum_bytes(struct xdp_md *ctx, __u32 off, __u32 len)
+{
+	/* One word more than a chunk: the verifier's bound on the rounded-up
+	 * size below is a little looser than the value's. */
+	__u32 buf[CSUM_CHUNK / 4 + 1] = {};
+	__u64 acc = 0;
+	int i;
+
+	for (i = 0; i < CSUM_CHUNKS && len; i++) {
+		__u32 n = len < CSUM_CHUNK ? len : CSUM_CHUNK;
+		long sum;
+
+		/* Bounded where the verifier sees it (clang would fold it). */
+		asm volatile("" : "+r"(n));
+		n &= 2 * CSUM_CHUNK - 1;
+		if (!n || n > CSUM_CHUNK)
+			return -1;
+		/* A short last chunk: the zeros after it add nothing, and an
+		 * odd last byte becomes the first byte of a word, as it must. */
+		if (n < CSUM_CHUNK)
+			__builtin_memset(buf, 0, sizeof(buf));
+		if (bpf_xdp_load_bytes(ctx, off, buf, n))
+			return -1;
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)buf, ((n + 3) >> 2) << 2,
+				    0);
+		if (sum < 0)
+			return -1;
+		acc += (__u32)sum;
+		off += n;
+		len -= n;
+	}
+	return len ? -1 : csum_fold64(acc);
+}
+
 /* The 20-byte IPv4 header at p sums to 0xffff when its checksum is right. */
 static __always_inline int ipv4_csum_ok(const __u16 *p)
 {
@@ -442,7 +495,64 @@ struct lan_pkt {
 	__u32 ip_len; /* the IP packet's length; the frame may be longer */
 	__u32 l4_len; /* ip_len less the IP header */
 	__u32 hdrs; /* IP and TCP header bytes the MSS leaves out */
+	__u8 *l4; /* an unfragmented TCP or UDP segment, else NULL */
+	__u16 *l4_csum; /* its checksum field */
+	__u64 pseudo; /* the pseudo-header's sum, as sum_bytes() counts */
+	int udp; /* l4 is UDP */
 };
+
+/*
+ * Finds the segment's transport checksum: at c->pos, for protocol proto,
+ * the pseudo-header sum already in p->pseudo.
+ */
+static __always_inline void lan_l4(struct cursor *c, struct lan_pkt *p,
+				   __u8 proto)
+{
+	__u8 *l4 = c->pos;
+
+	if (proto == IPPROTO_TCP && p->l4_len >= sizeof(struct tcphdr) &&
+	    (void *)(l4 + sizeof(struct tcphdr)) <= c->end) {
+		p->tcp = (struct tcphdr *)l4;
+		p->l4_csum = &p->tcp->check;
+	} else if (proto == IPPROTO_UDP && p->l4_len >= sizeof(struct udphdr) &&
+		   (void *)(l4 + sizeof(struct udphdr)) <= c->end) {
+		p->l4_csum = &((struct udphdr *)l4)->check;
+		p->udp = 1;
+	} else {
+		return;
+	}
+	p->l4 = l4;
+	p->pseudo += bpf_htons(proto) + bpf_htons((__u16)p->l4_len);
+}
+
+/*
+ * A checksum left to offload holds the pseudo-header's sum alone (Linux
+ * fills it so for CHECKSUM_PARTIAL). Returns 1 with the whole checksum in
+ * *csum when the segment's is such, 0 when it is whole (or absent), -1
+ * when it is partial but the segment is too long to sum here.
+ */
+static __always_inline int partial_csum(struct xdp_md *ctx,
+					const struct lan_pkt *p, void *end,
+					__u16 *csum)
+{
+	__u16 *f = p->l4_csum;
+	__u64 acc;
+	int sum;
+
+	if (!p->l4 || (void *)(f + 1) > end || *f != csum_fold64(p->pseudo))
+		return 0;
+	sum = lan_sum_bytes(ctx,
+			    (__u32)((void *)p->l4 - (void *)(long)ctx->data),
+			    p->l4_len);
+	if (sum < 0)
+		return -1;
+	/* The segment's sum counts the field: take its value back out. */
+	acc = p->pseudo + (__u16)~*f + (__u32)sum;
+	*csum = ~csum_fold64(acc);
+	if (p->udp && !*csum)
+		*csum = 0xffff; /* 0 means no checksum in UDP */
+	return 1;
+}
 
 /*
  * IPv4 at c: a verdict (a reason to pass), or 0 with p filled when the
@@ -483,9 +593,11 @@ static __always_inline int lan_ipv4(struct cursor *c, struct lan_pkt *p)
 	p->ip_len = len;
 	p->l4_len = len - sizeof(*iph);
 	p->hdrs = sizeof(*iph) + sizeof(struct tcphdr);
-	if (iph->protocol == IPPROTO_TCP &&
-	    !(iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
-		p->tcp = c->pos;
+	if (!(iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))) {
+		p->pseudo = (iph->saddr & 0xffff) + (iph->saddr >> 16) +
+			    (iph->daddr & 0xffff) + (iph->daddr >> 16);
+		lan_l4(c, p, iph->protocol);
+	}
 	return 0;
 }
 
@@ -523,8 +635,11 @@ static __always_inline int lan_ipv6(struct cursor *c, struct lan_pkt *p)
 	p->ip_len = len;
 	p->l4_len = len - sizeof(*ip6);
 	p->hdrs = sizeof(*ip6) + sizeof(struct tcphdr);
-	if (ip6->nexthdr == IPPROTO_TCP)
-		p->tcp = c->pos;
+#pragma unroll
+	for (int i = 0; i < 8; i++)
+		p->pseudo += ip6->saddr.in6_u.u6_addr16[i] +
+			     ip6->daddr.in6_u.u6_addr16[i];
+	lan_l4(c, p, ip6->nexthdr);
 	return 0;
 }
 
@@ -538,8 +653,8 @@ int xdp_wg_lan(struct xdp_md *ctx)
 	enum wg_xdp_reason reason = WG_XDP_REDIRECT_LAN;
 	__u32 key = 0, mtu, len;
 	struct ethhdr *eth;
-	__u16 old;
-	int r;
+	__u16 old, csum = 0;
+	int r, partial;
 
 	lc = bpf_map_lookup_elem(&lan_config, &key);
 	if (!lc)
@@ -583,11 +698,18 @@ int xdp_wg_lan(struct xdp_md *ctx)
 	 */
 	if (!fits_tunnel(ctx, lc, p.ip_len, &mtu))
 		return count(WG_XDP_PASS_LAN_TOO_BIG, ctx, XDP_PASS);
+	partial = partial_csum(ctx, &p, c.end, &csum);
+	if (partial < 0)
+		return count(WG_XDP_PASS_LAN_CSUM_PARTIAL, ctx, XDP_PASS);
 
 	if (bpf_redirect_map(&xsks_lan, ctx->rx_queue_index, XDP_PASS) !=
 	    XDP_REDIRECT)
 		return count(WG_XDP_PASS_NO_SOCKET, ctx, XDP_PASS);
 	/* Redirected: from here on the packet is changed, as forwarding does. */
+	if (partial && p.l4_csum && (void *)(p.l4_csum + 1) <= c.end) {
+		*p.l4_csum = csum;
+		reason = WG_XDP_REDIRECT_LAN_CSUM;
+	}
 	if ((lc->flags & WG_XDP_LAN_F_MSS_CLAMP) && p.tcp && mtu > p.hdrs &&
 	    clamp_mss(p.tcp, c.end, p.l4_len,
 		      lc->mss && lc->mss < mtu - p.hdrs ? lc->mss :

@@ -54,7 +54,7 @@
 #define VETH "wgt0"
 #define VETH_PEER "wgt1"
 #define NUM_FRAMES 64
-#define FRAME_MAX 2048
+#define FRAME_MAX 4096
 
 static const uint8_t local4[4] = { 10, 0, 0, 1 };
 static const uint8_t other4[4] = { 10, 0, 0, 2 };
@@ -769,38 +769,61 @@ static uint16_t get16(const uint8_t *p)
 }
 
 /*
- * The TCP checksum over the pseudo-header and the segment of the IP packet
- * at ip, as it stands: 0 when the checksum field is right; with the field
- * zeroed, the value it must hold.
+ * The pseudo-header of the IP packet at ip: its words, in network order,
+ * into pseudo; returns how many bytes (12 or 40).
  */
-static uint16_t tcp_sum(const uint8_t *ip, bool v6)
+static size_t pseudo_header(const uint8_t *ip, bool v6, uint8_t *pseudo)
+{
+	size_t len = v6 ? get16(ip + 4) : get16(ip + 2) - 20;
+
+	if (v6) {
+		memcpy(pseudo, ip + 8, 32);
+		memset(pseudo + 32, 0, 8);
+		pseudo[34] = len >> 8;
+		pseudo[35] = len;
+		pseudo[39] = ip[6];
+		return 40;
+	}
+	memcpy(pseudo, ip + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = ip[9];
+	pseudo[10] = len >> 8;
+	pseudo[11] = len;
+	return 12;
+}
+
+/*
+ * The TCP or UDP checksum over the pseudo-header and the segment of the IP
+ * packet at ip, as it stands: 0 when the checksum field is right; with the
+ * field zeroed, the value it must hold.
+ */
+static uint16_t l4_sum(const uint8_t *ip, bool v6)
 {
 	size_t hl = v6 ? 40 : 20;
 	size_t len = v6 ? get16(ip + 4) : get16(ip + 2) - hl;
 	uint8_t pseudo[40 + FRAME_MAX + 1];
-	size_t n;
+	size_t n = pseudo_header(ip, v6, pseudo);
 
-	memset(pseudo, 0, sizeof(pseudo));
-	if (v6) {
-		memcpy(pseudo, ip + 8, 32);
-		pseudo[34] = len >> 8;
-		pseudo[35] = len;
-		pseudo[39] = IPPROTO_TCP;
-		n = 40;
-	} else {
-		memcpy(pseudo, ip + 12, 8);
-		pseudo[9] = IPPROTO_TCP;
-		pseudo[10] = len >> 8;
-		pseudo[11] = len;
-		n = 12;
-	}
 	memcpy(pseudo + n, ip + hl, len);
+	pseudo[n + len] = 0;
 	return csum(pseudo, n + len + (len & 1));
 }
 
 static bool tcp_csum_ok(const uint8_t *ip, bool v6)
 {
-	return tcp_sum(ip, v6) == 0;
+	return l4_sum(ip, v6) == 0;
+}
+
+/*
+ * What Linux leaves in the checksum field of a segment whose checksum is
+ * offloaded (CHECKSUM_PARTIAL): the pseudo-header's sum, folded, not
+ * inverted.
+ */
+static uint16_t partial_of(const uint8_t *ip, bool v6)
+{
+	uint8_t pseudo[40];
+
+	return ~csum(pseudo, pseudo_header(ip, v6, pseudo));
 }
 
 /*
@@ -827,7 +850,7 @@ static size_t build_tcp(struct spec s, uint8_t *buf, uint8_t flags,
 	memcpy(th + 20, opts, optlen);
 	for (size_t i = 0; i < payload; i++)
 		th[20 + optlen + i] = (uint8_t)i;
-	put16(th + 16, tcp_sum(buf + ETH_L3, s.v6));
+	put16(th + 16, l4_sum(buf + ETH_L3, s.v6));
 	assert_true(tcp_csum_ok(buf + ETH_L3, s.v6));
 	return len;
 }
@@ -1391,6 +1414,146 @@ static void lan_mss(void **state)
 	lan_aips(false);
 }
 
+/*
+ * A UDP datagram from the LAN with payload bytes and a right checksum (its
+ * last two payload bytes chosen so that the sum is 0xffff, when zero_sum:
+ * a checksum that computes to 0 and must be sent as 0xffff).
+ */
+static size_t build_udp(struct spec s, uint8_t *buf, size_t payload,
+			bool zero_sum)
+{
+	size_t hl = s.v6 ? 40 : 20, len;
+	uint8_t *uh;
+
+	s.proto = IPPROTO_UDP;
+	s.msg_len = payload;
+	len = build(&s, buf);
+	uh = buf + ETH_L3 + hl;
+	for (size_t i = 0; i < payload; i++)
+		uh[8 + i] = (uint8_t)(i * 7 + 1);
+	put16(uh + 6, 0);
+	if (zero_sum) {
+		uint16_t w;
+
+		put16(uh + 8 + payload - 2, 0);
+		w = (uint16_t)~l4_sum(buf + ETH_L3, s.v6); /* the fold */
+		put16(uh + 8 + payload - 2, (uint16_t)(0xffff - w));
+		assert_int_equal(l4_sum(buf + ETH_L3, s.v6), 0);
+		put16(uh + 6, 0xffff);
+	} else {
+		put16(uh + 6, l4_sum(buf + ETH_L3, s.v6));
+	}
+	assert_true(tcp_csum_ok(buf + ETH_L3, s.v6));
+	return len;
+}
+
+/*
+ * A checksum left to offload (a veth neighbour's) is completed; the rest
+ * of the packet is as forwarding leaves it.
+ */
+static void lan_csum(void **state)
+{
+	static const uint8_t mss1460[4] = { 2, 4, 0x05, 0xb4 };
+	static const size_t sizes[] = { 0, 1, 2, 33, 235, 236, 237, 491, 492,
+					493, 1000, 1372 };
+	uint8_t buf[FRAME_MAX], out[FRAME_MAX], want[FRAME_MAX];
+	size_t len;
+
+	(void)state;
+	lan_aips(true);
+	lan_config(LAN_MTU, 0, 0, 0);
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct spec s = { .v6 = v6, .dst = v6 ? hit6 : hit4 };
+		size_t hl = v6 ? 40 : 20, csum_at = ETH_L3 + hl;
+
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			for (int udp = 0; udp < 2; udp++) {
+				size_t pay = sizes[i];
+
+				if (udp)
+					len = build_udp(s, buf, pay + 2, false);
+				else
+					len = build_tcp(s, buf, 0x10, mss1460, 0,
+							pay);
+				if (len - ETH_L3 > LAN_MTU)
+					continue;
+				memcpy(want, buf, len);
+				/* As the sender's stack leaves it. */
+				put16(buf + csum_at + (udp ? 6 : 16),
+				      partial_of(buf + ETH_L3, v6));
+				assert_false(tcp_csum_ok(buf + ETH_L3, v6));
+				run_frame_out(udp ? "LAN UDP offloaded checksum" :
+						    "LAN TCP offloaded checksum",
+					      true, buf, len, XDP_REDIRECT,
+					      WG_XDP_REDIRECT_LAN_CSUM, out);
+				if (!tcp_csum_ok(out + ETH_L3, v6))
+					fail_msg("%s v%d, %zu bytes: checksum "
+						 "not completed",
+						 udp ? "UDP" : "TCP", v6 ? 6 : 4,
+						 pay);
+				/* All else as a whole checksum would have had
+				 * it: the same frame, TTL less one. */
+				run_frame_out("LAN whole checksum", true, want,
+					      len, XDP_REDIRECT,
+					      WG_XDP_REDIRECT_LAN, want);
+				assert_memory_equal(out, want, len);
+			}
+		}
+		/* A completed UDP checksum of 0 goes out as 0xffff. */
+		len = build_udp(s, buf, 40, true);
+		put16(buf + csum_at + 6, partial_of(buf + ETH_L3, v6));
+		run_frame_out("LAN UDP offloaded checksum, sums to 0", true,
+			      buf, len, XDP_REDIRECT, WG_XDP_REDIRECT_LAN_CSUM,
+			      out);
+		assert_int_equal(get16(out + csum_at + 6), 0xffff);
+		/* A SYN: completed, then clamped, and still right. */
+		lan_config(LAN_MTU, 0, WG_XDP_LAN_F_MSS_CLAMP, 0);
+		len = build_tcp(s, buf, 0x02, mss1460, 4, 0);
+		put16(buf + csum_at + 16, partial_of(buf + ETH_L3, v6));
+		run_frame_out("LAN SYN offloaded checksum, clamped", true, buf,
+			      len, XDP_REDIRECT, WG_XDP_REDIRECT_LAN_MSS, out);
+		assert_int_equal(mss_of(out, v6), LAN_MTU - (v6 ? 60 : 40));
+		assert_true(tcp_csum_ok(out + ETH_L3, v6));
+		lan_config(LAN_MTU, 0, 0, 0);
+	}
+	{
+		struct spec s = { .dst = hit4, .frag = 0x2000 };
+
+		/* A first fragment's checksum covers more than it holds. */
+		len = build_udp(s, buf, 100, false);
+		put16(buf + ETH_L3 + 20 + 6, partial_of(buf + ETH_L3, false));
+		memcpy(want, buf, len);
+		run_frame_out("LAN fragment, checksum untouched", true, buf,
+			      len, XDP_REDIRECT, WG_XDP_REDIRECT_LAN, out);
+		assert_memory_equal(out + ETH_L3 + 26, want + ETH_L3 + 26, 2);
+	}
+	{
+		struct spec s = { .dst = hit4 };
+
+		/* Longer than the program sums (8 chunks of 256 bytes): the
+		 * kernel completes it on its way into the TUN device. */
+		lan_config(3000, 0, 0, 0);
+		len = build_udp(s, buf, 2100, false);
+		put16(buf + ETH_L3 + 20 + 6, partial_of(buf + ETH_L3, false));
+		memcpy(want, buf, len);
+		run_frame_out("LAN offloaded checksum, too long", true, buf,
+			      len, XDP_PASS, WG_XDP_PASS_LAN_CSUM_PARTIAL, out);
+		assert_memory_equal(out, want, len);
+		len = build_udp(s, buf, 2100, false);
+		run_frame_out("LAN whole checksum, long", true, buf, len,
+			      XDP_REDIRECT, WG_XDP_REDIRECT_LAN, out);
+		assert_true(tcp_csum_ok(out + ETH_L3, false));
+		len = build_udp(s, buf, 2040, false);
+		put16(buf + ETH_L3 + 20 + 6, partial_of(buf + ETH_L3, false));
+		run_frame_out("LAN offloaded checksum, 2048-byte segment", true,
+			      buf, len, XDP_REDIRECT, WG_XDP_REDIRECT_LAN_CSUM,
+			      out);
+		assert_true(tcp_csum_ok(out + ETH_L3, false));
+		lan_config(LAN_MTU, 0, 0, 0);
+	}
+	lan_aips(false);
+}
+
 static bool attached(int ifindex)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
@@ -1619,6 +1782,7 @@ int main(void)
 		cmocka_unit_test(lan_ttl),
 		cmocka_unit_test(lan_mtu),
 		cmocka_unit_test(lan_mss),
+		cmocka_unit_test(lan_csum),
 		cmocka_unit_test(attach_modes),
 		cmocka_unit_test(link_dies_with_process),
 		cmocka_unit_test(pins),
