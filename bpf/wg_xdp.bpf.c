@@ -497,7 +497,7 @@ struct lan_pkt {
 	__u32 hdrs; /* IP and TCP header bytes the MSS leaves out */
 	__u8 *l4; /* an unfragmented TCP or UDP segment, else NULL */
 	__u16 *l4_csum; /* its checksum field */
-	__u64 pseudo; /* the pseudo-header's sum, as sum_bytes() counts */
+	__u64 pseudo; /* the pseudo-header's sum, as lan_sum_bytes() counts */
 	int udp; /* l4 is UDP */
 };
 
@@ -705,7 +705,10 @@ int xdp_wg_lan(struct xdp_md *ctx)
 	if (bpf_redirect_map(&xsks_lan, ctx->rx_queue_index, XDP_PASS) !=
 	    XDP_REDIRECT)
 		return count(WG_XDP_PASS_NO_SOCKET, ctx, XDP_PASS);
-	/* Redirected: from here on the packet is changed, as forwarding does. */
+	/*
+	 * Redirected: from here on the packet is changed, as forwarding does
+	 * (a SYN both completed and clamped counts as clamped).
+	 */
 	if (partial && p.l4_csum && (void *)(p.l4_csum + 1) <= c.end) {
 		*p.l4_csum = csum;
 		reason = WG_XDP_REDIRECT_LAN_CSUM;

@@ -39,12 +39,7 @@ GB=gwb-$ID
 n3() { nsenter --net=/run/netns/$NS3 "$@"; }
 n4() { nsenter --net=/run/netns/$NS4 "$@"; }
 router_cleanup() {
-	for ns in $NS3 $NS4; do
-		for pid in $(ip netns pids $ns 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del $ns 2>/dev/null
-	done
+	ns_del $NS3 $NS4
 	e2e_cleanup
 }
 e2e_trap
@@ -284,7 +279,7 @@ ok "traceroute -6: gateway A, gateway B, host B" \
 	matches "$route6" "^fd66::1 (fd77::2|fd88::1) fd88::2 $"
 
 # --- what is not a router's to forward stays on the LAN ---------------------------
-MAC1=$(n1 ip -o link show $LAN1 | sed 's/.*link\/ether \([^ ]*\).*/\1/')
+MAC1=$(n1 ip -o link show $LAN1 2>/dev/null | sed 's/.*link\/ether \([^ ]*\).*/\1/')
 cat >"$TMP/frame.py" <<'EOF'
 # frame.py IFACE DST_MAC DST_IP VLAN PAYLOAD: one Ethernet frame with an
 # IPv4 UDP datagram (port 9999) from 10.66.0.2, tagged with VLAN (an
@@ -359,6 +354,9 @@ ok "removed again, it goes into the tunnel like any address" \
 n1 ip addr del 10.66.0.50/24 dev $LAN1
 ok "the LAN's own address still answers after the removals" \
 	eq "$(delta 1 $GA REDIRECT_LAN n3 ping -c 2 -i 0.1 -W 1 10.66.0.1)" 0
+# 10.66.0.50/24 shared its broadcast with 10.66.0.1/24, which remains.
+ok "...and the subnet's broadcast is still the LAN's" \
+	eq "$(delta 1 $GA PASS_LAN_BROADCAST frame $MAC1 10.66.0.255 -1 bcast)" 1
 
 ok "gateway A down" wgxdp_down 1 $GA
 ok "gateway B down" wgxdp_down 2 $GB
