@@ -333,9 +333,27 @@ ok "...never the VLAN 10 one" not grep -q vlan-ten "$TMP/vlan"
 kill $dump 2>/dev/null
 
 # --- addresses added at run time answer from gateway A itself ---------------------
+# in_lan_addrs FAMILY HEX: the daemon has put the address into lan_addrs
+# (the key is struct wg_xdp_addr: the family, then 16 address bytes). The
+# checks wait for it: the event reaches the daemon a moment after `ip addr`
+# returns, and that moment is no subject for a test.
+in_lan_addrs() {
+	_k="$1 00 00 00 $2"
+	while [ $(echo $_k | wc -w) -lt 20 ]; do _k="$_k 00"; done
+	n1 bpftool map lookup pinned /sys/fs/bpf/wg-xdp/$GA/lan_addrs \
+		key hex $_k >/dev/null 2>&1
+}
+ADDR50="0a 42 00 32" ADDR99="0a 63 00 01" # 10.66.0.50, 10.99.0.1
+ADDR6_50="fd 66 00 00 00 00 00 00 00 00 00 00 00 00 00 50"
 n1 ip addr add 10.66.0.50/24 dev $LAN1
 n1 ip -6 addr add fd66::50/64 dev $LAN1 nodad
 n1 ip addr add 10.99.0.1/32 dev lo
+added() {
+	wait_for 5 in_lan_addrs 02 "$ADDR50" &&
+		wait_for 5 in_lan_addrs 0a "$ADDR6_50" &&
+		wait_for 5 in_lan_addrs 02 "$ADDR99"
+}
+ok "the daemon follows addresses added at run time" added
 ok "a LAN address added at run time answers" \
 	n3 ping -c 2 -i 0.1 -W 1 10.66.0.50
 ok "...from gateway A, not through the tunnel" \
@@ -349,9 +367,11 @@ ok "an address added to another interface (lo) answers, not tunnelled" \
 	eq "$(delta 1 $GA REDIRECT_LAN n3 ping -c 3 -i 0.1 -W 1 10.99.0.1)" 0
 ok "...and replied" n3 ping -c 1 -W 1 10.99.0.1
 n1 ip addr del 10.99.0.1/32 dev lo
-ok "removed again, it goes into the tunnel like any address" \
+ok "the daemon follows its removal" wait_for 5 not in_lan_addrs 02 "$ADDR99"
+ok "...after which it goes into the tunnel like any address" \
 	ge "$(delta 1 $GA REDIRECT_LAN n3 ping -c 2 -i 0.1 -W 1 10.99.0.1)" 2
 n1 ip addr del 10.66.0.50/24 dev $LAN1
+ok "...and of a LAN address" wait_for 5 not in_lan_addrs 02 "$ADDR50"
 ok "the LAN's own address still answers after the removals" \
 	eq "$(delta 1 $GA REDIRECT_LAN n3 ping -c 2 -i 0.1 -W 1 10.66.0.1)" 0
 # 10.66.0.50/24 shared its broadcast with 10.66.0.1/24, which remains.
