@@ -28,6 +28,7 @@
 #define WG_XDP_MAX_AIPS (1U << 20)
 #define WG_XDP_MAX_PEERS (1U << 16)
 #define WG_XDP_MAX_SOURCES (1U << 16)
+#define WG_XDP_MAX_LAN_ADDRS 4096
 
 /*
  * Handshake rate limit per source (IPv4 address or IPv6 /64) while the
@@ -50,6 +51,32 @@ struct wg_xdp_config {
 	__u16 listen_port; /* host order */
 	__u16 pad;
 	__u32 flags; /* enum wg_xdp_flags */
+};
+
+/* lan_config.flags */
+enum wg_xdp_lan_flags {
+	WG_XDP_LAN_F_MSS_CLAMP = 1U << 0, /* lower the MSS option of TCP SYNs */
+};
+
+/*
+ * lan_config[0]: what the LAN program needs to forward as a router would.
+ * The tunnel's MTU is the TUN device's, read live from tun_ifindex so that
+ * `ip link set wg0 mtu N` takes effect at once; mtu is the fallback when
+ * that ifindex does not resolve (the device moved to another namespace).
+ * An all-zero mac takes nothing.
+ */
+struct wg_xdp_lan_config {
+	__u8 mac[6]; /* the LAN interface's own address */
+	__u16 mss; /* MSS clamp (host order); 0: the tunnel MTU less headers */
+	__u32 flags; /* enum wg_xdp_lan_flags */
+	__u32 tun_ifindex;
+	__u32 mtu;
+};
+
+/* lan_addrs values: why a destination is not forwarded. */
+enum wg_xdp_lan_addr_kind {
+	WG_XDP_LAN_ADDR_LOCAL = 1, /* an address of this host */
+	WG_XDP_LAN_ADDR_BROADCAST = 2, /* a subnet-directed broadcast address */
 };
 
 /*
@@ -108,6 +135,7 @@ _Static_assert(sizeof(struct wg_xdp_aip6_key) == 20, "aip6 key size");
 _Static_assert(sizeof(struct wg_xdp_peer) == 64, "peer size");
 _Static_assert(sizeof(struct wg_xdp_counter) == 16, "counter size");
 _Static_assert(sizeof(struct wg_xdp_bucket) == 16, "bucket size");
+_Static_assert(sizeof(struct wg_xdp_lan_config) == 20, "lan config size");
 
 /*
  * Every verdict the programs reach, each packet counted under exactly one.
@@ -140,7 +168,16 @@ _Static_assert(sizeof(struct wg_xdp_bucket) == 16, "bucket size");
 	X(REDIRECT_RESPONSE, "redirect: handshake response")                 \
 	X(REDIRECT_COOKIE, "redirect: cookie reply")                         \
 	X(REDIRECT_DATA, "redirect: data")                                   \
-	X(REDIRECT_LAN, "redirect: LAN packet for a peer")
+	X(REDIRECT_LAN, "redirect: LAN packet for a peer")                   \
+	X(PASS_LAN_NOT_US, "pass: LAN frame not unicast to the LAN's MAC")    \
+	X(PASS_LAN_VLAN, "pass: VLAN-tagged LAN frame")                      \
+	X(PASS_LAN_BROADCAST, "pass: LAN subnet-directed broadcast")         \
+	X(PASS_LAN_IP_OPTIONS, "pass: LAN IPv4 options or IPv6 hop-by-hop")  \
+	X(PASS_LAN_TTL, "pass: LAN TTL expires here (kernel: time exceeded)") \
+	X(PASS_LAN_TOO_BIG, "pass: LAN packet over the tunnel MTU (kernel)") \
+	X(REDIRECT_LAN_MSS, "redirect: LAN TCP SYN, MSS clamped")           \
+	X(REDIRECT_LAN_CSUM, "redirect: LAN offloaded checksum completed")   \
+	X(PASS_LAN_CSUM_PARTIAL, "pass: LAN offloaded checksum, too long here")
 
 enum wg_xdp_reason {
 #define WG_XDP_REASON_ENUM(name, text) WG_XDP_##name,
@@ -243,6 +280,27 @@ struct {
 	__type(key, __u32);
 	__type(value, struct wg_xdp_counter);
 } stats SEC(".maps");
+
+/* [0] -> the LAN's MAC, the TUN device and MSS clamping (gateway mode). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wg_xdp_lan_config);
+} lan_config SEC(".maps");
+
+/*
+ * Gateway mode: this host's addresses (on any interface) and the directed
+ * broadcast addresses of its IPv4 subnets, from netlink -> kind. Frames to
+ * them go to the kernel, never into the tunnel.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, WG_XDP_MAX_LAN_ADDRS);
+	__type(key, struct wg_xdp_addr);
+	__type(value, __u8);
+} lan_addrs SEC(".maps");
 
 /* Handshake source (IPv4 address, IPv6 /64) -> token bucket. */
 struct {

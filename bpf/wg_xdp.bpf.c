@@ -10,7 +10,17 @@
  * socket receives the result). Ours but malformed is dropped here.
  *
  * xdp_wg_lan (LAN interface, gateway mode): IP packets whose destination is
- * in a peer's allowed IPs go to the LAN AF_XDP socket to be encrypted.
+ * in a peer's allowed IPs go to the LAN AF_XDP socket to be encrypted. The
+ * kernel would have forwarded them, so the program does a router's duties
+ * or leaves the packet to the kernel: it takes only untagged unicast frames
+ * to the LAN's MAC, never this host's addresses or a directed broadcast,
+ * passes what the kernel must answer (TTL expiring: time exceeded; over
+ * the tunnel MTU: fragmentation needed / packet too big, or fragmenting),
+ * decrements the TTL or hop limit, optionally clamps the MSS of SYNs, and
+ * trims the frame to the IP packet, so the daemon copies exactly that.
+ * TCP and UDP from a neighbour with checksum offload (a veth peer) carry
+ * only the pseudo-header's sum, which the kernel would complete on the way
+ * out; the program completes it, since the daemon sees bytes only.
  *
  * Every packet bumps exactly one counter in `stats` (enum wg_xdp_reason).
  * Headers are read through a cursor that checks bounds before every read.
@@ -21,6 +31,7 @@
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/tcp.h>
 #include <linux/udp.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
@@ -33,6 +44,13 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define MAX_VLAN_TAGS 2
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1fff
+#define TCP_MAX_OPTS 40
+/* Offloaded checksums are completed over at most CSUM_CHUNKS * 256 bytes. */
+#define CSUM_CHUNK 256
+#define CSUM_CHUNKS 8
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_MSS 2
 
 /* An 802.1Q / 802.1ad tag (the kernel's struct vlan_hdr is not uapi). */
 struct vlan_tag {
@@ -317,55 +335,401 @@ int xdp_wg_nic(struct xdp_md *ctx)
 	return count(reason, ctx, XDP_REDIRECT);
 }
 
+/* Folds a 32-bit one's complement sum to 16 bits. */
+static __always_inline __u16 csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)sum;
+}
+
+/*
+ * Updates the checksum at sum for one 16-bit word changing from old to new
+ * (RFC 1624, eqn. 3; every value as it lies in the packet).
+ */
+static __always_inline void csum_replace2(__u16 *sum, __u16 old, __u16 new)
+{
+	*sum = ~csum_fold((__u32)(__u16)~*sum + (__u16)~old + new);
+}
+
+static __always_inline __u16 csum_fold64(__u64 sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	return csum_fold((__u32)sum);
+}
+
+/*
+ * The one's complement sum (folded to 16 bits, memory order) of the len
+ * bytes at offset off of the packet, a chunk at a time through a stack
+ * copy; -1 past the packet or beyond CSUM_CHUNKS chunks. A global function:
+ * the verifier checks it once, not once per path of its caller.
+ */
+__noinline int lan_sum_bytes(struct xdp_md *ctx, __u32 off, __u32 len)
+{
+	/* One word more than a chunk: the verifier's bound on the rounded-up
+	 * size below is a little looser than the value's. */
+	__u32 buf[CSUM_CHUNK / 4 + 1] = {};
+	__u64 acc = 0;
+	int i;
+
+	for (i = 0; i < CSUM_CHUNKS && len; i++) {
+		__u32 n = len < CSUM_CHUNK ? len : CSUM_CHUNK;
+		long sum;
+
+		/* Bounded where the verifier sees it (clang would fold it). */
+		asm volatile("" : "+r"(n));
+		n &= 2 * CSUM_CHUNK - 1;
+		if (!n || n > CSUM_CHUNK)
+			return -1;
+		/* A short last chunk: the zeros after it add nothing, and an
+		 * odd last byte becomes the first byte of a word, as it must. */
+		if (n < CSUM_CHUNK)
+			__builtin_memset(buf, 0, sizeof(buf));
+		if (bpf_xdp_load_bytes(ctx, off, buf, n))
+			return -1;
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)buf, ((n + 3) >> 2) << 2,
+				    0);
+		if (sum < 0)
+			return -1;
+		acc += (__u32)sum;
+		off += n;
+		len -= n;
+	}
+	return len ? -1 : csum_fold64(acc);
+}
+
+/* The 20-byte IPv4 header at p sums to 0xffff when its checksum is right. */
+static __always_inline int ipv4_csum_ok(const __u16 *p)
+{
+	__u32 sum = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 10; i++)
+		sum += p[i];
+	return csum_fold(sum) == 0xffff;
+}
+
+static __always_inline int mac_is(const __u8 *a, const __u8 *b)
+{
+	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
+		 (a[3] ^ b[3]) | (a[4] ^ b[4]) | (a[5] ^ b[5]));
+}
+
+/*
+ * The TUN device's MTU (the largest packet the tunnel carries): read live
+ * from the device, or the daemon's copy when its ifindex does not resolve.
+ * Returns 1 when an IP packet of len bytes fits.
+ */
+static __always_inline int fits_tunnel(struct xdp_md *ctx,
+				       const struct wg_xdp_lan_config *lc,
+				       __u32 len, __u32 *mtu)
+{
+	__u32 m = len;
+
+	*mtu = lc->mtu;
+	if (lc->tun_ifindex &&
+	    bpf_check_mtu(ctx, lc->tun_ifindex, &m, 0, 0) >= 0)
+		*mtu = m;
+	return len <= *mtu;
+}
+
+/*
+ * Lowers the MSS option of a TCP SYN (or SYN-ACK) at th to mss, fixing the
+ * checksum incrementally, as iptables' TCPMSS target does on a router.
+ * l4_len is the segment's length as the IP header gives it.
+ * Returns 1 when it changed the segment. The option list is walked byte by
+ * byte at constant offsets (next: where the next option starts), which
+ * keeps the verifier's work linear in the 40 option bytes.
+ */
+static __always_inline int clamp_mss(struct tcphdr *th, void *end,
+				     __u32 l4_len, __u16 mss)
+{
+	__u8 *o = (__u8 *)(th + 1);
+	__u32 hlen, next = 0;
+	__u16 old, new;
+	int i;
+
+	if ((void *)(th + 1) > end || !th->syn || th->rst)
+		return 0;
+	/* Options past the IP packet (into Ethernet padding) are not ours. */
+	hlen = th->doff * 4;
+	if (hlen <= sizeof(*th) || hlen > l4_len)
+		return 0;
+	hlen -= sizeof(*th);
+#pragma unroll
+	for (i = 0; i < TCP_MAX_OPTS; i++) {
+		if (i < next)
+			continue; /* inside the option before */
+		if (i >= hlen || (void *)(o + i + 1) > end ||
+		    o[i] == TCPOPT_EOL)
+			return 0;
+		if (o[i] == TCPOPT_NOP) {
+			next = i + 1;
+			continue;
+		}
+		if ((void *)(o + i + 2) > end || o[i + 1] < 2)
+			return 0;
+		if (o[i] == TCPOPT_MSS) {
+			if (o[i + 1] != 4 || i + 4 > hlen ||
+			    (void *)(o + i + 4) > end ||
+			    ((__u32)o[i + 2] << 8 | o[i + 3]) <= mss)
+				return 0;
+			__builtin_memcpy(&old, o + i + 2, 2);
+			new = bpf_htons(mss);
+			__builtin_memcpy(o + i + 2, &new, 2);
+			csum_replace2(&th->check, old, new);
+			return 1;
+		}
+		next = i + o[i + 1];
+	}
+	return 0;
+}
+
+/* What xdp_wg_lan found in a packet it may forward. */
+struct lan_pkt {
+	__u8 *ttl; /* IPv4 TTL or IPv6 hop limit */
+	__u16 *ip_csum; /* IPv4 header checksum; NULL for IPv6 */
+	struct tcphdr *tcp; /* an unfragmented TCP segment, else NULL */
+	__u32 ip_len; /* the IP packet's length; the frame may be longer */
+	__u32 l4_len; /* ip_len less the IP header */
+	__u32 hdrs; /* IP and TCP header bytes the MSS leaves out */
+	__u8 *l4; /* an unfragmented TCP or UDP segment, else NULL */
+	__u16 *l4_csum; /* its checksum field */
+	__u64 pseudo; /* the pseudo-header's sum, as lan_sum_bytes() counts */
+	int udp; /* l4 is UDP */
+};
+
+/*
+ * Finds the segment's transport checksum: at c->pos, for protocol proto,
+ * the pseudo-header sum already in p->pseudo.
+ */
+static __always_inline void lan_l4(struct cursor *c, struct lan_pkt *p,
+				   __u8 proto)
+{
+	__u8 *l4 = c->pos;
+
+	if (proto == IPPROTO_TCP && p->l4_len >= sizeof(struct tcphdr) &&
+	    (void *)(l4 + sizeof(struct tcphdr)) <= c->end) {
+		p->tcp = (struct tcphdr *)l4;
+		p->l4_csum = &p->tcp->check;
+	} else if (proto == IPPROTO_UDP && p->l4_len >= sizeof(struct udphdr) &&
+		   (void *)(l4 + sizeof(struct udphdr)) <= c->end) {
+		p->l4_csum = &((struct udphdr *)l4)->check;
+		p->udp = 1;
+	} else {
+		return;
+	}
+	p->l4 = l4;
+	p->pseudo += bpf_htons(proto) + bpf_htons((__u16)p->l4_len);
+}
+
+/*
+ * A checksum left to offload holds the pseudo-header's sum alone (Linux
+ * fills it so for CHECKSUM_PARTIAL). Returns 1 with the whole checksum in
+ * *csum when the segment's is such, 0 when it is whole (or absent), -1
+ * when it is partial but the segment is too long to sum here.
+ */
+static __always_inline int partial_csum(struct xdp_md *ctx,
+					const struct lan_pkt *p, void *end,
+					__u16 *csum)
+{
+	__u16 *f = p->l4_csum;
+	__u64 acc;
+	int sum;
+
+	if (!p->l4 || (void *)(f + 1) > end || *f != csum_fold64(p->pseudo))
+		return 0;
+	sum = lan_sum_bytes(ctx,
+			    (__u32)((void *)p->l4 - (void *)(long)ctx->data),
+			    p->l4_len);
+	if (sum < 0)
+		return -1;
+	/* The segment's sum counts the field: take its value back out. */
+	acc = p->pseudo + (__u16)~*f + (__u32)sum;
+	*csum = ~csum_fold64(acc);
+	if (p->udp && !*csum)
+		*csum = 0xffff; /* 0 means no checksum in UDP */
+	return 1;
+}
+
+/*
+ * IPv4 at c: a verdict (a reason to pass), or 0 with p filled when the
+ * packet is one the program may forward into the tunnel.
+ */
+static __always_inline int lan_ipv4(struct cursor *c, struct lan_pkt *p)
+{
+	struct iphdr *iph = pull(c, sizeof(*iph));
+	struct wg_xdp_aip4_key k = { .prefixlen = 32 };
+	struct wg_xdp_addr dst = { .family = WG_XDP_AF_INET };
+	__u8 *kind, first;
+	__u32 len;
+
+	if (!iph || iph->version != 4 || iph->ihl < 5)
+		return WG_XDP_PASS_MALFORMED;
+	if (iph->ihl != 5)
+		return WG_XDP_PASS_LAN_IP_OPTIONS; /* options: the kernel's */
+	len = bpf_ntohs(iph->tot_len);
+	if (len < sizeof(*iph) || (void *)iph + len > c->end ||
+	    !ipv4_csum_ok((__u16 *)iph))
+		return WG_XDP_PASS_MALFORMED; /* the kernel drops it */
+	first = ((__u8 *)&iph->daddr)[0];
+	/* Multicast, limited broadcast, loopback, "this network". */
+	if ((first & 0xf0) == 0xe0 || iph->daddr == 0xffffffff ||
+	    first == 127 || first == 0)
+		return WG_XDP_PASS_LAN_LOCAL;
+	__builtin_memcpy(dst.addr, &iph->daddr, 4);
+	kind = bpf_map_lookup_elem(&lan_addrs, &dst);
+	if (kind)
+		return *kind == WG_XDP_LAN_ADDR_BROADCAST ?
+			       WG_XDP_PASS_LAN_BROADCAST :
+			       WG_XDP_PASS_LAN_LOCAL;
+	__builtin_memcpy(k.addr, &iph->daddr, 4);
+	if (!bpf_map_lookup_elem(&aip4, &k))
+		return WG_XDP_PASS_LAN_NO_PEER;
+	p->ttl = &iph->ttl;
+	p->ip_csum = &iph->check;
+	p->ip_len = len;
+	p->l4_len = len - sizeof(*iph);
+	p->hdrs = sizeof(*iph) + sizeof(struct tcphdr);
+	if (!(iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))) {
+		p->pseudo = (iph->saddr & 0xffff) + (iph->saddr >> 16) +
+			    (iph->daddr & 0xffff) + (iph->daddr >> 16);
+		lan_l4(c, p, iph->protocol);
+	}
+	return 0;
+}
+
+/* IPv6 at c, as lan_ipv4(). */
+static __always_inline int lan_ipv6(struct cursor *c, struct lan_pkt *p)
+{
+	struct ipv6hdr *ip6 = pull(c, sizeof(*ip6));
+	struct wg_xdp_aip6_key k = { .prefixlen = 128 };
+	struct wg_xdp_addr dst = { .family = WG_XDP_AF_INET6 };
+	__u32 len;
+	__u8 *d;
+
+	if (!ip6 || ip6->version != 6)
+		return WG_XDP_PASS_MALFORMED;
+	len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+	/* A hop-by-hop header is for every router (and jumbograms use it). */
+	if (ip6->nexthdr == IPPROTO_HOPOPTS)
+		return WG_XDP_PASS_LAN_IP_OPTIONS;
+	if ((void *)ip6 + len > c->end)
+		return WG_XDP_PASS_MALFORMED;
+	d = ip6->daddr.in6_u.u6_addr8;
+	/* Multicast, link-local unicast, loopback and unspecified. */
+	if (d[0] == 0xff || (d[0] == 0xfe && (d[1] & 0xc0) == 0x80) ||
+	    (!(ip6->daddr.in6_u.u6_addr32[0] | ip6->daddr.in6_u.u6_addr32[1] |
+	       ip6->daddr.in6_u.u6_addr32[2]) &&
+	     !(ip6->daddr.in6_u.u6_addr32[3] & bpf_htonl(0xfffffffe))))
+		return WG_XDP_PASS_LAN_LOCAL;
+	__builtin_memcpy(dst.addr, d, 16);
+	if (bpf_map_lookup_elem(&lan_addrs, &dst))
+		return WG_XDP_PASS_LAN_LOCAL;
+	__builtin_memcpy(k.addr, d, 16);
+	if (!bpf_map_lookup_elem(&aip6, &k))
+		return WG_XDP_PASS_LAN_NO_PEER;
+	p->ttl = &ip6->hop_limit;
+	p->ip_len = len;
+	p->l4_len = len - sizeof(*ip6);
+	p->hdrs = sizeof(*ip6) + sizeof(struct tcphdr);
+#pragma unroll
+	for (int i = 0; i < 8; i++)
+		p->pseudo += ip6->saddr.in6_u.u6_addr16[i] +
+			     ip6->daddr.in6_u.u6_addr16[i];
+	lan_l4(c, p, ip6->nexthdr);
+	return 0;
+}
+
 SEC("xdp")
 int xdp_wg_lan(struct xdp_md *ctx)
 {
 	struct cursor c = { (void *)(long)ctx->data,
 			    (void *)(long)ctx->data_end };
-	struct wg_xdp_addr dst = {};
-	__be16 proto;
-	long ret;
+	const struct wg_xdp_lan_config *lc;
+	struct lan_pkt p = {};
+	enum wg_xdp_reason reason = WG_XDP_REDIRECT_LAN;
+	__u32 key = 0, mtu, len;
+	struct ethhdr *eth;
+	__u16 old, csum = 0;
+	int r, partial;
 
-	proto = parse_eth(&c);
-	if (!proto)
+	lc = bpf_map_lookup_elem(&lan_config, &key);
+	if (!lc)
+		return XDP_PASS; /* cannot happen: an array always has [0] */
+	eth = pull(&c, sizeof(*eth));
+	if (!eth)
 		return count(WG_XDP_PASS_MALFORMED, ctx, XDP_PASS);
-	if (proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr *iph = pull(&c, sizeof(*iph));
-		struct wg_xdp_aip4_key k = { .prefixlen = 32 };
-		__u8 first;
-
-		if (!iph || iph->version != 4 || iph->ihl < 5)
-			return count(WG_XDP_PASS_MALFORMED, ctx, XDP_PASS);
-		first = ((__u8 *)&iph->daddr)[0];
-		dst.family = WG_XDP_AF_INET;
-		__builtin_memcpy(dst.addr, &iph->daddr, 4);
-		/* Multicast, limited broadcast, our own addresses. */
-		if ((first & 0xf0) == 0xe0 || iph->daddr == 0xffffffff ||
-		    bpf_map_lookup_elem(&local_addrs, &dst))
-			return count(WG_XDP_PASS_LAN_LOCAL, ctx, XDP_PASS);
-		__builtin_memcpy(k.addr, &iph->daddr, 4);
-		if (!bpf_map_lookup_elem(&aip4, &k))
-			return count(WG_XDP_PASS_LAN_NO_PEER, ctx, XDP_PASS);
-	} else if (proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = pull(&c, sizeof(*ip6));
-		struct wg_xdp_aip6_key k = { .prefixlen = 128 };
-
-		if (!ip6 || ip6->version != 6)
-			return count(WG_XDP_PASS_MALFORMED, ctx, XDP_PASS);
-		dst.family = WG_XDP_AF_INET6;
-		__builtin_memcpy(dst.addr, &ip6->daddr, 16);
-		if (dst.addr[0] == 0xff ||
-		    bpf_map_lookup_elem(&local_addrs, &dst))
-			return count(WG_XDP_PASS_LAN_LOCAL, ctx, XDP_PASS);
-		__builtin_memcpy(k.addr, &ip6->daddr, 16);
-		if (!bpf_map_lookup_elem(&aip6, &k))
-			return count(WG_XDP_PASS_LAN_NO_PEER, ctx, XDP_PASS);
-	} else {
+	/*
+	 * A tagged frame belongs to a VLAN interface, whose addresses and
+	 * subnets are not the LAN's: the kernel delivers it there (a priority
+	 * tag, VLAN 0, to the LAN itself) and forwards it as usual.
+	 */
+	if (eth->h_proto == bpf_htons(ETH_P_8021Q) ||
+	    eth->h_proto == bpf_htons(ETH_P_8021AD))
+		return count(WG_XDP_PASS_LAN_VLAN, ctx, XDP_PASS);
+	if (eth->h_proto != bpf_htons(ETH_P_IP) &&
+	    eth->h_proto != bpf_htons(ETH_P_IPV6))
 		return count(WG_XDP_PASS_NOT_IP, ctx, XDP_PASS);
-	}
+	/* Broadcast, multicast and other hosts' frames are not routed here. */
+	if (!mac_is(eth->h_dest, lc->mac) ||
+	    !(lc->mac[0] | lc->mac[1] | lc->mac[2] | lc->mac[3] | lc->mac[4] |
+	      lc->mac[5]))
+		return count(WG_XDP_PASS_LAN_NOT_US, ctx, XDP_PASS);
+	if (eth->h_proto == bpf_htons(ETH_P_IP))
+		r = lan_ipv4(&c, &p);
+	else
+		r = lan_ipv6(&c, &p);
+	if (r)
+		return count(r, ctx, XDP_PASS);
+	/* The TTL and protocol word (IPv4) lie inside the header read. */
+	if (!p.ttl || (void *)(p.ttl + 2) > c.end ||
+	    (p.ip_csum && (void *)(p.ip_csum + 1) > c.end))
+		return count(WG_XDP_PASS_MALFORMED, ctx, XDP_PASS);
+	/* The kernel answers with time exceeded, from this router. */
+	if (*p.ttl <= 1)
+		return count(WG_XDP_PASS_LAN_TTL, ctx, XDP_PASS);
+	/*
+	 * Too big for the tunnel: the kernel forwards it into the TUN device
+	 * and sends fragmentation needed (DF, IPv6: packet too big) with the
+	 * MTU, or fragments it (IPv4 without DF).
+	 */
+	if (!fits_tunnel(ctx, lc, p.ip_len, &mtu))
+		return count(WG_XDP_PASS_LAN_TOO_BIG, ctx, XDP_PASS);
+	partial = partial_csum(ctx, &p, c.end, &csum);
+	if (partial < 0)
+		return count(WG_XDP_PASS_LAN_CSUM_PARTIAL, ctx, XDP_PASS);
 
-	ret = bpf_redirect_map(&xsks_lan, ctx->rx_queue_index, XDP_PASS);
-	if (ret != XDP_REDIRECT)
+	if (bpf_redirect_map(&xsks_lan, ctx->rx_queue_index, XDP_PASS) !=
+	    XDP_REDIRECT)
 		return count(WG_XDP_PASS_NO_SOCKET, ctx, XDP_PASS);
-	return count(WG_XDP_REDIRECT_LAN, ctx, XDP_REDIRECT);
+	/*
+	 * Redirected: from here on the packet is changed, as forwarding does
+	 * (a SYN both completed and clamped counts as clamped).
+	 */
+	if (partial && p.l4_csum && (void *)(p.l4_csum + 1) <= c.end) {
+		*p.l4_csum = csum;
+		reason = WG_XDP_REDIRECT_LAN_CSUM;
+	}
+	if ((lc->flags & WG_XDP_LAN_F_MSS_CLAMP) && p.tcp && mtu > p.hdrs &&
+	    clamp_mss(p.tcp, c.end, p.l4_len,
+		      lc->mss && lc->mss < mtu - p.hdrs ? lc->mss :
+							  mtu - p.hdrs))
+		reason = WG_XDP_REDIRECT_LAN_MSS;
+	if (p.ip_csum) {
+		__builtin_memcpy(&old, p.ttl, 2); /* TTL and protocol */
+		(*p.ttl)--;
+		csum_replace2(p.ip_csum, old, *(__u16 *)p.ttl);
+	} else {
+		(*p.ttl)--;
+	}
+	count(reason, ctx, XDP_REDIRECT);
+	/* Ethernet padding is not part of the packet the tunnel carries. */
+	len = ctx->data_end - ctx->data;
+	if (len > sizeof(struct ethhdr) + p.ip_len)
+		bpf_xdp_adjust_tail(ctx, (int)(sizeof(struct ethhdr) + p.ip_len) -
+					     (int)len);
+	return XDP_REDIRECT;
 }

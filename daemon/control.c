@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dataplane.h"
+#include "gateway.h"
 #include "icmp.h"
 #include "log.h"
 #include "netlink.h"
@@ -239,7 +240,9 @@ static void nl_addr(void *ctx, bool removed, int ifindex,
 {
 	struct wg_device *dev = ctx;
 
-	(void)prefixlen;
+	/* Gateway mode: this host's addresses (any interface) stay local. */
+	if (dev->dp.xdp)
+		wg_gateway_addr_changed(dev, removed, ifindex, addr, prefixlen);
 	if (ifindex == dev->tun.ifindex) {
 		icmp_src_refresh(dev);
 		return;
@@ -270,6 +273,8 @@ static void nl_link(void *ctx, bool removed, int ifindex, const char *name,
 	}
 	if (ifindex != dev->tun.ifindex)
 		wg_path_invalidate_all(dev);
+	if (dev->dp.xdp)
+		wg_gateway_link_changed(dev, ifindex);
 }
 
 static void nl_neigh(void *ctx, bool removed, int ifindex,

@@ -10,6 +10,11 @@
 #include <net/if.h>
 #include <stdbool.h>
 
+/* lan_mss_clamp: the tunnel MTU less the IP and TCP headers. */
+#define WG_LAN_MSS_AUTO 1
+/* The smallest explicit clamp: IPv4's minimum MTU (576) less 40. */
+#define WG_LAN_MSS_MIN 536
+
 struct wg_daemon_opts {
 	char ifname[IFNAMSIZ]; /* the WireGuard (TUN) interface, e.g. wg0 */
 	/*
@@ -18,6 +23,13 @@ struct wg_daemon_opts {
 	 */
 	char nic[IFNAMSIZ];
 	char lan[IFNAMSIZ]; /* gateway mode: LAN-side interface, or empty */
+	/*
+	 * Gateway mode takes LAN packets before netfilter: refused while a
+	 * FORWARD chain has rules or a DROP policy, unless this is set.
+	 */
+	bool lan_bypass_netfilter;
+	/* MSS clamping of LAN SYNs: 0 off, WG_LAN_MSS_AUTO, or a bound. */
+	unsigned int lan_mss_clamp;
 	const char *config_path; /* wg-quick style file, or NULL */
 	/*
 	 * `wg-xdp up` configures addresses, MTU and routes itself; started by
@@ -43,6 +55,8 @@ int wg_daemon_run(const struct wg_daemon_opts *opts, int ready_fd);
  *   xsk_mode=copy|zerocopy
  *   queues=N              AF_XDP sockets / worker threads
  *   lan=IFACE             gateway mode interface, when set
+ *   lan_netfilter=bypassed  with lan: netfilter's FORWARD hook never sees
+ *                         the packets the LAN program takes
  *   debug=0|1
  *   stat=REASON PACKETS BYTES      one line per XDP stats reason (map stats)
  *   counter=NAME VALUE             daemon counters (e.g. udp_rx, xsk_tx)

@@ -21,7 +21,9 @@
 #include "daemon.h"
 #include "dataplane.h"
 #include "device.h"
+#include "gateway.h"
 #include "log.h"
+#include "netfilter.h"
 #include "netlink.h"
 #include "rcu.h"
 #include "receive.h"
@@ -102,22 +104,14 @@ static void stop_xdp(struct wg_device *dev, struct wg_xsk **xsks,
 	close_xsks(lan);
 }
 
-static int add_lan_local(void *ctx, int ifindex, const struct wg_nl_ip *addr,
-			 unsigned int prefixlen)
-{
-	struct wg_device *dev = ctx;
-
-	(void)ifindex;
-	(void)prefixlen;
-	return wg_xdp_add_local(dev->dp.xdp, addr->family, &addr->v6);
-}
-
 /*
  * Gateway mode: an AF_XDP socket on each LAN queue a worker serves, and
- * the LAN program, which steals plaintext for allowed IPs. The LAN's own
- * addresses go into the local-address map so traffic to this host passes.
+ * the LAN program, which steals plaintext for allowed IPs. Before it is
+ * attached it knows the LAN's MAC, the TUN device and every address of
+ * this host (kept in step from rtnetlink after that, see gateway.h).
  */
-static int start_lan(struct wg_device *dev, struct wg_xsk **lan)
+static int start_lan(struct wg_device *dev, struct wg_xsk **lan,
+		     unsigned int mss_clamp)
 {
 	int ret;
 
@@ -140,8 +134,7 @@ static int start_lan(struct wg_device *dev, struct wg_xsk **lan)
 		if (ret)
 			goto err;
 	}
-	ret = wg_nl_addr_dump(dev->dp.nl, dev->dp.lan_ifindex, AF_UNSPEC,
-			      add_lan_local, dev);
+	ret = wg_gateway_start(dev, mss_clamp);
 	if (!ret)
 		ret = wg_xdp_attach_lan(dev->dp.xdp, dev->dp.lan_ifindex);
 	if (!ret)
@@ -157,7 +150,7 @@ err:
  * runs the UDP path.
  */
 static int start_xdp(struct wg_device *dev, struct wg_xsk **xsks,
-		     struct wg_xsk **lan)
+		     struct wg_xsk **lan, unsigned int mss_clamp)
 {
 	struct wg_nl_link link;
 	unsigned int queues;
@@ -223,7 +216,7 @@ static int start_xdp(struct wg_device *dev, struct wg_xsk **xsks,
 		log_warn("%s has no native XDP: using generic (slower) mode",
 			 dev->dp.nic);
 	dev->nworkers = queues;
-	if (dev->dp.lan[0] && (ret = start_lan(dev, lan))) {
+	if (dev->dp.lan[0] && (ret = start_lan(dev, lan, mss_clamp))) {
 		log_warn("Could not attach gateway mode to %s: %s", dev->dp.lan,
 			 strerror(-ret));
 		dev->dp.lan[0] = 0;
@@ -233,6 +226,38 @@ static int start_xdp(struct wg_device *dev, struct wg_xsk **xsks,
 err:
 	stop_xdp(dev, xsks, lan);
 	return ret;
+}
+
+/*
+ * The gateway fast path takes LAN packets before netfilter: with rules or
+ * a DROP policy on the FORWARD hook it would silently bypass them. 0 when
+ * gateway mode may start; otherwise the reason has been reported.
+ */
+static int check_netfilter(const struct wg_daemon_opts *o, int *ready_fd)
+{
+	char why[256], line[480];
+	int ret;
+
+	if (!o->lan[0] || o->lan_bypass_netfilter)
+		return 0;
+	ret = wg_netfilter_forward_rules(why, sizeof(why));
+	if (!ret)
+		return 0;
+	if (ret > 0)
+		snprintf(line, sizeof(line),
+			 "--lan %s: packets the gateway fast path forwards "
+			 "bypass netfilter, and the FORWARD hook has rules "
+			 "(%s); remove them, or pass --lan-bypass-netfilter "
+			 "to forward without them",
+			 o->lan, why);
+	else
+		snprintf(line, sizeof(line),
+			 "--lan %s: cannot read netfilter's FORWARD chains "
+			 "(%s); pass --lan-bypass-netfilter to forward "
+			 "without checking them",
+			 o->lan, strerror(-ret));
+	report(ready_fd, "%s", line);
+	return -EPERM;
 }
 
 static int configure_tun(struct wg_device *dev, const struct wg_config *cfg,
@@ -361,6 +386,10 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 			return 1;
 		}
 	}
+	if (check_netfilter(o, &ready_fd)) {
+		wg_config_free(&cfg);
+		return 1;
+	}
 	/* Signals are read from a signalfd by the control thread. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -425,7 +454,7 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 	if (!dev->dp.nic[0]) {
 		log_info("No NIC given and no default route: using the UDP "
 			 "socket path");
-	} else if ((ret = start_xdp(dev, xsks, lan))) {
+	} else if ((ret = start_xdp(dev, xsks, lan, o->lan_mss_clamp))) {
 		log_warn("XDP/AF_XDP unavailable on %s (%s): using the UDP "
 			 "socket path", dev->dp.nic, strerror(-ret));
 		dev->nworkers = 1;

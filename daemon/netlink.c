@@ -515,7 +515,7 @@ static int addr_walk_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	if (parse_addr(nlh, &m) < 0)
 		return MNL_CB_OK;
-	if ((int)m.ifa->ifa_index != w->ifindex)
+	if (w->ifindex && (int)m.ifa->ifa_index != w->ifindex)
 		return MNL_CB_OK;
 	w->result = w->fn(w, &m);
 	return MNL_CB_OK;
@@ -528,7 +528,7 @@ static int walk_addrs(struct wg_nl *nl, int ifindex, int family,
 	struct nlmsghdr *nlh;
 	int ret;
 
-	if (ifindex <= 0)
+	if (ifindex < 0)
 		return -ENODEV;
 	if (family != AF_UNSPEC && !ip_len(family))
 		return -EAFNOSUPPORT;
@@ -543,7 +543,7 @@ static int walk_addrs(struct wg_nl *nl, int ifindex, int family,
 
 static int user_addr(struct addr_walk *w, const struct addr_msg *m)
 {
-	return w->user_fn(w->user_ctx, w->ifindex, &m->ip,
+	return w->user_fn(w->user_ctx, (int)m->ifa->ifa_index, &m->ip,
 			  m->ifa->ifa_prefixlen);
 }
 
@@ -558,7 +558,9 @@ int wg_nl_addr_dump(struct wg_nl *nl, int ifindex, int family,
 	if (!fn)
 		return -EINVAL;
 	/* A dump of a missing ifindex is empty, not an error: check first. */
-	ret = ifindex > 0 ? link_request(nl, ifindex, NULL, &link) : -ENODEV;
+	ret = ifindex > 0  ? link_request(nl, ifindex, NULL, &link) :
+	      ifindex == 0 ? 0 :
+			     -ENODEV;
 	if (ret < 0)
 		return ret;
 	return walk_addrs(nl, ifindex, family, &w);

@@ -98,8 +98,9 @@ typedef int (*wg_nl_addr_fn)(void *ctx, int ifindex,
 			     const struct wg_nl_ip *addr,
 			     unsigned int prefixlen);
 /*
- * Calls fn for each address of ifindex of the given family (AF_UNSPEC for
- * both); returns 0, fn's non-zero return, or -errno.
+ * Calls fn for each address of ifindex (0: of every interface) of the
+ * given family (AF_UNSPEC for both); returns 0, fn's non-zero return, or
+ * -errno.
  */
 int wg_nl_addr_dump(struct wg_nl *nl, int ifindex, int family,
 		    wg_nl_addr_fn fn, void *ctx);

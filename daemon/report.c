@@ -67,7 +67,7 @@ int wg_report(struct wg_device *dev, struct wg_uapi_buf *out)
 		  wg_xdp_mode_name(wg_xdp_mode(dev->dp.xdp, false)));
 		P("xsk_mode=%s\n", dev->xsk_mode);
 		if (dev->dp.lan[0])
-			P("lan=%s\n", dev->dp.lan);
+			P("lan=%s\nlan_netfilter=bypassed\n", dev->dp.lan);
 	}
 	P("queues=%u\n", dev->nworkers);
 	P("debug=%d\n", wg_log_debug_enabled() ? 1 : 0);

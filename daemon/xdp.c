@@ -322,6 +322,110 @@ int wg_xdp_del_local(struct wg_xdp *x, int family, const void *addr)
 	return err ? err : delete(x->skel->maps.local_addrs, &a);
 }
 
+int wg_xdp_set_lan_config(struct wg_xdp *x,
+			  const struct wg_xdp_lan_config *lc)
+{
+	uint32_t key = 0;
+
+	if (lc->flags & ~(uint32_t)WG_XDP_LAN_F_MSS_CLAMP)
+		return -EINVAL;
+	return update(x->skel->maps.lan_config, &key, lc);
+}
+
+int wg_xdp_get_lan_config(struct wg_xdp *x, struct wg_xdp_lan_config *lc)
+{
+	uint32_t key = 0;
+
+	return bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.lan_config),
+				   &key, lc) ? -errno : 0;
+}
+
+int wg_xdp_add_lan_addr(struct wg_xdp *x, int family, const void *addr,
+			enum wg_xdp_lan_addr_kind kind)
+{
+	struct wg_xdp_addr a;
+	uint8_t v = (uint8_t)kind;
+	int err = make_addr(&a, family, addr);
+
+	if (err)
+		return err;
+	if (kind != WG_XDP_LAN_ADDR_LOCAL && kind != WG_XDP_LAN_ADDR_BROADCAST)
+		return -EINVAL;
+	/* An address of this host stays one when it is also a broadcast. */
+	if (kind == WG_XDP_LAN_ADDR_BROADCAST) {
+		err = bpf_map_update_elem(bpf_map__fd(x->skel->maps.lan_addrs),
+					  &a, &v, BPF_NOEXIST);
+		return err == -EEXIST ? 0 : err;
+	}
+	return update(x->skel->maps.lan_addrs, &a, &v);
+}
+
+/* By address, then kind: LOCAL (1) sorts before BROADCAST (2). */
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct wg_xdp_lan_entry *x = a, *y = b;
+	int c = memcmp(&x->addr, &y->addr, sizeof(x->addr));
+
+	return c ? c : (int)x->kind - (int)y->kind;
+}
+
+static int addr_cmp(const void *key, const void *entry)
+{
+	return memcmp(key, &((const struct wg_xdp_lan_entry *)entry)->addr,
+		      sizeof(struct wg_xdp_addr));
+}
+
+int wg_xdp_sync_lan_addrs(struct wg_xdp *x, struct wg_xdp_lan_entry *set,
+			  size_t n)
+{
+	int fd = bpf_map__fd(x->skel->maps.lan_addrs);
+	struct wg_xdp_addr k, prev, *stale = NULL;
+	size_t nstale = 0, cap = 0, u = 0;
+	int err = 0, ret;
+
+	/* One entry per address; an address of this host beats a broadcast. */
+	qsort(set, n, sizeof(*set), entry_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!u || memcmp(&set[u - 1].addr, &set[i].addr,
+				 sizeof(set[i].addr)))
+			set[u++] = set[i];
+	/* Add first, so that nothing present before and after goes missing. */
+	for (size_t i = 0; i < u && !err; i++) {
+		uint8_t v = (uint8_t)set[i].kind;
+
+		err = update(x->skel->maps.lan_addrs, &set[i].addr, &v);
+	}
+	/* Then delete what is gone: collected first, as deleting while
+	 * walking restarts the walk. */
+	for (ret = bpf_map_get_next_key(fd, NULL, &k); !err && !ret;
+	     ret = bpf_map_get_next_key(fd, &prev, &k)) {
+		prev = k;
+		if (bsearch(&k, set, u, sizeof(*set), addr_cmp))
+			continue;
+		if (nstale == cap) {
+			size_t c = cap ? 2 * cap : 16;
+			void *p = realloc(stale, c * sizeof(*stale));
+
+			if (!p) {
+				err = -ENOMEM;
+				break;
+			}
+			stale = p;
+			cap = c;
+		}
+		stale[nstale++] = k;
+	}
+	if (!err && ret != -ENOENT)
+		err = ret;
+	for (size_t i = 0; !err && i < nstale; i++) {
+		ret = delete(x->skel->maps.lan_addrs, &stale[i]);
+		if (ret && ret != -ENOENT)
+			err = ret;
+	}
+	free(stale);
+	return err;
+}
+
 int wg_xdp_add_index(struct wg_xdp *x, uint32_t index, uint32_t peer_id)
 {
 	uint32_t key = htole32(index); /* the 4 bytes as on the wire */

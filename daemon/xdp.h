@@ -68,6 +68,30 @@ int wg_xdp_set_config(struct wg_xdp *x, uint16_t listen_port,
 /* Adds/removes one of the NIC's own addresses (AF_INET or AF_INET6). */
 int wg_xdp_add_local(struct wg_xdp *x, int family, const void *addr);
 int wg_xdp_del_local(struct wg_xdp *x, int family, const void *addr);
+/* Gateway mode: writes / reads lan_config[0] (flags other than
+ * enum wg_xdp_lan_flags are -EINVAL). */
+int wg_xdp_set_lan_config(struct wg_xdp *x,
+			  const struct wg_xdp_lan_config *lc);
+int wg_xdp_get_lan_config(struct wg_xdp *x, struct wg_xdp_lan_config *lc);
+/*
+ * Adds one destination the LAN program must leave to the kernel. A
+ * BROADCAST never replaces a LOCAL entry; a LOCAL replaces a BROADCAST.
+ */
+int wg_xdp_add_lan_addr(struct wg_xdp *x, int family, const void *addr,
+			enum wg_xdp_lan_addr_kind kind);
+/* One entry of the set wg_xdp_sync_lan_addrs() makes lan_addrs hold. */
+struct wg_xdp_lan_entry {
+	struct wg_xdp_addr addr; /* family and address, the rest zero */
+	enum wg_xdp_lan_addr_kind kind;
+};
+/*
+ * Makes lan_addrs hold exactly the addresses in set (sorted and made
+ * unique in place; LOCAL wins over BROADCAST): adds and updates first,
+ * then deletes the rest, so an address in both the old and the new set
+ * is never missing in between. 0 or -errno (-E2BIG when the map is full).
+ */
+int wg_xdp_sync_lan_addrs(struct wg_xdp *x, struct wg_xdp_lan_entry *set,
+			  size_t n);
 /* Maps a receiver index we allocated to its peer / forgets it. */
 int wg_xdp_add_index(struct wg_xdp *x, uint32_t index, uint32_t peer_id);
 int wg_xdp_del_index(struct wg_xdp *x, uint32_t index);

@@ -10,7 +10,7 @@ libclang-rt-14-dev"
 # Tests: namespaces, the real peers and traffic tools, the VM runner's needs.
 test="iproute2 iputils-ping procps psmisc util-linux coreutils kmod
 wireguard-tools wireguard-go iperf3 tcpdump xdp-tools python3 python3-pip
-curl openssl jq
+curl openssl jq traceroute ncat nftables iptables
 qemu-system-x86 busybox-static"
 
 missing=""

@@ -54,6 +54,7 @@ struct show_dev {
 	/* The "wgxdp=1" answer, when the server gave one. */
 	bool has_xdp;
 	char path[NAME_LEN], nic[IFNAMSIZ], lan[IFNAMSIZ];
+	char lan_netfilter[NAME_LEN]; /* "bypassed" in gateway mode */
 	char xdp_mode[NAME_LEN], xsk_mode[NAME_LEN];
 	unsigned int queues;
 	bool debug;
@@ -245,6 +246,8 @@ static int xdp_line(struct show_dev *d, const char *key, const char *v)
 		snprintf(d->nic, sizeof(d->nic), "%s", v);
 	else if (!strcmp(key, "lan"))
 		snprintf(d->lan, sizeof(d->lan), "%s", v);
+	else if (!strcmp(key, "lan_netfilter"))
+		snprintf(d->lan_netfilter, sizeof(d->lan_netfilter), "%s", v);
 	else if (!strcmp(key, "xdp_mode"))
 		snprintf(d->xdp_mode, sizeof(d->xdp_mode), "%s", v);
 	else if (!strcmp(key, "xsk_mode"))
@@ -412,6 +415,9 @@ static void print_xdp(const struct show_dev *d)
 		printf("  nic: %s\n", d->nic);
 	if (*d->lan)
 		printf("  gateway lan: %s\n", d->lan);
+	if (*d->lan_netfilter)
+		printf("  gateway netfilter: %s (FORWARD rules do not see "
+		       "fast-path packets)\n", d->lan_netfilter);
 	printf("  debug: %s\n", d->debug ? "on" : "off");
 	print_stats(d);
 }
@@ -616,6 +622,8 @@ static void json(const struct show_dev *d)
 		json_name_or_null(d->nic);
 		printf(",\"lan\":");
 		json_name_or_null(d->lan);
+		printf(",\"lan_netfilter\":");
+		json_name_or_null(d->lan_netfilter);
 		printf(",\"debug\":%s,\"xdp_stats\":",
 		       d->debug ? "true" : "false");
 		json_stats(d->stats, d->nstats, true);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * `wg-xdp up NIC [-i WGNAME] [-c FILE] [--lan IFACE] [-f] [-d]` and
+ * `wg-xdp up NIC [-i WGNAME] [-c FILE] [--lan IFACE [--lan-mss-clamp[=N]]
+ * [--lan-bypass-netfilter]] [-f] [-d]` and
  * `wg-xdp [-f] IFNAME` (how wg-quick starts a userspace WireGuard). Every
  * word is checked before anything starts. Without -f the daemon runs in a
  * child in its own session, logging to a file, and this process waits for
@@ -32,12 +33,16 @@ struct up_args {
 static void up_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: wg-xdp up <nic> [-i <wg-interface>] [-c <config-file>] [--lan <iface>] [-f] [-d]\n"
+		"Usage: wg-xdp up <nic> [-i <wg-interface>] [-c <config-file>] [--lan <iface> [--lan-mss-clamp[=N]] [--lan-bypass-netfilter]] [-f] [-d]\n"
 		"       wg-xdp [-f] [-d] <wg-interface>\n\n"
 		"  <nic>               the NIC to attach XDP to\n"
 		"  -i, --interface     the WireGuard interface to create (default wg0)\n"
 		"  -c, --config        a wg-quick style configuration file to apply\n"
 		"  --lan               gateway mode: the LAN-side interface\n"
+		"  --lan-mss-clamp[=N] gateway mode: lower the MSS of TCP SYNs from the LAN\n"
+		"                      to fit the tunnel MTU (or to at most N)\n"
+		"  --lan-bypass-netfilter  gateway mode even though netfilter FORWARD rules,\n"
+		"                      which the fast path bypasses, exist\n"
 		"  -f, --foreground    stay in the foreground, log on stderr\n"
 		"  -d, --debug         log debug messages\n");
 }
@@ -209,6 +214,22 @@ static int need_value(const struct up_args *a, int argc, char *argv[], int i)
 	return -1;
 }
 
+/* N of --lan-mss-clamp=N: digits only, WG_LAN_MSS_MIN to 65535. */
+static int mss_value(const char *s, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < WG_LAN_MSS_MIN || v > 65535)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
 int wg_cmd_up(int argc, char *argv[])
 {
 	struct up_args a = { .cmd = "wg-xdp up" };
@@ -237,6 +258,14 @@ int wg_cmd_up(int argc, char *argv[])
 			if (need_value(&a, argc, argv, i))
 				return 1;
 			lan = argv[++i];
+		} else if (!strcmp(w, "--lan-bypass-netfilter")) {
+			a.opts.lan_bypass_netfilter = true;
+		} else if (!strcmp(w, "--lan-mss-clamp")) {
+			a.opts.lan_mss_clamp = WG_LAN_MSS_AUTO;
+		} else if (!strncmp(w, "--lan-mss-clamp=", 16)) {
+			if (mss_value(w + 16, &a.opts.lan_mss_clamp))
+				return fail(&a, "--lan-mss-clamp: '%s' is not "
+					    "an MSS from 536 to 65535", w + 16);
 		} else if (w[0] == '-') {
 			fail(&a, "unknown option '%s'", w);
 			up_usage(stderr);
@@ -260,6 +289,10 @@ int wg_cmd_up(int argc, char *argv[])
 		return fail(&a, "invalid interface name '%s'", wg);
 	if (lan && (copy_name(a.opts.lan, lan) || !if_nametoindex(lan)))
 		return fail(&a, "no such network interface '%s'", lan);
+	if (!lan && (a.opts.lan_mss_clamp || a.opts.lan_bypass_netfilter))
+		return fail(&a, "%s needs --lan",
+			    a.opts.lan_mss_clamp ? "--lan-mss-clamp" :
+						   "--lan-bypass-netfilter");
 	if (a.opts.config_path && access(a.opts.config_path, R_OK)) {
 		fprintf(stderr, "%s: cannot read '%s': %s\n", a.cmd,
 			a.opts.config_path, strerror(errno));

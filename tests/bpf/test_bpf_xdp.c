@@ -22,6 +22,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -29,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -37,6 +39,7 @@
 #include <unistd.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/if_tun.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -51,7 +54,7 @@
 #define VETH "wgt0"
 #define VETH_PEER "wgt1"
 #define NUM_FRAMES 64
-#define FRAME_MAX 2048
+#define FRAME_MAX 4096
 
 static const uint8_t local4[4] = { 10, 0, 0, 1 };
 static const uint8_t other4[4] = { 10, 0, 0, 2 };
@@ -94,7 +97,12 @@ struct spec {
 	size_t msg_len; /* UDP payload length */
 	uint32_t index; /* receiver index for types 2..4 (0: KNOWN) */
 	size_t trailer; /* bytes after the IP packet (Ethernet padding) */
+	int ttl; /* IPv4 TTL / IPv6 hop limit; 0: 64, negative: 0 */
+	const uint8_t *dst_mac; /* 0: lan_mac */
 };
+
+/* The destination MAC of every crafted frame, and the LAN's in lan_config. */
+static const uint8_t lan_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -131,8 +139,11 @@ static size_t build(const struct spec *s, uint8_t *buf)
 	uint32_t type = word & 0xff;
 	int i;
 
+	uint8_t ttl = s->ttl < 0 ? 0 : s->ttl ? (uint8_t)s->ttl : 64;
+
 	memset(buf, 0, FRAME_MAX);
-	memcpy(buf, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
+	memcpy(buf, s->dst_mac ? s->dst_mac : lan_mac, 6);
+	memcpy(buf + 6, "\x02\x00\x00\x00\x00\x02", 6);
 	for (i = 0; i < s->vlans; i++) {
 		put16(buf + off, s->vlans == 1 ? ETH_P_8021Q : tpids[i]);
 		put16(buf + off + 2, 100 + i);
@@ -146,7 +157,7 @@ static size_t build(const struct spec *s, uint8_t *buf)
 		hlen = 40;
 		buf[ip] = s->bad_version ? 0x40 : 0x60;
 		buf[ip + 6] = s->proto ? s->proto : IPPROTO_UDP;
-		buf[ip + 7] = 64;
+		buf[ip + 7] = ttl;
 		buf[ip + 8] = 0xfd;
 		if (s->src6_prefix)
 			memcpy(buf + ip + 8, s->src6_prefix, 8);
@@ -158,7 +169,7 @@ static size_t build(const struct spec *s, uint8_t *buf)
 		hlen = (size_t)ihl * 4;
 		buf[ip] = (s->bad_version ? 0x60 : 0x40) | (ihl & 0xf);
 		put16(buf + ip + 6, s->frag);
-		buf[ip + 8] = 64;
+		buf[ip + 8] = ttl;
 		buf[ip + 9] = s->proto ? s->proto : IPPROTO_UDP;
 		memcpy(buf + ip + 12, "\x0a\x00\x00", 3);
 		buf[ip + 15] = s->src_last ? s->src_last : 9;
@@ -190,16 +201,24 @@ static size_t build(const struct spec *s, uint8_t *buf)
 	return msg + s->msg_len + s->trailer;
 }
 
-/* Runs the program on frame and checks the verdict and the counters. */
-static void run_frame(const char *name, bool lan, const uint8_t *frame,
-		      size_t len, int verdict, enum wg_xdp_reason reason)
+/*
+ * Runs the program on frame and checks the verdict and the counters; with
+ * out, the frame as the program left it goes there (FRAME_MAX bytes) and
+ * its length is returned.
+ */
+static size_t run_frame_out(const char *name, bool lan, const uint8_t *frame,
+			    size_t len, int verdict, enum wg_xdp_reason reason,
+			    uint8_t *out)
 {
 	struct wg_xdp_counter before[WG_XDP_REASON_MAX];
 	struct wg_xdp_counter after[WG_XDP_REASON_MAX];
 	struct xdp_md md = { .data_end = len, .ingress_ifindex = env.ifindex };
+	uint8_t scratch[FRAME_MAX];
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
 		    .data_size_in = len, .ctx_in = &md,
-		    .ctx_size_in = sizeof(md), .repeat = 1);
+		    .ctx_size_in = sizeof(md), .repeat = 1,
+		    .data_out = out ? out : scratch,
+		    .data_size_out = FRAME_MAX);
 	unsigned int r;
 	int err;
 
@@ -211,7 +230,7 @@ static void run_frame(const char *name, bool lan, const uint8_t *frame,
 		if (err != -EINVAL)
 			fail_msg("%s: len %zu: err %d, want -EINVAL", name, len,
 				 err);
-		return;
+		return 0;
 	}
 	if (err)
 		fail_msg("%s: test run failed: %d", name, err);
@@ -232,6 +251,13 @@ static void run_frame(const char *name, bool lan, const uint8_t *frame,
 				 wg_xdp_reason_name(r),
 				 wg_xdp_reason_name(reason));
 	}
+	return opts.data_size_out;
+}
+
+static void run_frame(const char *name, bool lan, const uint8_t *frame,
+		      size_t len, int verdict, enum wg_xdp_reason reason)
+{
+	run_frame_out(name, lan, frame, len, verdict, reason, NULL);
 }
 
 static void run(const char *name, const struct spec *s, int verdict,
@@ -688,22 +714,185 @@ static void ratelimit(void **state)
 	}
 }
 
-static void lan(void **state)
+/* --- the LAN program (gateway mode) ------------------------------------- */
+
+static const uint8_t net4[4] = { 192, 168, 50, 0 };
+static const uint8_t hit4[4] = { 192, 168, 50, 9 };
+static const uint8_t bcast_net4[4] = { 192, 168, 50, 255 };
+static const uint8_t miss4[4] = { 192, 168, 51, 1 };
+static const uint8_t net6[16] = { 0xfd, 0x10 };
+static const uint8_t hit6[16] = { 0xfd, 0x10, 0, 0, 0, 0, 0, 0, 1 };
+static const uint8_t miss6[16] = { 0xfd, 0x11, 0, 0, 0, 0, 0, 0, 1 };
+static const uint8_t zero16[16] = { 0 };
+#define ETH_L3 14 /* untagged frames: where the IP header starts */
+#define LAN_MTU 1420
+
+static void lan_config(uint32_t mtu, uint32_t tun_ifindex, uint32_t flags,
+		       uint16_t mss)
 {
-	static const uint8_t net4[4] = { 192, 168, 50, 0 };
-	static const uint8_t hit4[4] = { 192, 168, 50, 9 };
-	static const uint8_t miss4[4] = { 192, 168, 51, 1 };
+	struct wg_xdp_lan_config lc = { .mtu = mtu, .tun_ifindex = tun_ifindex,
+					.flags = flags, .mss = mss };
+
+	memcpy(lc.mac, lan_mac, 6);
+	assert_int_equal(wg_xdp_set_lan_config(env.x, &lc), 0);
+}
+
+/* Allowed IPs for the LAN tests: 192.168.50.0/24 and fd10::/64. */
+static void lan_aips(bool add)
+{
+	if (add) {
+		assert_int_equal(wg_xdp_add_aip(env.x, AF_INET, net4, 24, 7), 0);
+		assert_int_equal(wg_xdp_add_aip(env.x, AF_INET6, net6, 64, 7),
+				 0);
+	} else {
+		assert_int_equal(wg_xdp_del_aip(env.x, AF_INET, net4, 24), 0);
+		assert_int_equal(wg_xdp_del_aip(env.x, AF_INET6, net6, 64), 0);
+	}
+}
+
+static void default_routes(bool add)
+{
+	if (add) {
+		assert_int_equal(wg_xdp_add_aip(env.x, AF_INET, zero16, 0, 8),
+				 0);
+		assert_int_equal(wg_xdp_add_aip(env.x, AF_INET6, zero16, 0, 8),
+				 0);
+	} else {
+		assert_int_equal(wg_xdp_del_aip(env.x, AF_INET, zero16, 0), 0);
+		assert_int_equal(wg_xdp_del_aip(env.x, AF_INET6, zero16, 0), 0);
+	}
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/*
+ * The pseudo-header of the IP packet at ip: its words, in network order,
+ * into pseudo; returns how many bytes (12 or 40).
+ */
+static size_t pseudo_header(const uint8_t *ip, bool v6, uint8_t *pseudo)
+{
+	size_t len = v6 ? get16(ip + 4) : get16(ip + 2) - 20;
+
+	if (v6) {
+		memcpy(pseudo, ip + 8, 32);
+		memset(pseudo + 32, 0, 8);
+		pseudo[34] = len >> 8;
+		pseudo[35] = len;
+		pseudo[39] = ip[6];
+		return 40;
+	}
+	memcpy(pseudo, ip + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = ip[9];
+	pseudo[10] = len >> 8;
+	pseudo[11] = len;
+	return 12;
+}
+
+/*
+ * The TCP or UDP checksum over the pseudo-header and the segment of the IP
+ * packet at ip, as it stands: 0 when the checksum field is right; with the
+ * field zeroed, the value it must hold.
+ */
+static uint16_t l4_sum(const uint8_t *ip, bool v6)
+{
+	size_t hl = v6 ? 40 : 20;
+	size_t len = v6 ? get16(ip + 4) : get16(ip + 2) - hl;
+	uint8_t pseudo[40 + FRAME_MAX + 1];
+	size_t n = pseudo_header(ip, v6, pseudo);
+
+	memcpy(pseudo + n, ip + hl, len);
+	pseudo[n + len] = 0;
+	return csum(pseudo, n + len + (len & 1));
+}
+
+static bool tcp_csum_ok(const uint8_t *ip, bool v6)
+{
+	return l4_sum(ip, v6) == 0;
+}
+
+/*
+ * What Linux leaves in the checksum field of a segment whose checksum is
+ * offloaded (CHECKSUM_PARTIAL): the pseudo-header's sum, folded, not
+ * inverted.
+ */
+static uint16_t partial_of(const uint8_t *ip, bool v6)
+{
+	uint8_t pseudo[40];
+
+	return ~csum(pseudo, pseudo_header(ip, v6, pseudo));
+}
+
+/*
+ * A TCP segment from the LAN: flags, then the options (optlen bytes, a
+ * multiple of 4) and payload bytes; checksums right. Returns the length.
+ */
+static size_t build_tcp(struct spec s, uint8_t *buf, uint8_t flags,
+			const uint8_t *opts, size_t optlen, size_t payload)
+{
+	size_t hl = s.v6 ? 40 : 20, l4 = 20 + optlen + payload, len;
+	uint8_t *th;
+
+	s.proto = IPPROTO_TCP;
+	s.msg_len = l4 - 8;
+	len = build(&s, buf);
+	th = buf + ETH_L3 + hl;
+	memset(th, 0, l4);
+	put16(th, 40000);
+	put16(th + 2, 443);
+	put_le32(th + 4, 0x01020304);
+	th[12] = (uint8_t)((5 + optlen / 4) << 4);
+	th[13] = flags;
+	put16(th + 14, 64240);
+	memcpy(th + 20, opts, optlen);
+	for (size_t i = 0; i < payload; i++)
+		th[20 + optlen + i] = (uint8_t)i;
+	put16(th + 16, l4_sum(buf + ETH_L3, s.v6));
+	assert_true(tcp_csum_ok(buf + ETH_L3, s.v6));
+	return len;
+}
+
+/* The MSS option's value in the segment of an untagged frame (0: none). */
+static unsigned int mss_of(const uint8_t *frame, bool v6)
+{
+	const uint8_t *th = frame + ETH_L3 + (v6 ? 40 : 20);
+	size_t hl = (size_t)(th[12] >> 4) * 4, i = 20;
+
+	while (i + 1 < hl) {
+		if (th[i] == 0)
+			break;
+		if (th[i] == 1) {
+			i++;
+			continue;
+		}
+		if (th[i] == 2 && th[i + 1] == 4)
+			return get16(th + i + 2);
+		if (th[i + 1] < 2)
+			break;
+		i += th[i + 1];
+	}
+	return 0;
+}
+
+static void lan_basics(void **state)
+{
 	static const uint8_t mcast4[4] = { 224, 0, 0, 251 };
 	static const uint8_t bcast4[4] = { 255, 255, 255, 255 };
-	static const uint8_t zero[16] = { 0 };
-	static const uint8_t net6[16] = { 0xfd, 0x10 };
-	static const uint8_t hit6[16] = { 0xfd, 0x10, 0, 0, 0, 0, 0, 0, 1 };
-	static const uint8_t miss6[16] = { 0xfd, 0x11, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t loop4[4] = { 127, 0, 0, 1 };
 	static const uint8_t mcast6[16] = { 0xff, 0x02, [15] = 1 };
+	static const uint8_t ll6[16] = { 0xfe, 0x80, [15] = 1 };
+	static const uint8_t loop6[16] = { [15] = 1 };
 
 	(void)state;
-	assert_int_equal(wg_xdp_add_aip(env.x, AF_INET, net4, 24, 7), 0);
-	assert_int_equal(wg_xdp_add_aip(env.x, AF_INET6, net6, 64, 7), 0);
+	lan_config(LAN_MTU, 0, 0, 0);
+	lan_aips(true);
+	assert_int_equal(wg_xdp_add_lan_addr(env.x, AF_INET, local4,
+					     WG_XDP_LAN_ADDR_LOCAL), 0);
+	assert_int_equal(wg_xdp_add_lan_addr(env.x, AF_INET6, local6,
+					     WG_XDP_LAN_ADDR_LOCAL), 0);
 	{
 		struct spec s = { .dst = hit4, .msg_len = 10 };
 
@@ -721,10 +910,11 @@ static void lan(void **state)
 		run_lan("LAN v6 hit", &s, XDP_REDIRECT, WG_XDP_REDIRECT_LAN);
 		s.dst = miss6;
 		run_lan("LAN v6 miss", &s, XDP_PASS, WG_XDP_PASS_LAN_NO_PEER);
+		s.dst = local6;
+		run_lan("LAN v6 to us", &s, XDP_PASS, WG_XDP_PASS_LAN_LOCAL);
 	}
 	/* A default route through the tunnel still spares local traffic. */
-	assert_int_equal(wg_xdp_add_aip(env.x, AF_INET, zero, 0, 8), 0);
-	assert_int_equal(wg_xdp_add_aip(env.x, AF_INET6, zero, 0, 8), 0);
+	default_routes(true);
 	{
 		struct spec s = { .dst = miss4, .msg_len = 10 };
 
@@ -736,10 +926,23 @@ static void lan(void **state)
 		s.dst = mcast4;
 		run_lan("LAN multicast", &s, XDP_PASS, WG_XDP_PASS_LAN_LOCAL);
 		s.dst = bcast4;
-		run_lan("LAN broadcast", &s, XDP_PASS, WG_XDP_PASS_LAN_LOCAL);
+		run_lan("LAN limited broadcast, unicast MAC", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_LOCAL);
+		s.dst = loop4;
+		run_lan("LAN to 127.0.0.1", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_LOCAL);
 		s.v6 = true;
 		s.dst = mcast6;
 		run_lan("LAN v6 multicast", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_LOCAL);
+		s.dst = ll6;
+		run_lan("LAN v6 link-local", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_LOCAL);
+		s.dst = loop6;
+		run_lan("LAN v6 loopback", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_LOCAL);
+		s.dst = zero16;
+		run_lan("LAN v6 unspecified", &s, XDP_PASS,
 			WG_XDP_PASS_LAN_LOCAL);
 		s.dst = local6;
 		run_lan("LAN v6 local", &s, XDP_PASS, WG_XDP_PASS_LAN_LOCAL);
@@ -751,21 +954,23 @@ static void lan(void **state)
 	}
 	{
 		struct spec s = { .dst = hit4, .msg_len = 10 };
-		uint8_t buf[FRAME_MAX];
+		uint8_t buf[FRAME_MAX], out[FRAME_MAX];
+		size_t len = build(&s, buf);
 
-		build(&s, buf);
 		run_frame("LAN truncated", true, buf, 20, XDP_PASS,
 			  WG_XDP_PASS_MALFORMED);
 		assert_int_equal(wg_xdp_set_xsk(env.x, true, 0, -1), 0);
-		run_frame("LAN no socket", true, buf, build(&s, buf), XDP_PASS,
-			  WG_XDP_PASS_NO_SOCKET);
+		/* Left to the kernel as it came: the TTL is the kernel's. */
+		assert_int_equal(run_frame_out("LAN no socket", true, buf, len,
+					       XDP_PASS, WG_XDP_PASS_NO_SOCKET,
+					       out),
+				 len);
+		assert_memory_equal(out, buf, len);
 		assert_int_equal(wg_xdp_set_xsk(env.x, true, 0, env.xsk_fd),
 				 0);
 	}
-	assert_int_equal(wg_xdp_del_aip(env.x, AF_INET, zero, 0), 0);
-	assert_int_equal(wg_xdp_del_aip(env.x, AF_INET6, zero, 0), 0);
-	assert_int_equal(wg_xdp_del_aip(env.x, AF_INET, hit4, 24), 0);
-	assert_int_equal(wg_xdp_del_aip(env.x, AF_INET6, hit6, 64), 0);
+	default_routes(false);
+	lan_aips(false);
 	{
 		struct spec s = { .dst = hit4, .msg_len = 10 };
 
@@ -775,6 +980,578 @@ static void lan(void **state)
 	assert_int_equal(wg_xdp_add_aip(env.x, AF_INET, hit4, 33, 1), -EINVAL);
 	assert_int_equal(wg_xdp_add_aip(env.x, AF_UNIX, hit4, 8, 1),
 			 -EAFNOSUPPORT);
+}
+
+/* Only untagged unicast frames to the LAN's own MAC are a router's. */
+static void lan_frames(void **state)
+{
+	static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff,
+					      0xff };
+	static const uint8_t mcast_mac[6] = { 0x01, 0x00, 0x5e, 0, 0, 0xfb };
+	static const uint8_t mcast6_mac[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+	static const uint8_t other_mac[6] = { 0x02, 0, 0, 0, 0, 0x07 };
+	struct wg_xdp_lan_config none = { .mtu = LAN_MTU };
+
+	(void)state;
+	lan_config(LAN_MTU, 0, 0, 0);
+	lan_aips(true);
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct spec s = { .v6 = v6, .dst = v6 ? hit6 : hit4,
+				  .msg_len = 10 };
+
+		s.dst_mac = bcast_mac;
+		run_lan("LAN broadcast frame", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_NOT_US);
+		s.dst_mac = v6 ? mcast6_mac : mcast_mac;
+		run_lan("LAN multicast frame", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_NOT_US);
+		s.dst_mac = other_mac;
+		run_lan("LAN frame for another host", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_NOT_US);
+		s.dst_mac = NULL;
+		/* Tagged frames are a VLAN interface's (or, VLAN 0, the
+		 * kernel's to untag): never parsed at the wrong offset. */
+		s.vlans = 1;
+		run_lan("LAN 802.1Q frame", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_VLAN);
+		s.vlans = 2;
+		run_lan("LAN 802.1ad frame", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_VLAN);
+		s.vlans = 0;
+		run_lan("LAN untagged frame", &s, XDP_REDIRECT,
+			WG_XDP_REDIRECT_LAN);
+		/* Until the daemon writes the MAC, nothing is taken. */
+		assert_int_equal(wg_xdp_set_lan_config(env.x, &none), 0);
+		s.dst_mac = (const uint8_t *)none.mac;
+		run_lan("LAN no MAC configured", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_NOT_US);
+		s.dst_mac = NULL;
+		run_lan("LAN no MAC configured, to ours", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_NOT_US);
+		lan_config(LAN_MTU, 0, 0, 0);
+	}
+	{
+		struct spec s = { .vlans = 1, .ethertype = ETH_P_ARP };
+
+		run_lan("LAN tagged ARP", &s, XDP_PASS, WG_XDP_PASS_LAN_VLAN);
+	}
+	lan_aips(false);
+}
+
+/* This host's addresses and directed broadcasts, and their resync. */
+static void lan_addrs(void **state)
+{
+	static const uint8_t hit4b[4] = { 192, 168, 50, 10 };
+	struct wg_xdp_lan_entry set[4];
+	struct spec s = { .dst = bcast_net4, .msg_len = 10 };
+
+	(void)state;
+	lan_config(LAN_MTU, 0, 0, 0);
+	lan_aips(true);
+	/* The subnet's broadcast is inside the allowed IPs: only the map
+	 * keeps it on the LAN. */
+	run_lan("LAN directed broadcast, unknown", &s, XDP_REDIRECT,
+		WG_XDP_REDIRECT_LAN);
+	assert_int_equal(wg_xdp_add_lan_addr(env.x, AF_INET, bcast_net4,
+					     WG_XDP_LAN_ADDR_BROADCAST), 0);
+	run_lan("LAN directed broadcast", &s, XDP_PASS,
+		WG_XDP_PASS_LAN_BROADCAST);
+	/* A broadcast never hides an address of this host, nor the reverse. */
+	assert_int_equal(wg_xdp_add_lan_addr(env.x, AF_INET, bcast_net4,
+					     WG_XDP_LAN_ADDR_LOCAL), 0);
+	run_lan("LAN address that is also a broadcast", &s, XDP_PASS,
+		WG_XDP_PASS_LAN_LOCAL);
+	assert_int_equal(wg_xdp_add_lan_addr(env.x, AF_INET, bcast_net4,
+					     WG_XDP_LAN_ADDR_BROADCAST), 0);
+	run_lan("LAN broadcast added after the address", &s, XDP_PASS,
+		WG_XDP_PASS_LAN_LOCAL);
+	assert_int_equal(wg_xdp_add_lan_addr(env.x, AF_INET, bcast_net4, 9),
+			 -EINVAL);
+
+	/* A resync: what is in the set stays or arrives, the rest goes. */
+	memset(set, 0, sizeof(set));
+	set[0].addr.family = AF_INET;
+	memcpy(set[0].addr.addr, hit4b, 4);
+	set[0].kind = WG_XDP_LAN_ADDR_LOCAL;
+	set[1].addr.family = AF_INET;
+	memcpy(set[1].addr.addr, bcast_net4, 4);
+	set[1].kind = WG_XDP_LAN_ADDR_BROADCAST;
+	set[2] = set[0]; /* the same address twice (two interfaces) */
+	set[3].addr.family = AF_INET6;
+	memcpy(set[3].addr.addr, hit6, 16);
+	set[3].kind = WG_XDP_LAN_ADDR_LOCAL;
+	assert_int_equal(wg_xdp_sync_lan_addrs(env.x, set, 4), 0);
+	run_lan("LAN broadcast after resync", &s, XDP_PASS,
+		WG_XDP_PASS_LAN_BROADCAST);
+	s.dst = hit4b;
+	run_lan("LAN address added by resync", &s, XDP_PASS,
+		WG_XDP_PASS_LAN_LOCAL);
+	s.dst = local4;
+	s.v6 = false;
+	{
+		struct spec v6 = { .v6 = true, .dst = hit6, .msg_len = 10 };
+
+		run_lan("LAN v6 address added by resync", &v6, XDP_PASS,
+			WG_XDP_PASS_LAN_LOCAL);
+		v6.dst = local6;
+		default_routes(true);
+		run_lan("LAN v6 address removed by resync", &v6, XDP_REDIRECT,
+			WG_XDP_REDIRECT_LAN);
+	}
+	run_lan("LAN address removed by resync", &s, XDP_REDIRECT,
+		WG_XDP_REDIRECT_LAN);
+	default_routes(false);
+	assert_int_equal(wg_xdp_sync_lan_addrs(env.x, NULL, 0), 0);
+	s.dst = hit4b;
+	run_lan("LAN empty resync", &s, XDP_REDIRECT, WG_XDP_REDIRECT_LAN);
+	lan_aips(false);
+}
+
+/* Malformed and option-carrying headers are the kernel's to judge. */
+static void lan_headers(void **state)
+{
+	uint8_t buf[FRAME_MAX];
+	size_t len;
+
+	(void)state;
+	lan_config(LAN_MTU, 0, 0, 0);
+	lan_aips(true);
+	{
+		struct spec s = { .dst = hit4, .msg_len = 10, .ihl = 6 };
+
+		run_lan("LAN IPv4 options", &s, XDP_PASS,
+			WG_XDP_PASS_LAN_IP_OPTIONS);
+		s.ihl = 4;
+		run_lan("LAN IPv4 ihl 4", &s, XDP_PASS, WG_XDP_PASS_MALFORMED);
+		s.ihl = 0;
+		s.bad_version = true;
+		run_lan("LAN IPv4 bad version", &s, XDP_PASS,
+			WG_XDP_PASS_MALFORMED);
+		s.bad_version = false;
+		s.ip_len_delta = 1;
+		run_lan("LAN IPv4 longer than the frame", &s, XDP_PASS,
+			WG_XDP_PASS_MALFORMED);
+		s.ip_len_delta = -30;
+		run_lan("LAN IPv4 length under the header", &s, XDP_PASS,
+			WG_XDP_PASS_MALFORMED);
+		s.ip_len_delta = 0;
+		len = build(&s, buf);
+		buf[ETH_L3 + 10] ^= 0x40;
+		run_frame("LAN IPv4 bad header checksum", true, buf, len,
+			  XDP_PASS, WG_XDP_PASS_MALFORMED);
+	}
+	{
+		struct spec s = { .v6 = true, .dst = hit6, .msg_len = 10 };
+
+		/* Next header 0 (hop-by-hop), which spec cannot say. */
+		len = build(&s, buf);
+		buf[ETH_L3 + 6] = IPPROTO_HOPOPTS;
+		run_frame("LAN IPv6 hop-by-hop", true, buf, len, XDP_PASS,
+			  WG_XDP_PASS_LAN_IP_OPTIONS);
+		s.proto = IPPROTO_ROUTING; /* only hop-by-hop is a router's */
+		run_lan("LAN IPv6 routing header", &s, XDP_REDIRECT,
+			WG_XDP_REDIRECT_LAN);
+		s.proto = 0;
+		s.ip_len_delta = 1;
+		run_lan("LAN IPv6 longer than the frame", &s, XDP_PASS,
+			WG_XDP_PASS_MALFORMED);
+		s.ip_len_delta = 0;
+		s.bad_version = true;
+		run_lan("LAN IPv6 bad version", &s, XDP_PASS,
+			WG_XDP_PASS_MALFORMED);
+	}
+	lan_aips(false);
+}
+
+/* TTL and hop limit: decremented when forwarded, expired left to the kernel. */
+static void lan_ttl(void **state)
+{
+	uint8_t buf[FRAME_MAX], out[FRAME_MAX];
+	size_t len, n;
+
+	(void)state;
+	lan_config(LAN_MTU, 0, 0, 0);
+	lan_aips(true);
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct spec s = { .v6 = v6, .dst = v6 ? hit6 : hit4,
+				  .msg_len = 10 };
+		size_t ttl_at = ETH_L3 + (v6 ? 7 : 8);
+
+		s.ttl = 1;
+		run_lan("LAN TTL 1", &s, XDP_PASS, WG_XDP_PASS_LAN_TTL);
+		s.ttl = -1;
+		run_lan("LAN TTL 0", &s, XDP_PASS, WG_XDP_PASS_LAN_TTL);
+		for (int ttl = 2; ttl <= 255; ttl += 253 - 2 * (ttl > 2)) {
+			s.ttl = ttl;
+			len = build(&s, buf);
+			n = run_frame_out("LAN TTL decremented", true, buf, len,
+					  XDP_REDIRECT, WG_XDP_REDIRECT_LAN,
+					  out);
+			assert_int_equal(n, len);
+			assert_int_equal(out[ttl_at], ttl - 1);
+			if (!v6)
+				assert_int_equal(csum(out + ETH_L3, 20), 0);
+			/* Nothing else changed. */
+			out[ttl_at] = buf[ttl_at];
+			if (!v6)
+				memcpy(out + ETH_L3 + 10, buf + ETH_L3 + 10, 2);
+			assert_memory_equal(out, buf, len);
+		}
+		/* Checksums whose update carries (0xffff and 0x0000 edges). */
+		for (unsigned int id = 0; !v6 && id < 0x10000; id += 0x1111) {
+			s.ttl = 64;
+			len = build(&s, buf);
+			put16(buf + ETH_L3 + 4, (uint16_t)id);
+			put16(buf + ETH_L3 + 10, 0);
+			put16(buf + ETH_L3 + 10, csum(buf + ETH_L3, 20));
+			run_frame_out("LAN TTL checksum", true, buf, len,
+				      XDP_REDIRECT, WG_XDP_REDIRECT_LAN, out);
+			assert_int_equal(csum(out + ETH_L3, 20), 0);
+		}
+		/* Ethernet padding is trimmed: the tunnel carries the packet. */
+		s.ttl = 0;
+		s.trailer = 18;
+		len = build(&s, buf);
+		n = run_frame_out("LAN padding trimmed", true, buf, len,
+				  XDP_REDIRECT, WG_XDP_REDIRECT_LAN, out);
+		assert_int_equal(n, len - 18);
+	}
+	lan_aips(false);
+}
+
+/* A TUN device in the test's namespace whose MTU the program reads. */
+static int make_tun(const char *name, int *fd)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
+
+	*fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(*fd, TUNSETIFF, &ifr) < 0) {
+		close(*fd);
+		return -errno;
+	}
+	return (int)if_nametoindex(name);
+}
+
+static int sh(const char *cmd);
+
+/* A packet of ip_len bytes (IPv4 with DF or not, or IPv6) to a peer. */
+static void mtu_case(const char *name, bool v6, bool df, size_t ip_len,
+		     enum wg_xdp_reason reason)
+{
+	struct spec s = { .v6 = v6, .dst = v6 ? hit6 : hit4,
+			  .frag = df ? 0x4000 : 0,
+			  .msg_len = ip_len - (v6 ? 40 : 20) - 8 };
+
+	run_lan(name, &s, reason == WG_XDP_PASS_LAN_TOO_BIG ? XDP_PASS :
+							      XDP_REDIRECT,
+		reason);
+}
+
+/* Larger than the tunnel: the kernel sends the ICMP error (or fragments). */
+static void lan_mtu(void **state)
+{
+	int fd, tun;
+
+	(void)state;
+	lan_aips(true);
+	lan_config(LAN_MTU, 0, 0, 0);
+	for (int v6 = 0; v6 < 2; v6++) {
+		mtu_case("LAN at the MTU", v6, true, LAN_MTU,
+			 WG_XDP_REDIRECT_LAN);
+		mtu_case("LAN over the MTU, DF", v6, true, LAN_MTU + 1,
+			 WG_XDP_PASS_LAN_TOO_BIG);
+		mtu_case("LAN over the MTU, full frame", v6, true, 1500,
+			 WG_XDP_PASS_LAN_TOO_BIG);
+	}
+	/* IPv4 without DF: the kernel fragments it into the tunnel. */
+	mtu_case("LAN over the MTU, no DF", false, false, LAN_MTU + 1,
+		 WG_XDP_PASS_LAN_TOO_BIG);
+
+	/* The TUN device's own MTU, read at every packet. */
+	tun = make_tun("wgtun0", &fd);
+	assert_true(tun > 0);
+	assert_int_equal(sh("ip link set wgtun0 mtu 1300"), 0);
+	lan_config(LAN_MTU, (uint32_t)tun, 0, 0);
+	mtu_case("LAN at the TUN MTU", false, true, 1300, WG_XDP_REDIRECT_LAN);
+	mtu_case("LAN over the TUN MTU", false, true, 1301,
+		 WG_XDP_PASS_LAN_TOO_BIG);
+	mtu_case("LAN v6 over the TUN MTU", true, true, 1301,
+		 WG_XDP_PASS_LAN_TOO_BIG);
+	assert_int_equal(sh("ip link set wgtun0 mtu 1400"), 0);
+	mtu_case("LAN after the TUN MTU rose", false, true, 1301,
+		 WG_XDP_REDIRECT_LAN);
+	mtu_case("LAN over the new TUN MTU", false, true, 1401,
+		 WG_XDP_PASS_LAN_TOO_BIG);
+	close(fd);
+	/* The device gone (or in another namespace): the daemon's copy. */
+	mtu_case("LAN TUN gone, daemon's MTU", false, true, 1401,
+		 WG_XDP_REDIRECT_LAN);
+	mtu_case("LAN TUN gone, over the daemon's MTU", false, true,
+		 LAN_MTU + 1, WG_XDP_PASS_LAN_TOO_BIG);
+	lan_config(LAN_MTU, 0, 0, 0);
+	lan_aips(false);
+}
+
+/* MSS clamping of SYNs, with the checksum kept right. */
+static void lan_mss(void **state)
+{
+	static const uint8_t mss1460[4] = { 2, 4, 0x05, 0xb4 };
+	static const uint8_t mss1200[4] = { 2, 4, 0x04, 0xb0 };
+	/* Linux's SYN: MSS, SACK permitted, timestamps, NOP, window scale. */
+	static const uint8_t linux_syn[20] = { 2,    4, 0x05, 0xb4, 4, 2, 8,
+					       10,   0, 0,	  0,	1, 0, 0,
+					       0,    0, 1,	  3,	3, 7 };
+	/* MSS last, after NOPs and a timestamp. */
+	static const uint8_t mss_last[16] = { 1, 1, 8, 10, 0, 0, 0, 1, 0,
+					      0, 0, 0, 2, 4, 0x05, 0xb4 };
+	static const uint8_t no_mss[12] = { 1, 1, 8, 10, 0, 0, 0, 1, 0, 0,
+					    0, 0 };
+	static const uint8_t after_eol[8] = { 0, 0, 0, 0, 2, 4, 0x05, 0xb4 };
+	static const uint8_t bad_len[8] = { 3, 0, 2, 4, 0x05, 0xb4, 0, 0 };
+	uint8_t buf[FRAME_MAX], out[FRAME_MAX];
+	size_t len;
+
+	(void)state;
+	lan_aips(true);
+	lan_config(LAN_MTU, 0, 0, 0);
+	{
+		struct spec s = { .dst = hit4 };
+
+		len = build_tcp(s, buf, 0x02, mss1460, 4, 0);
+		run_frame_out("LAN SYN, no clamping asked", true, buf, len,
+			      XDP_REDIRECT, WG_XDP_REDIRECT_LAN, out);
+		assert_int_equal(mss_of(out, false), 1460);
+	}
+	lan_config(LAN_MTU, 0, WG_XDP_LAN_F_MSS_CLAMP, 0);
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct spec s = { .v6 = v6, .dst = v6 ? hit6 : hit4 };
+		unsigned int want = LAN_MTU - (v6 ? 60 : 40);
+		struct {
+			const char *name;
+			uint8_t flags;
+			const uint8_t *opts;
+			size_t optlen, payload;
+			unsigned int mss;
+			enum wg_xdp_reason reason;
+		} c[] = {
+			{ "LAN SYN clamped", 0x02, mss1460, 4, 0, want,
+			  WG_XDP_REDIRECT_LAN_MSS },
+			{ "LAN SYN-ACK clamped", 0x12, mss1460, 4, 0, want,
+			  WG_XDP_REDIRECT_LAN_MSS },
+			{ "LAN Linux SYN clamped", 0x02, linux_syn, 20, 0, want,
+			  WG_XDP_REDIRECT_LAN_MSS },
+			{ "LAN SYN, MSS last", 0x02, mss_last, 16, 0, want,
+			  WG_XDP_REDIRECT_LAN_MSS },
+			{ "LAN SYN with data clamped", 0x02, mss1460, 4, 33,
+			  want, WG_XDP_REDIRECT_LAN_MSS },
+			{ "LAN SYN, MSS already small", 0x02, mss1200, 4, 0,
+			  1200, WG_XDP_REDIRECT_LAN },
+			{ "LAN SYN without MSS", 0x02, no_mss, 12, 0, 0,
+			  WG_XDP_REDIRECT_LAN },
+			{ "LAN SYN, MSS after EOL", 0x02, after_eol, 8, 0, 0,
+			  WG_XDP_REDIRECT_LAN },
+			{ "LAN SYN, bad option length", 0x02, bad_len, 8, 0, 0,
+			  WG_XDP_REDIRECT_LAN },
+			{ "LAN ACK untouched", 0x10, mss1460, 4, 0, 1460,
+			  WG_XDP_REDIRECT_LAN },
+			{ "LAN SYN+RST untouched", 0x06, mss1460, 4, 0, 1460,
+			  WG_XDP_REDIRECT_LAN },
+		};
+
+		for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+			len = build_tcp(s, buf, c[i].flags, c[i].opts,
+					c[i].optlen, c[i].payload);
+			assert_int_equal(run_frame_out(c[i].name, true, buf,
+						       len, XDP_REDIRECT,
+						       c[i].reason, out),
+					 len);
+			if (mss_of(out, v6) != c[i].mss)
+				fail_msg("%s (v%d): MSS %u, want %u", c[i].name,
+					 v6 ? 6 : 4, mss_of(out, v6), c[i].mss);
+			if (!tcp_csum_ok(out + ETH_L3, v6))
+				fail_msg("%s: TCP checksum wrong", c[i].name);
+			if (!v6)
+				assert_int_equal(csum(out + ETH_L3, 20), 0);
+		}
+	}
+	{
+		struct spec s = { .dst = hit4 };
+
+		/* A fixed clamp, never above what the MTU allows. */
+		lan_config(LAN_MTU, 0, WG_XDP_LAN_F_MSS_CLAMP, 1300);
+		len = build_tcp(s, buf, 0x02, mss1460, 4, 0);
+		run_frame_out("LAN SYN, fixed clamp", true, buf, len,
+			      XDP_REDIRECT, WG_XDP_REDIRECT_LAN_MSS, out);
+		assert_int_equal(mss_of(out, false), 1300);
+		assert_true(tcp_csum_ok(out + ETH_L3, false));
+		lan_config(LAN_MTU, 0, WG_XDP_LAN_F_MSS_CLAMP, 1400);
+		run_frame_out("LAN SYN, fixed clamp over the MTU", true, buf,
+			      len, XDP_REDIRECT, WG_XDP_REDIRECT_LAN_MSS, out);
+		assert_int_equal(mss_of(out, false), LAN_MTU - 40);
+		/* A fragment's first bytes are not a whole segment. */
+		s.frag = 0x2000;
+		len = build_tcp(s, buf, 0x02, mss1460, 4, 0);
+		run_frame_out("LAN SYN in a fragment", true, buf, len,
+			      XDP_REDIRECT, WG_XDP_REDIRECT_LAN, out);
+		assert_int_equal(mss_of(out, false), 1460);
+		s.frag = 0;
+		/* Options that claim more than the IP packet holds. */
+		len = build_tcp(s, buf, 0x02, mss1460, 4, 0);
+		buf[ETH_L3 + 20 + 12] = 0xf0; /* doff 15 */
+		memset(buf + len, 0, 40);
+		run_frame_out("LAN SYN, options past the packet", true, buf,
+			      len + 40, XDP_REDIRECT, WG_XDP_REDIRECT_LAN,
+			      out);
+		assert_int_equal(out[ETH_L3 + 20 + 22], 0x05);
+		assert_int_equal(out[ETH_L3 + 20 + 23], 0xb4);
+		assert_int_equal(wg_xdp_set_lan_config(env.x, &(struct
+			wg_xdp_lan_config){ .flags = 1U << 7 }), -EINVAL);
+	}
+	lan_config(LAN_MTU, 0, 0, 0);
+	lan_aips(false);
+}
+
+/*
+ * A UDP datagram from the LAN with payload bytes and a right checksum (its
+ * last two payload bytes chosen so that the sum is 0xffff, when zero_sum:
+ * a checksum that computes to 0 and must be sent as 0xffff).
+ */
+static size_t build_udp(struct spec s, uint8_t *buf, size_t payload,
+			bool zero_sum)
+{
+	size_t hl = s.v6 ? 40 : 20, len;
+	uint8_t *uh;
+
+	s.proto = IPPROTO_UDP;
+	s.msg_len = payload;
+	len = build(&s, buf);
+	uh = buf + ETH_L3 + hl;
+	for (size_t i = 0; i < payload; i++)
+		uh[8 + i] = (uint8_t)(i * 7 + 1);
+	put16(uh + 6, 0);
+	if (zero_sum) {
+		uint16_t w;
+
+		put16(uh + 8 + payload - 2, 0);
+		w = (uint16_t)~l4_sum(buf + ETH_L3, s.v6); /* the fold */
+		put16(uh + 8 + payload - 2, (uint16_t)(0xffff - w));
+		assert_int_equal(l4_sum(buf + ETH_L3, s.v6), 0);
+		put16(uh + 6, 0xffff);
+	} else {
+		put16(uh + 6, l4_sum(buf + ETH_L3, s.v6));
+	}
+	assert_true(tcp_csum_ok(buf + ETH_L3, s.v6));
+	return len;
+}
+
+/*
+ * A checksum left to offload (a veth neighbour's) is completed; the rest
+ * of the packet is as forwarding leaves it.
+ */
+static void lan_csum(void **state)
+{
+	static const uint8_t mss1460[4] = { 2, 4, 0x05, 0xb4 };
+	static const size_t sizes[] = { 0, 1, 2, 33, 235, 236, 237, 491, 492,
+					493, 1000, 1372 };
+	uint8_t buf[FRAME_MAX], out[FRAME_MAX], want[FRAME_MAX];
+	size_t len;
+
+	(void)state;
+	lan_aips(true);
+	lan_config(LAN_MTU, 0, 0, 0);
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct spec s = { .v6 = v6, .dst = v6 ? hit6 : hit4 };
+		size_t hl = v6 ? 40 : 20, csum_at = ETH_L3 + hl;
+
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			for (int udp = 0; udp < 2; udp++) {
+				size_t pay = sizes[i];
+
+				if (udp)
+					len = build_udp(s, buf, pay + 2, false);
+				else
+					len = build_tcp(s, buf, 0x10, mss1460, 0,
+							pay);
+				if (len - ETH_L3 > LAN_MTU)
+					continue;
+				memcpy(want, buf, len);
+				/* As the sender's stack leaves it. */
+				put16(buf + csum_at + (udp ? 6 : 16),
+				      partial_of(buf + ETH_L3, v6));
+				assert_false(tcp_csum_ok(buf + ETH_L3, v6));
+				run_frame_out(udp ? "LAN UDP offloaded checksum" :
+						    "LAN TCP offloaded checksum",
+					      true, buf, len, XDP_REDIRECT,
+					      WG_XDP_REDIRECT_LAN_CSUM, out);
+				if (!tcp_csum_ok(out + ETH_L3, v6))
+					fail_msg("%s v%d, %zu bytes: checksum "
+						 "not completed",
+						 udp ? "UDP" : "TCP", v6 ? 6 : 4,
+						 pay);
+				/* All else as a whole checksum would have had
+				 * it: the same frame, TTL less one. */
+				run_frame_out("LAN whole checksum", true, want,
+					      len, XDP_REDIRECT,
+					      WG_XDP_REDIRECT_LAN, want);
+				assert_memory_equal(out, want, len);
+			}
+		}
+		/* A completed UDP checksum of 0 goes out as 0xffff. */
+		len = build_udp(s, buf, 40, true);
+		put16(buf + csum_at + 6, partial_of(buf + ETH_L3, v6));
+		run_frame_out("LAN UDP offloaded checksum, sums to 0", true,
+			      buf, len, XDP_REDIRECT, WG_XDP_REDIRECT_LAN_CSUM,
+			      out);
+		assert_int_equal(get16(out + csum_at + 6), 0xffff);
+		/* A SYN: completed, then clamped, and still right. */
+		lan_config(LAN_MTU, 0, WG_XDP_LAN_F_MSS_CLAMP, 0);
+		len = build_tcp(s, buf, 0x02, mss1460, 4, 0);
+		put16(buf + csum_at + 16, partial_of(buf + ETH_L3, v6));
+		run_frame_out("LAN SYN offloaded checksum, clamped", true, buf,
+			      len, XDP_REDIRECT, WG_XDP_REDIRECT_LAN_MSS, out);
+		assert_int_equal(mss_of(out, v6), LAN_MTU - (v6 ? 60 : 40));
+		assert_true(tcp_csum_ok(out + ETH_L3, v6));
+		lan_config(LAN_MTU, 0, 0, 0);
+	}
+	{
+		struct spec s = { .dst = hit4, .frag = 0x2000 };
+
+		/* A first fragment's checksum covers more than it holds. */
+		len = build_udp(s, buf, 100, false);
+		put16(buf + ETH_L3 + 20 + 6, partial_of(buf + ETH_L3, false));
+		memcpy(want, buf, len);
+		run_frame_out("LAN fragment, checksum untouched", true, buf,
+			      len, XDP_REDIRECT, WG_XDP_REDIRECT_LAN, out);
+		assert_memory_equal(out + ETH_L3 + 26, want + ETH_L3 + 26, 2);
+	}
+	{
+		struct spec s = { .dst = hit4 };
+
+		/* Longer than the program sums (8 chunks of 256 bytes): the
+		 * kernel completes it on its way into the TUN device. */
+		lan_config(3000, 0, 0, 0);
+		len = build_udp(s, buf, 2100, false);
+		put16(buf + ETH_L3 + 20 + 6, partial_of(buf + ETH_L3, false));
+		memcpy(want, buf, len);
+		run_frame_out("LAN offloaded checksum, too long", true, buf,
+			      len, XDP_PASS, WG_XDP_PASS_LAN_CSUM_PARTIAL, out);
+		assert_memory_equal(out, want, len);
+		len = build_udp(s, buf, 2100, false);
+		run_frame_out("LAN whole checksum, long", true, buf, len,
+			      XDP_REDIRECT, WG_XDP_REDIRECT_LAN, out);
+		assert_true(tcp_csum_ok(out + ETH_L3, false));
+		len = build_udp(s, buf, 2040, false);
+		put16(buf + ETH_L3 + 20 + 6, partial_of(buf + ETH_L3, false));
+		run_frame_out("LAN offloaded checksum, 2048-byte segment", true,
+			      buf, len, XDP_REDIRECT, WG_XDP_REDIRECT_LAN_CSUM,
+			      out);
+		assert_true(tcp_csum_ok(out + ETH_L3, false));
+		lan_config(LAN_MTU, 0, 0, 0);
+	}
+	lan_aips(false);
 }
 
 static bool attached(int ifindex)
@@ -998,7 +1775,14 @@ int main(void)
 		cmocka_unit_test(truncated),
 		cmocka_unit_test(peer_counters),
 		cmocka_unit_test(ratelimit),
-		cmocka_unit_test(lan),
+		cmocka_unit_test(lan_basics),
+		cmocka_unit_test(lan_frames),
+		cmocka_unit_test(lan_addrs),
+		cmocka_unit_test(lan_headers),
+		cmocka_unit_test(lan_ttl),
+		cmocka_unit_test(lan_mtu),
+		cmocka_unit_test(lan_mss),
+		cmocka_unit_test(lan_csum),
 		cmocka_unit_test(attach_modes),
 		cmocka_unit_test(link_dies_with_process),
 		cmocka_unit_test(pins),

@@ -76,6 +76,17 @@ e2e_cleanup() {
 	rm -rf "$TMP"
 }
 
+# ns_del NS...: kill what runs in the extra namespaces a test made and
+# delete them (for its EXIT trap, before e2e_cleanup).
+ns_del() {
+	for _ns in "$@"; do
+		for _pid in $(ip netns pids $_ns 2>/dev/null); do
+			kill -KILL "$_pid" 2>/dev/null
+		done
+		ip netns del $_ns 2>/dev/null
+	done
+}
+
 # Every test calls this first: a signal (or a closed output pipe) exits, and
 # the EXIT trap cleans up.
 e2e_trap() {

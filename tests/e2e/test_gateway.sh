@@ -21,10 +21,7 @@ LAN1=lan-a$ID
 LAN3=lan-c$ID
 n3() { nsenter --net=/run/netns/$NS3 "$@"; }
 gw_cleanup() {
-	for pid in $(ip netns pids $NS3 2>/dev/null); do
-		kill -KILL "$pid" 2>/dev/null
-	done
-	ip netns del $NS3 2>/dev/null
+	ns_del $NS3
 	e2e_cleanup
 }
 e2e_trap

@@ -260,6 +260,22 @@ static void addresses(void **state)
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.n4, 1);
 
+	/* Every interface's (ifindex 0): va's, named by their own ifindex. */
+	assert_int_equal(wg_nl_addr_add(f->nl, f->vb, &(struct wg_nl_ip){
+					.family = AF_INET,
+					.v4.s_addr = htonl(0x0a050002) }, 24),
+			 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(wg_nl_addr_dump(f->nl, 0, AF_INET, collect, &s), 0);
+	assert_true(s.has_v4);
+	assert_true(s.n4 >= 2);
+	assert_int_equal(wg_nl_addr_dump(f->nl, -1, AF_INET, collect, &s),
+			 -ENODEV);
+	assert_int_equal(wg_nl_addr_del(f->nl, f->vb, &(struct wg_nl_ip){
+					.family = AF_INET,
+					.v4.s_addr = htonl(0x0a050002) }, 24),
+			 0);
+
 	/* The other end has none. */
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(wg_nl_addr_dump(f->nl, f->vb, AF_UNSPEC, collect, &s),
