@@ -8,6 +8,7 @@
 #include "device.h"
 #include "log.h"
 #include "netlink.h"
+#include "route.h"
 #include "uapi.h"
 #include "worker.h"
 #include "xsk.h"
@@ -40,33 +41,17 @@ static void to_nl_ip(struct wg_nl_ip *ip, int family, const uint8_t *addr)
 void wg_dataplane_aip_add(struct wg_device *dev, int family,
 			  const uint8_t *addr, uint8_t cidr, struct wg_peer *p)
 {
-	struct wg_nl_ip dst;
-	int ret;
-
 	if (dev->xdp && wg_xdp_add_aip(dev->xdp, family, addr, cidr, p->id))
 		log_ratelimited(WG_LOG_WARN, "Could not add allowed IP to XDP map");
-	if (dev->configure_routes && dev->nl) {
-		to_nl_ip(&dst, family, addr);
-		ret = wg_nl_route_add(dev->nl, dev->tun.ifindex, &dst, cidr,
-				      NULL);
-		if (ret && ret != -EEXIST)
-			log_ratelimited(WG_LOG_WARN,
-					"Could not add route for an allowed IP: %s",
-					strerror(-ret));
-	}
+	wg_route_aip_add(dev->route, dev, family, addr, cidr);
 }
 
 void wg_dataplane_aip_del(struct wg_device *dev, int family,
 			  const uint8_t *addr, uint8_t cidr)
 {
-	struct wg_nl_ip dst;
-
 	if (dev->xdp)
 		wg_xdp_del_aip(dev->xdp, family, addr, cidr);
-	if (dev->configure_routes && dev->nl) {
-		to_nl_ip(&dst, family, addr);
-		wg_nl_route_del(dev->nl, dev->tun.ifindex, &dst, cidr);
-	}
+	wg_route_aip_del(dev->route, family, addr, cidr);
 }
 
 static int del_one(int family, const uint8_t *addr, uint8_t cidr, void *arg)
@@ -77,7 +62,7 @@ static int del_one(int family, const uint8_t *addr, uint8_t cidr, void *arg)
 
 void wg_dataplane_aips_cleared(struct wg_device *dev, struct wg_peer *p)
 {
-	if (dev->xdp || dev->configure_routes)
+	if (dev->xdp || dev->route)
 		wg_allowedips_walk_peer(&dev->aip, p, del_one, dev);
 }
 

@@ -101,6 +101,7 @@ int wg_device_init(struct wg_device *dev, const char *ifname)
 	dev->sock.fd4 = dev->sock.fd6 = -1;
 	dev->wake_fd = -1;
 	dev->ready_fd = -1;
+	dev->stop_fd = -1;
 	dev->next_peer_id = 1;
 	wg_noise_local_init(&dev->local, &up);
 	wg_cookie_checker_init(&dev->cookie);
@@ -567,6 +568,15 @@ void wg_device_info_free(struct wg_device *dev, struct wg_device_info *info)
 	}
 	free(info->peers);
 	wg_wipe(info, sizeof(*info));
+}
+
+void wg_device_request_stop(struct wg_device *dev)
+{
+	uint64_t one = 1;
+
+	if (dev->stop_fd < 0 || write(dev->stop_fd, &one, sizeof(one)) < 0)
+		atomic_store(&dev->stopping, true);
+	wg_device_wake(dev);
 }
 
 void wg_device_wake(struct wg_device *dev)

@@ -49,6 +49,7 @@ struct wg_counters {
 
 struct wg_xdp;
 struct wg_nl;
+struct wg_route;
 struct wg_worker;
 
 /* Handshake messages that workers received over AF_XDP, for the control
@@ -100,7 +101,8 @@ struct wg_device {
 	int lan_ifindex;
 	struct wg_nl *nl;
 	struct wg_tun tun; /* one queue fd per worker */
-	bool configure_routes; /* routes for allowed IPs (not under wg-quick) */
+	/* Routes for allowed IPs (route.h); NULL when wg-quick routes. */
+	struct wg_route *route;
 	unsigned int nqueues;
 	struct wg_worker *workers;
 	const char *xsk_mode;
@@ -122,6 +124,12 @@ struct wg_device {
 	/* Set by workers to wake the control thread (eventfd). */
 	int wake_fd;
 	int ready_fd; /* written "ok" once the control socket listens */
+	/*
+	 * When >= 0, a stop request (a signal) is written here (an eventfd)
+	 * for main.c, which runs the PreDown hooks while the control socket
+	 * still answers and then sets stopping; when -1, it sets stopping.
+	 */
+	int stop_fd;
 	atomic_bool stopping;
 	struct wg_counters counters;
 };
@@ -144,6 +152,8 @@ void wg_device_info_free(struct wg_device *dev, struct wg_device_info *info);
 /* The peer with public key pub, or NULL. Caller holds cfg_lock. */
 struct wg_peer *wg_device_peer_lookup(struct wg_device *dev,
 				      const uint8_t pub[WG_KEY_LEN]);
+/* A signal asked us to stop: tell stop_fd, or set stopping (see above). */
+void wg_device_request_stop(struct wg_device *dev);
 /* Wake the control thread (a worker has staged packets or wants a rekey). */
 void wg_device_wake(struct wg_device *dev);
 /* Ask the control thread for a handshake with p (any thread). */

@@ -47,6 +47,7 @@ struct wg_nl_link {
 /* What wg_nl_route_get() reports about the route to one destination. */
 struct wg_nl_route {
 	int ifindex;		/* output interface */
+	unsigned int mtu;	/* the route's mtu metric; 0 when it has none */
 	bool has_gateway;
 	struct wg_nl_ip gateway;
 	bool has_prefsrc;
@@ -111,6 +112,54 @@ int wg_nl_route_add(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
 /* Deletes our (proto static) route dst/prefixlen; -ESRCH if none. */
 int wg_nl_route_del(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
 		    unsigned int prefixlen);
+/*
+ * `ip route add DST/LEN dev IFINDEX table TABLE`: a new route, proto boot,
+ * scope link, never replacing one: -EEXIST when the table has that route.
+ */
+int wg_nl_route_create(struct wg_nl *nl, int ifindex,
+		       const struct wg_nl_ip *dst, unsigned int prefixlen,
+		       uint32_t table);
+/* Deletes the route dst/prefixlen out of ifindex in table; -ESRCH if none. */
+int wg_nl_route_remove(struct wg_nl *nl, int ifindex,
+		       const struct wg_nl_ip *dst, unsigned int prefixlen,
+		       uint32_t table);
+
+/* One route of a dump. */
+struct wg_nl_route_entry {
+	struct wg_nl_ip dst;	/* family set even for a default route */
+	unsigned int prefixlen;
+	uint32_t table;
+	int ifindex;		/* 0 when none (multipath: the first hop) */
+	unsigned char type;	/* RTN_UNICAST, RTN_LOCAL, ... */
+	uint32_t metric;
+	unsigned int mtu;	/* 0 when none */
+};
+/* Called per route; non-zero stops the walk (the rest is still read). */
+typedef int (*wg_nl_route_fn)(void *ctx, const struct wg_nl_route_entry *r);
+/*
+ * Calls fn for every route of family in table (0: every table), in the
+ * kernel's order; returns 0, fn's first non-zero return, or -errno.
+ */
+int wg_nl_route_dump(struct wg_nl *nl, int family, uint32_t table,
+		     wg_nl_route_fn fn, void *ctx);
+
+/*
+ * A policy routing rule, as `ip rule` takes the two wg-quick adds:
+ * "not fwmark M table T" and "table main suppress_prefixlength 0".
+ */
+struct wg_nl_rule {
+	int family;
+	uint32_t table;
+	bool invert;			/* `not` */
+	bool has_fwmark;
+	uint32_t fwmark;		/* mask all ones, as ip sends it */
+	bool has_suppress_prefixlen;
+	uint32_t suppress_prefixlen;
+};
+/* Adds the rule (priority picked by the kernel); -EEXIST if it is there. */
+int wg_nl_rule_add(struct wg_nl *nl, const struct wg_nl_rule *rule);
+/* Deletes the first rule matching every field; -ENOENT when none. */
+int wg_nl_rule_del(struct wg_nl *nl, const struct wg_nl_rule *rule);
 /*
  * Asks the kernel which route it would use for dst (optionally from src and
  * out of oif, 0 for any): output ifindex, gateway if any, and the preferred
