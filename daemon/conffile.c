@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 
 #include "conffile.h"
+#include "netlink.h"
 
 enum section { SEC_NONE, SEC_IFACE, SEC_PEER };
 
@@ -670,5 +671,46 @@ int wg_conffile_write(const char *path, const char *text, size_t len)
 		ret = -errno;
 	if (ret)
 		unlink(tmp);
+	return ret;
+}
+
+static int add_live_addr(void *ctx, int ifindex, const struct wg_nl_ip *ip,
+			 unsigned int prefixlen)
+{
+	struct wg_prefix p = { .family = ip->family,
+			       .cidr = (uint8_t)prefixlen };
+
+	(void)ifindex;
+	memcpy(p.addr, &ip->v6, ip->family == AF_INET6 ? 16 : 4);
+	return wg_config_add_addr(ctx, &p);
+}
+
+int wg_conffile_save(const char *path, const struct wg_device_info *info,
+		     const struct wg_quick *q, bool had_mtu, int ifindex)
+{
+	struct wg_uapi_buf out = { 0 };
+	struct wg_config extra;
+	struct wg_nl_link link;
+	struct wg_nl *nl = NULL;
+	int ret;
+
+	wg_config_init(&extra);
+	extra.quick = *q; /* borrowed: not freed here */
+	ret = wg_nl_open(&nl);
+	if (!ret)
+		ret = wg_nl_addr_dump(nl, ifindex, AF_UNSPEC, add_live_addr,
+				      &extra);
+	if (!ret && had_mtu && !wg_nl_link_get(nl, ifindex, &link)) {
+		extra.has_mtu = true;
+		extra.mtu = link.mtu;
+	}
+	if (!ret)
+		ret = wg_conffile_format(&out, info, &extra);
+	if (!ret)
+		ret = wg_conffile_write(path, out.data, out.len);
+	wg_uapi_buf_free(&out);
+	memset(&extra.quick, 0, sizeof(extra.quick));
+	wg_config_free(&extra);
+	wg_nl_close(nl);
 	return ret;
 }

@@ -54,6 +54,13 @@ int wg_conffile_format(struct wg_uapi_buf *out,
 		       const struct wg_device_info *info,
 		       const struct wg_config *extra);
 /*
+ * wg-quick's save_config whole: info (the running configuration) with the
+ * live addresses of ifindex, its MTU when had_mtu, and q's keys, written
+ * to path. 0 or -errno.
+ */
+int wg_conffile_save(const char *path, const struct wg_device_info *info,
+		     const struct wg_quick *q, bool had_mtu, int ifindex);
+/*
  * Replace the file at path with len bytes of text, atomically (a temporary
  * file beside it, synced, then renamed) and with mode 0600. 0 or -errno.
  */

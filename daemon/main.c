@@ -317,58 +317,24 @@ static bool wait_stop(int stop_fd, int exit_fd)
 	}
 }
 
-static int add_live_addr(void *ctx, int ifindex, const struct wg_nl_ip *ip,
-			 unsigned int prefixlen)
-{
-	struct wg_prefix p = { .family = ip->family, .cidr = (uint8_t)prefixlen };
-
-	(void)ifindex;
-	memcpy(p.addr, &ip->v6, ip->family == AF_INET6 ? 16 : 4);
-	return wg_config_add_addr(ctx, &p);
-}
-
-/*
- * SaveConfig: the running configuration back into the file, with the
- * interface's live addresses and (when the file had one) MTU, and the
- * file's other wg-quick keys, as wg-quick's save_config writes it.
- */
+/* SaveConfig, as wg-quick's save_config (see conffile.h). */
 static void save_config(struct wg_device *dev, const char *path,
 			const struct wg_quick *q, bool had_mtu)
 {
 	struct wg_device_info info = { 0 };
-	struct wg_uapi_buf out = { 0 };
-	struct wg_config extra;
-	struct wg_nl_link link;
-	struct wg_nl *nl = NULL;
 	int ret;
 
-	wg_config_init(&extra);
-	extra.quick = *q; /* borrowed: not freed here */
-	ret = wg_nl_open(&nl);
-	if (!ret)
-		ret = wg_nl_addr_dump(nl, dev->tun.ifindex, AF_UNSPEC,
-				      add_live_addr, &extra);
-	if (!ret && had_mtu && !wg_nl_link_get(nl, dev->tun.ifindex, &link)) {
-		extra.has_mtu = true;
-		extra.mtu = link.mtu;
-	}
-	if (!ret)
-		ret = wg_device_info(dev, &info);
+	ret = wg_device_info(dev, &info);
 	if (!ret) {
-		ret = wg_conffile_format(&out, &info, &extra);
+		ret = wg_conffile_save(path, &info, q, had_mtu,
+				       dev->tun.ifindex);
 		wg_device_info_free(dev, &info);
 	}
-	if (!ret)
-		ret = wg_conffile_write(path, out.data, out.len);
 	if (ret)
 		log_err("SaveConfig: cannot write %s: %s", path,
 			strerror(-ret));
 	else
 		log_info("Saved the configuration to %s", path);
-	wg_uapi_buf_free(&out);
-	memset(&extra.quick, 0, sizeof(extra.quick));
-	wg_config_free(&extra);
-	wg_nl_close(nl);
 }
 
 /* End the console echo: from now on everything goes to the log only. */

@@ -16,7 +16,8 @@
 
 /* Words main() takes as subcommands, so they never name an interface. */
 static const char *const reserved[] = {
-	"up", "down", "show", "set", "genkey", "genpsk", "pubkey", "help",
+	"up", "down", "show", "set", "strip", "save", "syncconf", "metrics",
+	"genkey", "genpsk", "pubkey", "help",
 };
 
 bool wg_cmd_is_ifname(const char *s)
