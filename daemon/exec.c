@@ -75,7 +75,7 @@ static int feed(int fd, const char *input)
 	return 0;
 }
 
-int wg_exec_run(const char *const argv[], const char *input)
+static int run(const char *const argv[], const char *input, bool echo)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -84,7 +84,8 @@ int wg_exec_run(const char *const argv[], const char *input)
 	int ret, status;
 	pid_t pid;
 
-	show(argv, input != NULL);
+	if (echo)
+		show(argv, input != NULL);
 	if (input && pipe2(pipe_fd, O_CLOEXEC))
 		return -errno;
 	posix_spawn_file_actions_init(&fa);
@@ -133,6 +134,11 @@ int wg_exec_run(const char *const argv[], const char *input)
 	return 128 + WTERMSIG(status);
 }
 
+int wg_exec_run(const char *const argv[], const char *input)
+{
+	return run(argv, input, true);
+}
+
 /* The hook with every %i replaced by ifname; NULL when out of memory. */
 static char *expand(const char *hook, const char *ifname)
 {
@@ -167,7 +173,9 @@ int wg_exec_hooks(const struct wg_strv *hooks, const char *ifname)
 
 		if (!cmd)
 			return -ENOMEM;
-		ret = wg_exec_run(argv, NULL);
+		/* wg-quick shows the hook itself, not the bash around it. */
+		log_info("[#] %s", cmd);
+		ret = run(argv, NULL, false);
 		free(cmd);
 		if (ret) {
 			log_err("hook %zu of %zu failed (%s %d)", i + 1,

@@ -55,17 +55,44 @@ static void report(int *ready_fd, const char *fmt, const char *arg)
 	}
 }
 
-/* Which NIC to attach: -n, else $WG_XDP_NIC, else the default route's. */
-static void pick_nic(struct wg_device *dev, const struct wg_daemon_opts *o)
+/*
+ * Which NIC to attach: -n, else $WG_XDP_NIC, else the NIC of the route to
+ * the first peer's endpoint, else the default route's.
+ */
+static void pick_nic(struct wg_device *dev, const struct wg_daemon_opts *o,
+		     const struct wg_config *cfg)
 {
 	const char *env = getenv("WG_XDP_NIC");
+	struct wg_nl_link link;
+	struct wg_nl_route rt;
+	struct wg_nl_ip dst = { 0 };
 	int ifindex;
 
-	if (o->nic[0])
+	if (o->nic[0]) {
 		snprintf(dev->nic, sizeof(dev->nic), "%s", o->nic);
-	else if (env && env[0])
+		return;
+	}
+	if (env && env[0]) {
 		snprintf(dev->nic, sizeof(dev->nic), "%s", env);
-	else if (wg_nl_default_dev(dev->nl, &ifindex, dev->nic))
+		return;
+	}
+	for (size_t i = 0; i < cfg->n_peers && !dst.family; i++) {
+		const struct wg_endpoint *ep = &cfg->peers[i].endpoint;
+
+		if (!cfg->peers[i].has_endpoint)
+			continue;
+		dst.family = ep->sa.sa_family;
+		if (dst.family == AF_INET)
+			dst.v4 = ep->in4.sin_addr;
+		else if (dst.family == AF_INET6)
+			dst.v6 = ep->in6.sin6_addr;
+	}
+	if (dst.family && !wg_nl_route_get(dev->nl, &dst, NULL, 0, &rt) &&
+	    !wg_nl_link_get(dev->nl, rt.ifindex, &link)) {
+		memcpy(dev->nic, link.name, sizeof(dev->nic));
+		return;
+	}
+	if (wg_nl_default_dev(dev->nl, &ifindex, dev->nic))
 		dev->nic[0] = 0;
 }
 
@@ -453,7 +480,7 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 		goto out_tun;
 	}
 
-	pick_nic(dev, o);
+	pick_nic(dev, o, &cfg);
 	dev->nqueues = 1;
 	dev->path = WG_PATH_UDP;
 	if (!dev->nic[0]) {

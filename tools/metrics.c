@@ -193,6 +193,7 @@ static int fetch_dev(struct wg_metrics_dev *d, const char *name)
 		d->xdp = r.lines;
 		d->n_xdp = r.count;
 		r.lines = NULL;
+		r.count = r.cap = 0;
 	}
 	wg_ipc_reply_free(&r);
 	return 0;
