@@ -225,26 +225,38 @@ bool wg_config_parse_table(const char *s, enum wg_table_kind *kind,
 
 /*
  * A key is 44 base64 or 64 hex characters; so is any useful part of one.
- * A word passes when it is at most 24 characters and has no run of 16 or
- * more characters from the base64 alphabet: "10.0.0.1/24", "eth0",
- * "fd00::1", "vpn.example.com" pass, any slice of a key long enough to
- * matter does not.
+ * A word is hidden when it has a run of 20 or more characters of the
+ * base64 alphabet (hex is inside it) with an upper-case letter or at least
+ * four digits, or any control character: "10.0.0.1/24", "eth0", "fd00::1",
+ * "vpn.example.com", "/etc/wireguard/wg0.key" show; no key, whole or cut
+ * to 20 characters, does (a random key lacks both with a chance of about
+ * 2^-57; a hex key has four digits but with a chance of 2^-45).
  */
 const char *wg_config_safe(const char *s)
 {
-	size_t len = 0, run = 0;
+	size_t run = 0, digits = 0;
+	bool upper = false;
 
-	for (const char *p = s; *p; p++, len++) {
+	for (const char *p = s;; p++) {
 		bool b64 = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 			   (*p >= '0' && *p <= '9') || *p == '+' || *p == '/' ||
 			   *p == '=';
 
-		run = b64 ? run + 1 : 0;
-		if (run >= 16 || len >= 24 || (unsigned char)*p < 0x20 ||
-		    (unsigned char)*p >= 0x7f)
+		if ((unsigned char)*p < 0x20 && *p)
 			return "(value not shown)";
+		if (b64) {
+			run++;
+			digits += *p >= '0' && *p <= '9';
+			upper |= *p >= 'A' && *p <= 'Z';
+			continue;
+		}
+		if (run >= 20 && (upper || digits >= 4))
+			return "(value not shown)";
+		if (!*p)
+			return s;
+		run = digits = 0;
+		upper = false;
 	}
-	return s;
 }
 
 /* "eth0" or "2" as an IPv6 scope; 0 when unknown. */

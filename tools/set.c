@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config.h"
 #include "commands.h"
 #include "ipc.h"
 #include "set.h"
@@ -152,7 +153,8 @@ static int read_keyfile(struct wg_set_req *req, uint8_t key[WG_KEY_LEN],
 
 	f = fopen(path, "r");
 	if (!f)
-		return bad(req, "cannot read key file '%s': %s", path,
+		return bad(req, "cannot read key file '%s': %s",
+			   wg_config_safe(path),
 			   strerror(errno));
 	n = fread(b64, 1, WG_KEY_B64_LEN, f);
 	if (n == 0 && feof(f) && !ferror(f)) {
@@ -160,19 +162,22 @@ static int read_keyfile(struct wg_set_req *req, uint8_t key[WG_KEY_LEN],
 		goto out;
 	}
 	if (n != WG_KEY_B64_LEN) {
-		ret = bad(req, "invalid key in file '%s'", path);
+		ret = bad(req, "invalid key in file '%s'",
+			  wg_config_safe(path));
 		goto out;
 	}
 	b64[WG_KEY_B64_LEN] = '\0';
 	while ((c = getc(f)) != EOF) {
 		if (c != ' ' && c != '\t' && c != '\n' && c != '\r' &&
 		    c != '\v' && c != '\f') {
-			ret = bad(req, "invalid key in file '%s'", path);
+			ret = bad(req, "invalid key in file '%s'",
+			  wg_config_safe(path));
 			goto out;
 		}
 	}
 	if (wg_key_from_base64(key, b64))
-		ret = bad(req, "invalid key in file '%s'", path);
+		ret = bad(req, "invalid key in file '%s'",
+			  wg_config_safe(path));
 out:
 	sodium_memzero(b64, sizeof(b64));
 	fclose(f);
@@ -283,7 +288,8 @@ static int parse_aips(struct wg_set_req *req, struct set_peer *p,
 			entry++;
 		}
 		if (wg_cli_cidr(cidr, sizeof(cidr), entry, false)) {
-			ret = bad(req, "invalid allowed IP '%s'", entry);
+			ret = bad(req, "invalid allowed IP '%s'",
+				  wg_config_safe(entry));
 			break;
 		}
 		ret = add_aip(p, cidr, remove);
@@ -357,23 +363,27 @@ static int word(struct wg_set_req *req, struct set_dev *d,
 
 	if (!strcmp(w, "listen-port") || !strcmp(w, "wgport")) {
 		if (parse_u16(v[0], &d->port))
-			return bad(req, "invalid port '%s'", v[0]);
+			return bad(req, "invalid port '%s'",
+				   wg_config_safe(v[0]));
 		d->has_port = true;
 	} else if (!strcmp(w, "fwmark")) {
 		if (parse_fwmark(v[0], &d->fwmark))
-			return bad(req, "invalid fwmark '%s'", v[0]);
+			return bad(req, "invalid fwmark '%s'",
+				   wg_config_safe(v[0]));
 		d->has_fwmark = true;
 	} else if (!strcmp(w, "private-key")) {
 		ret = read_keyfile(req, d->priv, v[0]);
 		d->has_priv = !ret;
 	} else if (!strcmp(w, "wgkey")) {
 		if (wg_key_from_base64(d->priv, v[0]))
-			return bad(req, "invalid key '%s'", v[0]);
+			return bad(req, "invalid key '%s'",
+				   wg_config_safe(v[0]));
 		d->has_priv = true;
 	} else if (!strcmp(w, "peer") || !strcmp(w, "wgpeer") ||
 		   !strcmp(w, "-wgpeer")) {
 		if (wg_key_from_base64(key, v[0]))
-			return bad(req, "invalid key '%s'", v[0]);
+			return bad(req, "invalid key '%s'",
+				   wg_config_safe(v[0]));
 		p = new_peer(d);
 		if (!p)
 			return -ENOMEM;
@@ -385,31 +395,35 @@ static int word(struct wg_set_req *req, struct set_dev *d,
 	} else if (!strcmp(w, "endpoint")) {
 		ret = parse_endpoint(p->endpoint, v[0]);
 		if (ret == -EINVAL)
-			return bad(req, "invalid endpoint '%s'", v[0]);
+			return bad(req, "invalid endpoint '%s'",
+				   wg_config_safe(v[0]));
 		p->has_endpoint = !ret;
 	} else if (!strcmp(w, "wgendpoint")) {
 		unsigned int port;
 
 		if (parse_u16(v[1], &port) || resolve(p->endpoint, v[0], v[1]))
-			return bad(req, "invalid endpoint '%s %s'", v[0], v[1]);
+			return bad(req, "invalid endpoint '%s %s'",
+				   wg_config_safe(v[0]), wg_config_safe(v[1]));
 		p->has_endpoint = true;
 	} else if (!strcmp(w, "allowed-ips")) {
 		ret = parse_aips(req, p, v[0]);
 	} else if (!strcmp(w, "wgaip") || !strcmp(w, "-wgaip")) {
 		if (wg_cli_cidr(buf, sizeof(buf), v[0], false))
-			return bad(req, "invalid allowed IP '%s'", v[0]);
+			return bad(req, "invalid allowed IP '%s'",
+				   wg_config_safe(v[0]));
 		ret = add_aip(p, buf, w[0] == '-');
 	} else if (!strcmp(w, "persistent-keepalive") || !strcmp(w, "wgpka")) {
 		if (parse_pka(v[0], &p->pka))
 			return bad(req, "invalid persistent keepalive '%s'",
-				   v[0]);
+				   wg_config_safe(v[0]));
 		p->has_pka = true;
 	} else if (!strcmp(w, "preshared-key")) {
 		ret = read_keyfile(req, p->psk, v[0]);
 		p->has_psk = !ret;
 	} else if (!strcmp(w, "wgpsk")) {
 		if (wg_key_from_base64(p->psk, v[0]))
-			return bad(req, "invalid key '%s'", v[0]);
+			return bad(req, "invalid key '%s'",
+				   wg_config_safe(v[0]));
 		p->has_psk = true;
 	} else if (!strcmp(w, "-wgpsk")) {
 		memset(p->psk, 0, WG_KEY_LEN);
@@ -420,10 +434,12 @@ static int word(struct wg_set_req *req, struct set_dev *d,
 		d->link_up = true;
 	} else if (strchr(w, '/') && w[0] != '-') {
 		if (wg_cli_cidr(buf, sizeof(buf), w, true))
-			return bad(req, "invalid address '%s'", w);
+			return bad(req, "invalid address '%s'",
+				   wg_config_safe(w));
 		ret = add_addr(d, buf);
 	} else {
-		return bad(req, "invalid argument '%s'", w);
+		return bad(req, "invalid argument '%s'",
+			   wg_config_safe(w));
 	}
 	sodium_memzero(key, sizeof(key));
 	return ret;
@@ -505,16 +521,18 @@ int wg_set_parse(struct wg_set_req *req, int argc, char *const argv[])
 
 		n = arity(w);
 		if (argc - i - 1 < n) {
-			ret = bad(req, "'%s' needs %s", w,
+			ret = bad(req, "'%s' needs %s", wg_config_safe(w),
 				  n == 2 ? "an address and a port" : "a value");
 			goto out;
 		}
 		if (device_word(w) && p) {
-			ret = bad(req, "'%s' must come before any peer", w);
+			ret = bad(req, "'%s' must come before any peer",
+				  wg_config_safe(w));
 			goto out;
 		}
 		if (peer_word(w) && !p) {
-			ret = bad(req, "'%s' needs a preceding peer", w);
+			ret = bad(req, "'%s' needs a preceding peer",
+				  wg_config_safe(w));
 			goto out;
 		}
 		ret = word(req, &d, &p, w, argv + i + 1);

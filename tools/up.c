@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "config.h"
 #include "daemon.h"
 #include "ipc.h"
 
@@ -55,7 +56,7 @@ static void up_usage(FILE *f)
 static int fail(const struct up_args *a, const char *fmt, const char *word)
 {
 	fprintf(stderr, "%s: ", a->cmd);
-	fprintf(stderr, fmt, word);
+	fprintf(stderr, fmt, wg_config_safe(word));
 	fputc('\n', stderr);
 	return 1;
 }
