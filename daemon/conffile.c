@@ -391,17 +391,73 @@ int wg_conffile_parse(struct wg_config *cfg, const char *text, size_t len,
 	return 0;
 }
 
+/*
+ * Read all of fd (a file, or a pipe such as bash's <(...)) into *text, at
+ * most WG_CONFFILE_MAX bytes. The buffer holds keys: it grows by copying
+ * and wiping, never by realloc(). 0 or -errno (-EFBIG when too large).
+ */
+static int read_all(int fd, size_t hint, char **text, size_t *len,
+		    size_t *cap)
+{
+	size_t got = 0, size = hint + 1 > 4096 ? hint + 1 : 4096;
+	char *buf = malloc(size), *grown;
+	ssize_t n;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (got == size) {
+			if (size > WG_CONFFILE_MAX)
+				goto err_big;
+			grown = malloc(size * 2);
+			if (!grown)
+				goto err_nomem;
+			memcpy(grown, buf, got);
+			wg_wipe(buf, size);
+			free(buf);
+			buf = grown;
+			size *= 2;
+		}
+		n = read(fd, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = -errno;
+			wg_wipe(buf, size);
+			free(buf);
+			return (int)n;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > WG_CONFFILE_MAX)
+		goto err_big;
+	*text = buf;
+	*len = got;
+	*cap = size;
+	return 0;
+err_big:
+	wg_wipe(buf, size);
+	free(buf);
+	return -EFBIG;
+err_nomem:
+	wg_wipe(buf, size);
+	free(buf);
+	return -ENOMEM;
+}
+
 int wg_conffile_load(struct wg_config *cfg, const char *path,
 		     struct wg_conffile_err *err)
 {
+	size_t len = 0, cap = 0;
+	char *text = NULL;
 	struct stat st;
-	char *text;
-	size_t got = 0;
-	ssize_t n;
 	int fd, ret;
 
 	wg_config_init(cfg);
 	err->line = 0;
+	err->msg[0] = '\0';
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
@@ -413,45 +469,32 @@ int wg_conffile_load(struct wg_config *cfg, const char *path,
 		ret = -errno;
 		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
 			 strerror(-ret));
-		goto err_fd;
+		goto out_fd;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)WG_CONFFILE_MAX) {
-		ret = S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
+	/* A file or a pipe (bash's <(...)); not a directory or a device. */
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		ret = -EINVAL;
 		snprintf(err->msg, sizeof(err->msg),
-			 "%s: not a regular file of at most %u bytes", path,
-			 WG_CONFFILE_MAX);
-		goto err_fd;
+			 "%s: not a file or a pipe", path);
+		goto out_fd;
 	}
-	text = malloc((size_t)st.st_size + 1);
-	if (!text) {
-		ret = -ENOMEM;
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		goto err_fd;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, text + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
-				 strerror(-ret));
-			goto err_text;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
+	ret = read_all(fd, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, &text,
+		       &len, &cap);
+	if (ret == -EFBIG)
+		snprintf(err->msg, sizeof(err->msg),
+			 "%s: larger than %u bytes", path, WG_CONFFILE_MAX);
+	else if (ret)
+		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
+			 strerror(-ret));
+	if (ret)
+		goto out_fd;
 	close(fd);
-	ret = wg_conffile_parse(cfg, text, got, err);
-	wg_wipe(text, (size_t)st.st_size + 1);
+	ret = wg_conffile_parse(cfg, text, len, err);
+	wg_wipe(text, cap);
 	free(text);
 	return ret;
 
-err_text:
-	wg_wipe(text, (size_t)st.st_size + 1);
-	free(text);
-err_fd:
+out_fd:
 	close(fd);
 	return ret;
 }
