@@ -258,8 +258,12 @@ static int get_peer_line(struct wg_peer_info *p, const char *k, const char *v)
 	if (!strcmp(k, "preshared_key"))
 		return wg_config_key_from_hex(p->preshared_key, v, strlen(v)) ?
 			       -EPROTO : 0;
-	if (!strcmp(k, "endpoint"))
-		return wg_config_parse_endpoint(&p->endpoint, v) ? -EPROTO : 0;
+	/* A scope this namespace does not know leaves the endpoint unset. */
+	if (!strcmp(k, "endpoint")) {
+		if (wg_config_parse_endpoint(&p->endpoint, v))
+			memset(&p->endpoint, 0, sizeof(p->endpoint));
+		return 0;
+	}
 	if (!strcmp(k, "allowed_ip")) {
 		struct wg_prefix *a = realloc(p->aips,
 					      (p->n_aips + 1) * sizeof(*a));
