@@ -103,16 +103,11 @@ static void pick_nic(struct wg_device *dev, const struct wg_daemon_opts *o,
 static int busy_poll_us(void)
 {
 	const char *env = getenv("WG_XDP_BUSY_POLL_US");
-	unsigned long v;
-	char *end;
+	uint64_t v;
 
 	if (!env || !env[0])
 		return WG_BUSY_POLL_US;
-	if (env[0] < '0' || env[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(env, &end, 10);
-	if (errno || *end || v > WG_BUSY_POLL_MAX_US)
+	if (!wg_config_parse_u64(env, WG_BUSY_POLL_MAX_US, &v))
 		return -EINVAL;
 	return (int)v;
 }

@@ -20,7 +20,6 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
-#include <linux/veth.h>
 
 #include "netlink.h"
 
@@ -135,6 +134,12 @@ static int talk(struct wg_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 		if (ret < 0)
 			return errno ? -errno : -EPROTO;
 	}
+}
+
+int wg_nl_request(struct wg_nl *nl, struct nlmsghdr *nlh)
+{
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	return talk(nl, nlh, NULL, NULL);
 }
 
 struct attrs {
@@ -378,55 +383,6 @@ int wg_nl_link_set_up(struct wg_nl *nl, int ifindex, bool up)
 	return talk(nl, nlh, NULL, NULL);
 }
 
-int wg_nl_link_del(struct wg_nl *nl, int ifindex)
-{
-	if (ifindex <= 0)
-		return -ENODEV;
-	return talk(nl, link_msg(nl, RTM_DELLINK, ifindex, NULL), NULL, NULL);
-}
-
-int wg_nl_link_set_netns(struct wg_nl *nl, int ifindex, int netns_fd)
-{
-	struct nlmsghdr *nlh;
-
-	if (ifindex <= 0)
-		return -ENODEV;
-	if (netns_fd < 0)
-		return -EBADF;
-	nlh = link_msg(nl, RTM_NEWLINK, ifindex, NULL);
-	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)netns_fd);
-	return talk(nl, nlh, NULL, NULL);
-}
-
-int wg_nl_veth_create(struct wg_nl *nl, const char *name, const char *peer,
-		      int peer_netns_fd)
-{
-	struct nlattr *info, *data, *end;
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
-
-	if (!name || !peer || !name[0] || !peer[0] ||
-	    strlen(name) >= IFNAMSIZ || strlen(peer) >= IFNAMSIZ)
-		return -EINVAL;
-	nlh = put_msg(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	end = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-	/* The peer is described by an ifinfomsg and its own attributes. */
-	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
-	if (peer_netns_fd >= 0)
-		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
-	mnl_attr_nest_end(nlh, end);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, info);
-	return talk(nl, nlh, NULL, NULL);
-}
-
 /* --- addresses ---------------------------------------------------------- */
 
 static int addr_req(struct wg_nl *nl, uint16_t type, uint16_t flags,
@@ -611,21 +567,6 @@ static int route_req(struct wg_nl *nl, uint16_t type, uint16_t flags,
 	if (gateway)
 		put_ip(nlh, RTA_GATEWAY, gateway);
 	return talk(nl, nlh, NULL, NULL);
-}
-
-int wg_nl_route_add(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
-		    unsigned int prefixlen, const struct wg_nl_ip *gateway)
-{
-	return route_req(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE,
-			 ifindex, dst, prefixlen, gateway, RT_TABLE_MAIN,
-			 RTPROT_STATIC);
-}
-
-int wg_nl_route_del(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
-		    unsigned int prefixlen)
-{
-	return route_req(nl, RTM_DELROUTE, 0, ifindex, dst, prefixlen, NULL,
-			 RT_TABLE_MAIN, RTPROT_STATIC);
 }
 
 int wg_nl_route_create(struct wg_nl *nl, int ifindex,
@@ -1036,39 +977,6 @@ int wg_nl_neigh_resolve(struct wg_nl *nl, int ifindex,
 	ndm->ndm_state = NUD_NONE;
 	ndm->ndm_flags = NTF_USE;
 	return talk(nl, nlh, NULL, NULL);
-}
-
-int wg_nl_neigh_add(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *addr,
-		    const uint8_t mac[6])
-{
-	struct ndmsg *ndm;
-	struct nlmsghdr *nlh;
-	int ret;
-
-	ret = check_ip(addr, -1);
-	if (ret < 0)
-		return ret;
-	if (ifindex <= 0)
-		return -ENODEV;
-	nlh = neigh_msg(nl, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE,
-			ifindex, addr, &ndm);
-	ndm->ndm_state = NUD_PERMANENT;
-	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
-	return talk(nl, nlh, NULL, NULL);
-}
-
-int wg_nl_neigh_del(struct wg_nl *nl, int ifindex,
-		    const struct wg_nl_ip *addr)
-{
-	int ret;
-
-	ret = check_ip(addr, -1);
-	if (ret < 0)
-		return ret;
-	if (ifindex <= 0)
-		return -ENODEV;
-	return talk(nl, neigh_msg(nl, RTM_DELNEIGH, 0, ifindex, addr, NULL),
-		    NULL, NULL);
 }
 
 /* --- monitor ------------------------------------------------------------ */

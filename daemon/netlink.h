@@ -55,11 +55,20 @@ struct wg_nl_route {
 };
 
 struct wg_nl;
+struct nlmsghdr;
 
 /* Opens the request socket; *out is freed with wg_nl_close(). */
 int wg_nl_open(struct wg_nl **out);
 /* Closes both sockets and frees; NULL is a no-op. */
 void wg_nl_close(struct wg_nl *nl);
+
+/*
+ * Sends one request that the caller built with libmnl (NLM_F_REQUEST and
+ * NLM_F_ACK are added) and waits for its ACK: 0 or the kernel's -errno.
+ * For what this file has no function for, such as the tests' veth pairs
+ * (tests/unit/helper_nl.c).
+ */
+int wg_nl_request(struct wg_nl *nl, struct nlmsghdr *nlh);
 
 /* The ifindex (> 0) of the interface called name, or -ENODEV. */
 int wg_nl_link_index(struct wg_nl *nl, const char *name);
@@ -71,16 +80,6 @@ int wg_nl_link_set_mtu(struct wg_nl *nl, int ifindex, unsigned int mtu);
 int wg_nl_link_set_txqlen(struct wg_nl *nl, int ifindex, unsigned int qlen);
 /* Sets IFF_UP (up) or clears it. */
 int wg_nl_link_set_up(struct wg_nl *nl, int ifindex, bool up);
-/* Deletes an interface (veth, or a persistent device). */
-int wg_nl_link_del(struct wg_nl *nl, int ifindex);
-/* Moves an interface into the network namespace open at netns_fd. */
-int wg_nl_link_set_netns(struct wg_nl *nl, int ifindex, int netns_fd);
-/*
- * Creates a veth pair name <-> peer; the peer end goes into the namespace
- * open at peer_netns_fd, or stays here when it is -1 (a tool for tests).
- */
-int wg_nl_veth_create(struct wg_nl *nl, const char *name, const char *peer,
-		      int peer_netns_fd);
 
 /*
  * Adds addr/prefixlen to ifindex (replacing an identical one, so adding twice
@@ -103,15 +102,6 @@ typedef int (*wg_nl_addr_fn)(void *ctx, int ifindex,
 int wg_nl_addr_dump(struct wg_nl *nl, int ifindex, int family,
 		    wg_nl_addr_fn fn, void *ctx);
 
-/*
- * Adds (or replaces) the route dst/prefixlen in the main table, proto static,
- * out of ifindex: scope link when gateway is NULL, else via gateway.
- */
-int wg_nl_route_add(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
-		    unsigned int prefixlen, const struct wg_nl_ip *gateway);
-/* Deletes our (proto static) route dst/prefixlen; -ESRCH if none. */
-int wg_nl_route_del(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
-		    unsigned int prefixlen);
 /*
  * `ip route add DST/LEN dev IFINDEX table TABLE`: a new route, proto boot,
  * scope link, never replacing one: -EEXIST when the table has that route.
@@ -195,12 +185,6 @@ int wg_nl_neigh_get(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *addr,
  */
 int wg_nl_neigh_resolve(struct wg_nl *nl, int ifindex,
 			const struct wg_nl_ip *addr);
-/* Adds (or replaces) a PERMANENT neighbour entry addr -> mac on ifindex. */
-int wg_nl_neigh_add(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *addr,
-		    const uint8_t mac[6]);
-/* Deletes the neighbour entry for addr on ifindex. */
-int wg_nl_neigh_del(struct wg_nl *nl, int ifindex,
-		    const struct wg_nl_ip *addr);
 
 /*
  * Callbacks of the monitor; any may be NULL. removed is true for RTM_DEL*.

@@ -384,18 +384,11 @@ void wg_uapi_set_abort(struct wg_uapi_set *st)
 /* Decimal 0..max as Go's strconv.ParseUint(v, 10, bits) takes it. */
 static bool num(const char *v, unsigned long max, unsigned long *out)
 {
-	unsigned long n = 0;
+	uint64_t n;
 
-	if (!*v)
+	if (!wg_config_parse_u64(v, max, &n))
 		return false;
-	for (; *v; v++) {
-		if (*v < '0' || *v > '9')
-			return false;
-		n = n * 10 + (unsigned long)(*v - '0');
-		if (n > max)
-			return false;
-	}
-	*out = n;
+	*out = (unsigned long)n;
 	return true;
 }
 
