@@ -571,12 +571,12 @@ static int route_req(struct wg_nl *nl, uint16_t type, uint16_t flags,
 
 int wg_nl_route_create(struct wg_nl *nl, int ifindex,
 		       const struct wg_nl_ip *dst, unsigned int prefixlen,
-		       uint32_t table)
+		       const struct wg_nl_ip *gateway, uint32_t table)
 {
 	if (!table)
 		return -EINVAL;
 	return route_req(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, ifindex,
-			 dst, prefixlen, NULL, table, RTPROT_BOOT);
+			 dst, prefixlen, gateway, table, RTPROT_BOOT);
 }
 
 int wg_nl_route_remove(struct wg_nl *nl, int ifindex,

@@ -103,12 +103,13 @@ int wg_nl_addr_dump(struct wg_nl *nl, int ifindex, int family,
 		    wg_nl_addr_fn fn, void *ctx);
 
 /*
- * `ip route add DST/LEN dev IFINDEX table TABLE`: a new route, proto boot,
- * scope link, never replacing one: -EEXIST when the table has that route.
+ * `ip route add DST/LEN [via GATEWAY] dev IFINDEX table TABLE`: a new
+ * route, proto boot, scope link without a gateway, never replacing one:
+ * -EEXIST when the table has that route.
  */
 int wg_nl_route_create(struct wg_nl *nl, int ifindex,
 		       const struct wg_nl_ip *dst, unsigned int prefixlen,
-		       uint32_t table);
+		       const struct wg_nl_ip *gateway, uint32_t table);
 /* Deletes the route dst/prefixlen out of ifindex in table; -ESRCH if none. */
 int wg_nl_route_remove(struct wg_nl *nl, int ifindex,
 		       const struct wg_nl_ip *dst, unsigned int prefixlen,

@@ -265,7 +265,7 @@ static int add_route(struct wg_route *r, int family, const uint8_t *addr,
 			 family == AF_INET6 ? "-6" : "-4",
 			 text(family, addr, cidr, buf, sizeof(buf)), r->ifname,
 			 table);
-	ret = wg_nl_route_create(r->nl, r->ifindex, &dst, cidr, table);
+	ret = wg_nl_route_create(r->nl, r->ifindex, &dst, cidr, NULL, table);
 	if (ret == -EEXIST) {
 		log_warn("A route to %s exists already in table %u: left as "
 			 "it is", text(family, addr, cidr, buf, sizeof(buf)),
@@ -309,19 +309,27 @@ static int match_cb(void *ctx, const struct wg_nl_route_entry *e)
 
 /* --- the full tunnel -------------------------------------------------------- */
 
-static int add_rules(struct wg_route *r, struct full_tunnel *ft, int family)
+/* wg-quick's two rules: "not fwmark T table T", "table main suppress 0". */
+static void rules(const struct full_tunnel *ft, int family,
+		  struct wg_nl_rule *mark, struct wg_nl_rule *suppress)
 {
-	struct wg_nl_rule mark = {
+	*mark = (struct wg_nl_rule){
 		.family = family, .table = ft->table, .invert = true,
 		.has_fwmark = true, .fwmark = ft->table,
 	};
-	struct wg_nl_rule suppress = {
+	*suppress = (struct wg_nl_rule){
 		.family = family, .table = RT_MAIN,
 		.has_suppress_prefixlen = true, .suppress_prefixlen = 0,
 	};
+}
+
+static int add_rules(struct wg_route *r, struct full_tunnel *ft, int family)
+{
 	const char *v = family == AF_INET6 ? "-6" : "-4";
+	struct wg_nl_rule mark, suppress;
 	int ret;
 
+	rules(ft, family, &mark, &suppress);
 	log_info("[#] ip %s rule add not fwmark %u table %u", v, ft->table,
 		 ft->table);
 	ret = wg_nl_rule_add(r->nl, &mark);
@@ -338,16 +346,10 @@ static int add_rules(struct wg_route *r, struct full_tunnel *ft, int family)
 
 static void del_rules(struct wg_route *r, struct full_tunnel *ft, int family)
 {
-	struct wg_nl_rule mark = {
-		.family = family, .table = ft->table, .invert = true,
-		.has_fwmark = true, .fwmark = ft->table,
-	};
-	struct wg_nl_rule suppress = {
-		.family = family, .table = RT_MAIN,
-		.has_suppress_prefixlen = true, .suppress_prefixlen = 0,
-	};
 	const char *v = family == AF_INET6 ? "-6" : "-4";
+	struct wg_nl_rule mark, suppress;
 
+	rules(ft, family, &mark, &suppress);
 	if (ft->rule_mark) {
 		log_info("[#] ip %s rule delete table %u", v, ft->table);
 		wg_nl_rule_del(r->nl, &mark);

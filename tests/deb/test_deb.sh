@@ -19,17 +19,12 @@ set -u
 
 C=deb$ID
 B=debb$ID
-ETC=/etc/wireguard
-FILE=$ETC/$C.conf
 installed() { dpkg-query -W -f='${Status}' wg-xdp 2>/dev/null | grep -q 'install ok installed'; }
-[ -d $ETC ] && made_etc=0 || made_etc=1
 ours=0
 cleanup() {
-	rm -f "$FILE"
-	[ $made_etc = 1 ] && rmdir $ETC 2>/dev/null
 	[ $ours = 1 ] && installed &&
 		DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq wg-xdp >/dev/null 2>&1
-	e2e_cleanup
+	etc_cleanup
 }
 trap cleanup EXIT
 
@@ -72,24 +67,9 @@ ok "man page installed" test -s /usr/share/man/man8/wg-xdp.8.gz
 
 e2e_setup_pair
 genkeys c b
-ok "wireguard-go starts" wggo $NS2 $B
-n2 wg set $B private-key $TMP/b.key listen-port 51821 \
-	peer "$(cat $TMP/c.pub)" allowed-ips 192.168.5.1/32
-n2 ip addr add 192.168.5.2/24 dev $B
-n2 ip link set $B up
-mkdir -p $ETC
-umask 077
-cat >$FILE <<EOC
-[Interface]
-PrivateKey = $(cat $TMP/c.key)
-Address = 192.168.5.1/24
-
-[Peer]
-PublicKey = $(cat $TMP/b.pub)
-Endpoint = 10.77.0.2:51821
-AllowedIPs = 192.168.5.2/32
-EOC
-umask 022
+wggo_server $B
+etc_conf $C
+client_conf "$ETC_FILE"
 ok "/usr/bin/wg-xdp up NAME" sh -c \
 	"WG_XDP_LOG=$TMP/$C.log nsenter --net=/run/netns/$NS1 /usr/bin/wg-xdp up $C"
 ok "ping through the installed wg-xdp" n1 ping -c 2 -W 2 192.168.5.2

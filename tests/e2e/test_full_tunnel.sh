@@ -42,12 +42,9 @@ table inet only_tunnel {
 }
 EOF
 genkeys c b
-ok "wireguard-go starts" wggo $NS2 $B
-n2 wg set $B private-key $TMP/b.key listen-port 51821 peer "$(cat $TMP/c.pub)" \
-	allowed-ips 192.168.5.1/32,fd00:5::1/128
-n2 ip addr add 192.168.5.2/24 dev $B
+wggo_server $B
+n2 wg set $B peer "$(cat $TMP/c.pub)" allowed-ips 192.168.5.1/32,fd00:5::1/128
 n2 ip addr add fd00:5::2/64 dev $B
-n2 ip link set $B up
 
 # conf TABLE ALLOWED [EXTRA]: the client's file.
 conf() {

@@ -23,25 +23,15 @@ set -u
 
 C=qk$ID
 B=qkb$ID
-ETC=/etc/wireguard
-FILE=$ETC/$C.conf
-[ -d $ETC ] && made_etc=0 || made_etc=1
-cleanup() {
-	rm -f "$FILE" "$FILE.tmp"
-	[ $made_etc = 1 ] && rmdir $ETC 2>/dev/null
-	e2e_cleanup
-}
-trap cleanup EXIT
+trap etc_cleanup EXIT
 
 e2e_setup_pair
 n1 ip link set $VETH1 mtu 2000
 n2 ip link set $VETH2 mtu 2000
 genkeys c b d
-ok "wireguard-go starts" wggo $NS2 $B
-n2 wg set $B private-key $TMP/b.key listen-port 51821 \
-	peer "$(cat $TMP/c.pub)" allowed-ips 192.168.5.1/32
-n2 ip addr add 192.168.5.2/24 dev $B
-n2 ip link set $B up
+wggo_server $B
+etc_conf $C
+FILE=$ETC_FILE
 
 # The stub resolvconf: arguments, then what it read, per call.
 mkdir -p $TMP/bin
@@ -55,7 +45,6 @@ chmod 755 $TMP/bin/resolvconf
 HOOKS=$TMP/hooks.log
 
 umask 077
-mkdir -p $ETC
 cat >$FILE <<EOF
 [Interface]
 # wg-quick keys in wg-quick's spellings, with comments and odd spacing

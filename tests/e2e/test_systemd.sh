@@ -25,14 +25,9 @@ UNIT=$ROOT/systemd/wg-xdp@.service
 TARGET=$ROOT/systemd/wg-xdp.target
 C=sd$ID
 B=sdb$ID
-ETC=/etc/wireguard
-FILE=$ETC/$C.conf
-[ -d $ETC ] && made_etc=0 || made_etc=1
 cleanup() {
 	[ -n "${LISTENER:-}" ] && kill $LISTENER 2>/dev/null
-	rm -f "$FILE" "$FILE.tmp"
-	[ $made_etc = 1 ] && rmdir $ETC 2>/dev/null
-	e2e_cleanup
+	etc_cleanup
 }
 trap cleanup EXIT
 
@@ -58,24 +53,10 @@ ok "unit: endpoint resolution retried for ever" grep -qx \
 
 e2e_setup_pair
 genkeys c b d
-ok "wireguard-go starts" wggo $NS2 $B
-n2 wg set $B private-key $TMP/b.key listen-port 51821 \
-	peer "$(cat $TMP/c.pub)" allowed-ips 192.168.5.1/32
-n2 ip addr add 192.168.5.2/24 dev $B
-n2 ip link set $B up
-mkdir -p $ETC
-umask 077
-cat >$FILE <<EOF
-[Interface]
-PrivateKey = $(cat $TMP/c.key)
-Address = 192.168.5.1/24
-
-[Peer]
-PublicKey = $(cat $TMP/b.pub)
-Endpoint = 10.77.0.2:51821
-AllowedIPs = 192.168.5.2/32
-EOF
-umask 022
+wggo_server $B
+etc_conf $C
+FILE=$ETC_FILE
+client_conf "$FILE"
 
 # The stand-in for systemd's notify socket: one line per datagram.
 NOTIFY=$TMP/notify.sock

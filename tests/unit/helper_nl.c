@@ -99,65 +99,20 @@ int wg_nl_veth_create(struct wg_nl *nl, const char *name, const char *peer,
 	return wg_nl_request(nl, nlh);
 }
 
-static int route_req(struct wg_nl *nl, uint16_t type, uint16_t flags,
-		     int ifindex, const struct wg_nl_ip *dst,
-		     unsigned int prefixlen, const struct wg_nl_ip *gateway)
-{
-	struct wg_nl_ip net;
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
-	uint8_t *b;
-	int ret;
-
-	ret = check_ip(dst, (int)prefixlen);
-	if (ret < 0)
-		return ret;
-	if (gateway) {
-		ret = check_ip(gateway, -1);
-		if (ret < 0)
-			return ret;
-		if (gateway->family != dst->family)
-			return -EINVAL;
-	}
-	if (ifindex <= 0)
-		return -ENODEV;
-	net = *dst;
-	b = (uint8_t *)&net.v6;
-	for (size_t i = 0, left = prefixlen; i < ip_len(net.family); i++) {
-		b[i] &= left >= 8 ? 0xff : (uint8_t)(0xff00 >> left);
-		left = left >= 8 ? left - 8 : 0;
-	}
-	nlh = msg(type, flags);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (uint8_t)dst->family;
-	rtm->rtm_dst_len = (uint8_t)prefixlen;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	if (type == RTM_NEWROUTE) {
-		rtm->rtm_type = RTN_UNICAST;
-		rtm->rtm_scope = gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-	} else {
-		rtm->rtm_scope = RT_SCOPE_NOWHERE;
-	}
-	mnl_attr_put(nlh, RTA_DST, ip_len(net.family), &net.v6);
-	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
-	if (gateway)
-		mnl_attr_put(nlh, RTA_GATEWAY, ip_len(gateway->family),
-			     &gateway->v6);
-	return wg_nl_request(nl, nlh);
-}
-
+/* "Add or replace", over the daemon's exclusive add. */
 int wg_nl_route_add(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
 		    unsigned int prefixlen, const struct wg_nl_ip *gateway)
 {
-	return route_req(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE,
-			 ifindex, dst, prefixlen, gateway);
+	if (dst)
+		wg_nl_route_remove(nl, ifindex, dst, prefixlen, RT_TABLE_MAIN);
+	return wg_nl_route_create(nl, ifindex, dst, prefixlen, gateway,
+				  RT_TABLE_MAIN);
 }
 
 int wg_nl_route_del(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
 		    unsigned int prefixlen)
 {
-	return route_req(nl, RTM_DELROUTE, 0, ifindex, dst, prefixlen, NULL);
+	return wg_nl_route_remove(nl, ifindex, dst, prefixlen, RT_TABLE_MAIN);
 }
 
 static struct nlmsghdr *neigh_msg(uint16_t type, uint16_t flags, int ifindex,

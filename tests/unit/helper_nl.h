@@ -20,12 +20,12 @@ int wg_nl_link_set_netns(struct wg_nl *nl, int ifindex, int netns_fd);
 int wg_nl_veth_create(struct wg_nl *nl, const char *name, const char *peer,
 		      int peer_netns_fd);
 /*
- * Adds (or replaces) the route dst/prefixlen in the main table, proto static,
- * out of ifindex: scope link when gateway is NULL, else via gateway.
+ * Adds (or replaces) the route dst/prefixlen in the main table out of
+ * ifindex: scope link when gateway is NULL, else via gateway.
  */
 int wg_nl_route_add(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
 		    unsigned int prefixlen, const struct wg_nl_ip *gateway);
-/* Deletes a proto static route dst/prefixlen; -ESRCH if none. */
+/* Deletes the main table's route dst/prefixlen; -ESRCH if none. */
 int wg_nl_route_del(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
 		    unsigned int prefixlen);
 /* Adds (or replaces) a PERMANENT neighbour entry addr -> mac on ifindex. */
