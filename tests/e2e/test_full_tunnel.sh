@@ -189,4 +189,31 @@ ok "existing route: 10.88.0.0/24 survived down" \
 	same "10.88.0.0/24 via 10.77.0.2 dev $VETH1 " \
 	n1 ip route show 10.88.0.0/24
 
+# 7. No nft on PATH: the same rules through iptables-restore, and back.
+# Last, because iptables-nft makes its built-in tables (ip raw, ip mangle)
+# on first use and leaves them, empty, when the rules go: as under wg-quick.
+mkdir -p $TMP/nonft
+for t in iptables-restore ip6tables-restore; do
+	ln -s "$(command -v $t)" $TMP/nonft/$t
+done
+ipt_rules() { n1 iptables-save; n1 ip6tables-save; }
+ipt_rules | grep -- '^-A' >$TMP/ipt.before
+conf "" "0.0.0.0/0, ::/0"
+ok "iptables fallback: up without nft" sh -c "PATH=$TMP/nonft:/usr/bin:/bin \
+	WG_XDP_LOG=$TMP/$C.log nsenter --net=/run/netns/$NS1 $WGXDP up $TMP/$C.conf"
+ok "iptables fallback: wg-quick's marked rules" has \
+	"-A PREROUTING -d 192.168.5.1/32 ! -i $C -m addrtype ! --src-type LOCAL -m comment --comment \"wg-quick(8) rule for $C\" -j DROP" \
+	ipt_rules
+ok "iptables fallback: IPv6 too" has "-d fd00:5::1/128" ipt_rules
+ok "iptables fallback: connmark rules" has "CONNMARK --save-mark" ipt_rules
+ok "iptables fallback: ping through the tunnel" n1 ping -c 1 -W 2 10.99.0.1
+ok "iptables fallback: down" down
+ok "iptables fallback: gone" wait_for 5 gone
+ok "iptables fallback: exactly the rules added are gone" sh -c \
+	"{ nsenter --net=/run/netns/$NS1 iptables-save; nsenter --net=/run/netns/$NS1 ip6tables-save; } |
+	grep -- '^-A' | diff -u $TMP/ipt.before -"
+ok "iptables fallback: routes and rules as before" sh -c \
+	"nsenter --net=/run/netns/$NS1 ip rule show | diff -u $TMP/rule4.before - &&
+	nsenter --net=/run/netns/$NS1 ip route show table 51820 | diff -u /dev/null -"
+
 e2e_summary
