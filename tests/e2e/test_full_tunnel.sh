@@ -92,9 +92,12 @@ ok "full tunnel: up" up
 ok "full tunnel: fwmark is the first free table" same 0xca6c \
 	n1 wg show $C fwmark
 rx0=$(peer_rx)
+tx0=$(xdpstat $C counter=xsk_tx)
 ok "full tunnel: ping to an address only the peer has" \
 	n1 ping -c 2 -W 2 10.99.0.1
 ok "full tunnel: the peer received it" not eq "$(peer_rx)" "$rx0"
+ok "full tunnel: sent through AF_XDP (xsk_tx counted)" \
+	ge "$(xdpstat $C counter=xsk_tx)" $((tx0 + 2))
 ok "full tunnel: ping6 to an address only the peer has" \
 	n1 ping -6 -c 2 -W 2 fd99::1
 ok "full tunnel: outer packets still reach the endpoint" \

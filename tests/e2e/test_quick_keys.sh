@@ -198,5 +198,18 @@ wait_for 10 test -S $SOCKDIR/$C.sock
 n1 "$WGXDP" down $C
 wait_for 5 gone
 ok "LOG_LEVEL=error: no info lines" not grep -q "Interface $C up" $TMP/fg2.log
+: >$TMP/fg3.log
+LOG_LEVEL=verbose PATH=$TMP/bin:$PATH n1 "$WGXDP" up $C -f 2>>$TMP/fg3.log &
+wait_for 10 test -S $SOCKDIR/$C.sock
+n1 ping -c 1 -W 2 192.168.5.2 >/dev/null
+n1 "$WGXDP" down $C
+wait_for 5 gone
+ok "LOG_LEVEL=verbose: debug lines" grep -q "debug: " $TMP/fg3.log
+: >$TMP/fg4.log
+LOG_LEVEL=silent PATH=$TMP/bin:$PATH n1 "$WGXDP" up $C -f 2>>$TMP/fg4.log &
+wait_for 10 test -S $SOCKDIR/$C.sock
+n1 "$WGXDP" down $C
+wait_for 5 gone
+ok "LOG_LEVEL=silent: nothing logged" same "" cat $TMP/fg4.log
 
 e2e_summary
