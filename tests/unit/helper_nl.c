@@ -115,23 +115,10 @@ int wg_nl_route_del(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
 	return wg_nl_route_remove(nl, ifindex, dst, prefixlen, RT_TABLE_MAIN);
 }
 
-static struct nlmsghdr *neigh_msg(uint16_t type, uint16_t flags, int ifindex,
-				  const struct wg_nl_ip *addr,
-				  struct ndmsg **ndmp)
-{
-	struct nlmsghdr *nlh = msg(type, flags);
-	struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-
-	ndm->ndm_family = (uint8_t)addr->family;
-	ndm->ndm_ifindex = ifindex;
-	mnl_attr_put(nlh, NDA_DST, ip_len(addr->family), &addr->v6);
-	if (ndmp)
-		*ndmp = ndm;
-	return nlh;
-}
-
-int wg_nl_neigh_add(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *addr,
-		    const uint8_t mac[6])
+/* A neighbour request; with mac, a PERMANENT entry addr -> mac. */
+static int neigh_req(struct wg_nl *nl, uint16_t type, uint16_t flags,
+		     int ifindex, const struct wg_nl_ip *addr,
+		     const uint8_t *mac)
 {
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm;
@@ -142,23 +129,27 @@ int wg_nl_neigh_add(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *addr,
 		return ret;
 	if (ifindex <= 0)
 		return -ENODEV;
-	nlh = neigh_msg(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, ifindex,
-			addr, &ndm);
-	ndm->ndm_state = NUD_PERMANENT;
-	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
+	nlh = msg(type, flags);
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = (uint8_t)addr->family;
+	ndm->ndm_ifindex = ifindex;
+	mnl_attr_put(nlh, NDA_DST, ip_len(addr->family), &addr->v6);
+	if (mac) {
+		ndm->ndm_state = NUD_PERMANENT;
+		mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
+	}
 	return wg_nl_request(nl, nlh);
+}
+
+int wg_nl_neigh_add(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *addr,
+		    const uint8_t mac[6])
+{
+	return neigh_req(nl, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE,
+			 ifindex, addr, mac);
 }
 
 int wg_nl_neigh_del(struct wg_nl *nl, int ifindex,
 		    const struct wg_nl_ip *addr)
 {
-	int ret;
-
-	ret = check_ip(addr, -1);
-	if (ret < 0)
-		return ret;
-	if (ifindex <= 0)
-		return -ENODEV;
-	return wg_nl_request(nl, neigh_msg(RTM_DELNEIGH, 0, ifindex, addr,
-					   NULL));
+	return neigh_req(nl, RTM_DELNEIGH, 0, ifindex, addr, NULL);
 }
