@@ -5,7 +5,10 @@
 #   make check      every test tier, in order
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 30)
 #   make demo       the wg(4) EXAMPLES section in two network namespaces
-#   make install    build/wg-xdp and the man pages under $(DESTDIR)$(PREFIX)
+#   make install    build/wg-xdp, the man pages, the systemd units and the
+#                   docs under $(DESTDIR)$(PREFIX)
+#   make deb        build/wg-xdp_VERSION_ARCH.deb (dpkg-buildpackage, in a
+#                   copy of the tree under build/deb: this tree is untouched)
 #   make bench      wg-xdp against wireguard-go and boringtun (bench/run.sh)
 #   V=1             show full command lines
 
@@ -14,6 +17,8 @@
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR   ?= $(PREFIX)/share/doc/wg-xdp
 CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
@@ -136,11 +141,14 @@ $(BPF_SKEL): $(BPF_OBJ)
 	$(Q)$(BPFTOOL) gen skeleton $< name wg_xdp > $@
 
 deps:
-	$(Q)sh scripts/deps.sh
+	$(Q)sh scripts/deps.sh check
+
+deps-demo:
+	$(Q)sh scripts/deps.sh demo
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory check-unit check-bpf check-e2e check-vm fuzz \
-		bench-smoke
+	$(Q)$(MAKE) --no-print-directory check-unit check-bpf check-e2e check-deb \
+		check-vm fuzz bench-smoke
 
 check-unit: $(UNIT_BIN) $(ASAN_BIN)
 	$(Q)sh tests/lint/modules.sh daemon
@@ -152,6 +160,11 @@ check-bpf: $(BPFT_BIN)
 check-e2e: $(BUILD)/wg-xdp
 	$(Q)sh tests/e2e/run.sh
 
+# The package tier: make deb, apt-get install it, wg-xdp up from the
+# installed paths in a namespace, apt-get purge; the host as it was after.
+check-deb:
+	$(Q)BUILD=$(abspath $(BUILD)) sh tests/deb/test_deb.sh
+
 check-vm: $(BUILD)/wg-xdp
 	$(Q)sh tests/vm/run.sh
 
@@ -160,7 +173,7 @@ fuzz-build: $(FUZZ_BIN)
 fuzz: $(FUZZ_BIN)
 	$(Q)sh tests/fuzz/run.sh $(BUILD)/fuzz
 
-demo: deps $(BUILD)/wg-xdp
+demo: deps-demo $(BUILD)/wg-xdp
 	$(Q)sh tests/e2e/demo.sh
 
 # Benchmarks are not part of check: they install their own anchors.
@@ -186,11 +199,39 @@ bench: $(BUILD)/wg-xdp $(BUILD)/bench/aead $(BUILD)/bench/hsload $(BUILD)/bench/
 bench-smoke: $(BUILD)/wg-xdp
 	$(Q)BUILD=$(BUILD) BENCH_SMOKE=1 sh bench/run.sh
 
+# The units name /usr/bin/wg-xdp; installed, they name $(PREFIX)/bin's.
 install: $(BUILD)/wg-xdp
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)install -D -m 0755 $(BUILD)/wg-xdp $(DESTDIR)$(PREFIX)/bin/wg-xdp
 	$(Q)for f in $(wildcard doc/*.8); do install -D -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man8/$${f##*/} || exit 1; done
 	$(Q)for f in $(wildcard doc/*.5); do install -D -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man5/$${f##*/} || exit 1; done
+	$(Q)install -d $(DESTDIR)$(SYSTEMD_UNITDIR)
+	$(Q)for f in systemd/*; do sed 's|/usr/bin/wg-xdp|$(PREFIX)/bin/wg-xdp|g' "$$f" >$(DESTDIR)$(SYSTEMD_UNITDIR)/$${f##*/} && chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/$${f##*/} || exit 1; done
+	$(Q)install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	$(Q)install -D -m 0644 bench/RESULTS.md $(DESTDIR)$(DOCDIR)/RESULTS.md
+
+# The Debian package, built from a copy of the sources (the tracked and
+# untracked-but-not-ignored files), so that dpkg-buildpackage's debian/
+# droppings and its output in .. never touch this tree.
+DEB_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
+DEB_ARCH    = $(shell dpkg --print-architecture 2>/dev/null)
+DEB_DIR     = $(abspath $(BUILD))/deb
+deb:
+	$(call msg,DEB,$(BUILD)/wg-xdp_$(DEB_VERSION)_$(DEB_ARCH).deb)
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/wg-xdp-$(DEB_VERSION)
+	$(Q)if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git ls-files -z -co --exclude-standard | \
+			tar --null -T - -cf - | tar -C $(DEB_DIR)/wg-xdp-$(DEB_VERSION) -xf -; \
+	else \
+		tar --exclude=./$(BUILD) --exclude=./.git -cf - . | \
+			tar -C $(DEB_DIR)/wg-xdp-$(DEB_VERSION) -xf -; \
+	fi
+	$(Q)cd $(DEB_DIR)/wg-xdp-$(DEB_VERSION) && \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD \
+		DEB_BUILD_OPTIONS="nocheck noddebs parallel=2" \
+		dpkg-buildpackage -b -us -uc $(if $(filter 1,$(V)),,>$(DEB_DIR)/build.log 2>&1) || \
+		{ tail -30 $(DEB_DIR)/build.log; exit 1; }
+	$(Q)mv $(DEB_DIR)/wg-xdp_$(DEB_VERSION)_$(DEB_ARCH).deb $(BUILD)/
 
 format:
 	$(Q)clang-format -i $(wildcard daemon/*.[ch] tools/*.[ch] bpf/*.[ch] tests/*/*.[ch])
@@ -198,7 +239,7 @@ format:
 clean:
 	$(Q)rm -rf $(BUILD)
 
-.PHONY: all install deps check check-unit check-bpf check-e2e check-vm fuzz \
-	fuzz-build demo format clean bench bench-smoke
+.PHONY: all install deps deps-demo check check-unit check-bpf check-e2e \
+	check-deb check-vm fuzz fuzz-build demo deb format clean bench bench-smoke
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -4,8 +4,10 @@
  * "Key = Value" lines, '#' comments, keys case-insensitive) into a struct
  * wg_config with the meaning of `wg setconf`: peers replaced, and private
  * key, listen port and fwmark always set (zero when absent). The wg-quick
- * keys (Address, MTU) are kept; DNS, Table, Pre/PostUp/Down and SaveConfig
- * are accepted and only flagged in cfg->unsupported.
+ * keys are kept too: Address and MTU in cfg, DNS, Table, the hooks and
+ * SaveConfig in cfg->quick. Also here: `strip` (the file without them) and
+ * `save` (a running configuration written back as a file), both as wg-quick
+ * does them.
  */
 #ifndef WG_CONFFILE_H
 #define WG_CONFFILE_H
@@ -13,6 +15,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "uapi.h"
 
 /* Files larger than this are refused. */
 #define WG_CONFFILE_MAX (64u << 20)
@@ -33,5 +36,34 @@ int wg_conffile_parse(struct wg_config *cfg, const char *text, size_t len,
 /* wg_conffile_parse() of a file; -errno when it cannot be read. */
 int wg_conffile_load(struct wg_config *cfg, const char *path,
 		     struct wg_conffile_err *err);
+
+/*
+ * wg-quick's strip: the text without the [Interface] keys wg-quick handles
+ * (Address, MTU, DNS, Table, PreUp, PostUp, PreDown, PostDown, SaveConfig),
+ * every other line kept, trimmed of blanks, as `wg-quick strip` prints it.
+ * 0 or -ENOMEM.
+ */
+int wg_conffile_strip(struct wg_uapi_buf *out, const char *text, size_t len);
+/*
+ * wg-quick's save: `wg showconf` of info with the wg-quick keys of extra
+ * spliced into [Interface]: extra's addrs (the live ones), MTU when
+ * extra->has_mtu, then DNS, Table, SaveConfig and the hooks from
+ * extra->quick. 0 or -ENOMEM.
+ */
+int wg_conffile_format(struct wg_uapi_buf *out,
+		       const struct wg_device_info *info,
+		       const struct wg_config *extra);
+/*
+ * wg-quick's save_config whole: info (the running configuration) with the
+ * live addresses of ifindex, its MTU when had_mtu, and q's keys, written
+ * to path. 0 or -errno.
+ */
+int wg_conffile_save(const char *path, const struct wg_device_info *info,
+		     const struct wg_quick *q, bool had_mtu, int ifindex);
+/*
+ * Replace the file at path with len bytes of text, atomically (a temporary
+ * file beside it, synced, then renamed) and with mode 0600. 0 or -errno.
+ */
+int wg_conffile_write(const char *path, const char *text, size_t len);
 
 #endif /* WG_CONFFILE_H */

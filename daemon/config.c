@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "keys.h"
@@ -39,6 +41,10 @@ void wg_config_free(struct wg_config *cfg)
 		free(cfg->peers);
 	}
 	free(cfg->addrs);
+	wg_strv_free(&cfg->quick.dns);
+	wg_strv_free(&cfg->quick.dns_search);
+	for (i = 0; i < WG_HOOK_COUNT; i++)
+		wg_strv_free(&cfg->quick.hooks[i]);
 	wg_wipe(cfg, sizeof(*cfg));
 }
 
@@ -105,22 +111,152 @@ int wg_config_add_addr(struct wg_config *cfg, const struct wg_prefix *addr)
 	return 0;
 }
 
-/* Decimal 0..max, digits only (no sign, no spaces); false otherwise. */
-static bool parse_num(const char *s, unsigned long max, unsigned long *out)
+int wg_strv_add(struct wg_strv *sv, const char *s)
 {
-	unsigned long v = 0;
+	char *copy = strdup(s);
 
-	if (!*s)
+	if (!copy)
+		return -ENOMEM;
+	if (sv->n == sv->cap &&
+	    grow((void **)&sv->v, &sv->cap, sizeof(*sv->v), false)) {
+		free(copy);
+		return -ENOMEM;
+	}
+	sv->v[sv->n++] = copy;
+	return 0;
+}
+
+void wg_strv_free(struct wg_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	memset(sv, 0, sizeof(*sv));
+}
+
+bool wg_config_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned int d;
+
+	if (!s || !*s)
 		return false;
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
 			return false;
-		v = v * 10 + (unsigned long)(*s - '0');
-		if (v > max)
+		d = (unsigned int)(*s - '0');
+		if (v > (max - d) / 10)
 			return false;
+		v = v * 10 + d;
 	}
 	*out = v;
 	return true;
+}
+
+static bool parse_num(const char *s, unsigned long max, unsigned long *out)
+{
+	uint64_t v;
+
+	if (!wg_config_parse_u64(s, max, &v))
+		return false;
+	*out = (unsigned long)v;
+	return true;
+}
+
+bool wg_config_parse_fwmark(const char *s, uint32_t *out)
+{
+	uint64_t n = 0;
+	int d;
+
+	if (!strcasecmp(s, "off")) {
+		*out = 0;
+		return true;
+	}
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) {
+		if (!wg_config_parse_u64(s, UINT32_MAX, &n))
+			return false;
+		*out = (uint32_t)n;
+		return true;
+	}
+	if (!s[2])
+		return false;
+	for (s += 2; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
+			d = (*s | 0x20) - 'a' + 10;
+		else
+			return false;
+		n = n * 16 + (uint64_t)d;
+		if (n > UINT32_MAX)
+			return false;
+	}
+	*out = (uint32_t)n;
+	return true;
+}
+
+bool wg_config_parse_table(const char *s, enum wg_table_kind *kind,
+			   uint32_t *table)
+{
+	static const struct {
+		const char *name;
+		uint32_t id;
+	} names[] = { { "main", 254 }, { "local", 255 }, { "default", 253 } };
+	uint64_t n;
+
+	if (!strcmp(s, "off") || !strcmp(s, "auto")) {
+		*kind = s[0] == 'o' ? WG_TABLE_OFF : WG_TABLE_AUTO;
+		*table = 0;
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i].name)) {
+			*kind = WG_TABLE_NUM;
+			*table = names[i].id;
+			return true;
+		}
+	}
+	if (!wg_config_parse_u64(s, UINT32_MAX, &n) || !n)
+		return false;
+	*kind = WG_TABLE_NUM;
+	*table = (uint32_t)n;
+	return true;
+}
+
+/*
+ * A key is 44 base64 or 64 hex characters; so is any useful part of one.
+ * A word is hidden when it has a run of 20 or more characters of the
+ * base64 alphabet (hex is inside it) with an upper-case letter or at least
+ * four digits, or any control character: "10.0.0.1/24", "eth0", "fd00::1",
+ * "vpn.example.com", "/etc/wireguard/wg0.key" show; no key, whole or cut
+ * to 20 characters, does (a random key lacks both with a chance of about
+ * 2^-57; a hex key has four digits but with a chance of 2^-45).
+ */
+const char *wg_config_safe(const char *s)
+{
+	size_t run = 0, digits = 0;
+	bool upper = false;
+
+	for (const char *p = s;; p++) {
+		bool b64 = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			   (*p >= '0' && *p <= '9') || *p == '+' || *p == '/' ||
+			   *p == '=';
+
+		if ((unsigned char)*p < 0x20 && *p)
+			return "(value not shown)";
+		if (b64) {
+			run++;
+			digits += *p >= '0' && *p <= '9';
+			upper |= *p >= 'A' && *p <= 'Z';
+			continue;
+		}
+		if (run >= 20 && (upper || digits >= 4))
+			return "(value not shown)";
+		if (!*p)
+			return s;
+		run = digits = 0;
+		upper = false;
+	}
 }
 
 /* "eth0" or "2" as an IPv6 scope; 0 when unknown. */
@@ -214,13 +350,52 @@ int wg_config_parse_endpoint(struct wg_endpoint *ep, const char *s)
 	return numeric_endpoint(ep, host, port, br);
 }
 
-int wg_config_resolve_endpoint(struct wg_endpoint *ep, const char *s)
+/* $WG_ENDPOINT_RESOLUTION_RETRIES as wg reads it: -1 is for ever. */
+static long resolution_retries(void)
 {
-	struct addrinfo hints = {
+	const char *env = getenv("WG_ENDPOINT_RESOLUTION_RETRIES");
+	uint64_t n;
+
+	if (!env)
+		return 15;
+	if (!strcmp(env, "infinity"))
+		return -1;
+	if (!wg_config_parse_u64(env, INT32_MAX, &n))
+		return 15;
+	return (long)n;
+}
+
+/* getaddrinfo, retrying transient failures with wg's back-off. */
+static int lookup(const char *host, const char *port, struct addrinfo **res)
+{
+	const struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
 		.ai_socktype = SOCK_DGRAM,
 		.ai_protocol = IPPROTO_UDP,
 	};
+	long retries = resolution_retries();
+	unsigned int wait_us = 1000000;
+	int ret;
+
+	for (;;) {
+		ret = getaddrinfo(host, port, &hints, res);
+		if (!ret)
+			return 0;
+		/* glibc's permanent failures: no point in asking again. */
+		if (ret == EAI_NONAME || ret == EAI_FAIL ||
+#ifdef EAI_NODATA
+		    ret == EAI_NODATA ||
+#endif
+		    (retries >= 0 && !retries--))
+			return -EHOSTUNREACH;
+		usleep(wait_us);
+		wait_us = wait_us * 6 / 5 > 20000000 ? 20000000 :
+						       wait_us * 6 / 5;
+	}
+}
+
+int wg_config_resolve_endpoint(struct wg_endpoint *ep, const char *s)
+{
 	struct addrinfo *res, *ai;
 	char buf[HOST_MAX + 16], *host, *port;
 	struct wg_endpoint e;
@@ -237,8 +412,9 @@ int wg_config_resolve_endpoint(struct wg_endpoint *ep, const char *s)
 		return numeric_endpoint(ep, host, port, true);
 	if (parse_num(port, ULONG_MAX, &p) && p > 65535)
 		return -EINVAL;
-	if (getaddrinfo(host, port, &hints, &res))
-		return -EHOSTUNREACH;
+	ret = lookup(host, port, &res);
+	if (ret)
+		return ret;
 	ret = -EHOSTUNREACH;
 	for (ai = res; ai; ai = ai->ai_next) {
 		if ((ai->ai_family == AF_INET &&

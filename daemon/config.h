@@ -79,16 +79,31 @@ struct wg_peer_change {
 	size_t n_aips, cap_aips;
 };
 
-/* wg-quick keys a file may carry that the daemon does not act on. */
-enum wg_conf_unsupported {
-	WG_CONF_DNS = 1 << 0,
-	WG_CONF_TABLE = 1 << 1,
-	WG_CONF_PREUP = 1 << 2,
-	WG_CONF_POSTUP = 1 << 3,
-	WG_CONF_PREDOWN = 1 << 4,
-	WG_CONF_POSTDOWN = 1 << 5,
-	WG_CONF_SAVECONFIG = 1 << 6,
-	WG_CONF_FWMARK = 1 << 7,	/* parsed into fwmark, not honoured */
+/* A growable list of strings (DNS servers, hook commands). */
+struct wg_strv {
+	char **v;
+	size_t n, cap;
+};
+
+/* Table = off | auto | NUMBER (wg-quick's routing table choice). */
+enum wg_table_kind { WG_TABLE_AUTO, WG_TABLE_OFF, WG_TABLE_NUM };
+
+/* The hooks, in the order wg-quick runs them. */
+enum wg_hook { WG_HOOK_PRE_UP, WG_HOOK_POST_UP, WG_HOOK_PRE_DOWN,
+	       WG_HOOK_POST_DOWN, WG_HOOK_COUNT };
+
+/*
+ * The [Interface] keys that only wg-quick acts on (and `wg-xdp up` as it
+ * does): everything but Address and MTU, which live in struct wg_config.
+ */
+struct wg_quick {
+	struct wg_strv dns;		/* DNS= addresses: nameservers */
+	struct wg_strv dns_search;	/* DNS= other words: search domains */
+	bool has_table;			/* a Table line was given */
+	enum wg_table_kind table_kind;
+	uint32_t table;			/* for WG_TABLE_NUM */
+	struct wg_strv hooks[WG_HOOK_COUNT];	/* raw commands, %i unexpanded */
+	bool save_config;
 };
 
 struct wg_config {
@@ -109,7 +124,7 @@ struct wg_config {
 	size_t n_addrs, cap_addrs;
 	bool has_mtu;
 	uint32_t mtu;
-	unsigned int unsupported;		/* wg_conf_unsupported bits */
+	struct wg_quick quick;
 };
 
 /* One peer in a `get` snapshot. */
@@ -147,6 +162,26 @@ int wg_config_add_aip(struct wg_peer_change *peer,
 		      const struct wg_aip_change *aip);
 /* Append an interface address; 0 or -ENOMEM. */
 int wg_config_add_addr(struct wg_config *cfg, const struct wg_prefix *addr);
+/* Append a copy of s; 0 or -ENOMEM. */
+int wg_strv_add(struct wg_strv *sv, const char *s);
+void wg_strv_free(struct wg_strv *sv);
+
+/*
+ * The one decimal parser: digits only (no sign, space or prefix), at most
+ * max. True and *out set, or false.
+ */
+bool wg_config_parse_u64(const char *s, uint64_t max, uint64_t *out);
+/* A fwmark as wg takes it: "off" (0), decimal, or 0x/0X hex, 32 bits. */
+bool wg_config_parse_fwmark(const char *s, uint32_t *out);
+/* Table: "off", "auto", a number 1..2^32-1, or main/local/default. */
+bool wg_config_parse_table(const char *s, enum wg_table_kind *kind,
+			   uint32_t *table);
+/*
+ * Text of s fit to appear in an error message, or a placeholder: config
+ * values may be keys, and no message may ever carry one. Only short words
+ * that cannot be key material pass (see config.c).
+ */
+const char *wg_config_safe(const char *s);
 
 /*
  * Numeric endpoint: "1.2.3.4:51820", "[fd00::1]:51820", "[fe80::1%eth0]:1".
@@ -155,8 +190,10 @@ int wg_config_add_addr(struct wg_config *cfg, const struct wg_prefix *addr);
 int wg_config_parse_endpoint(struct wg_endpoint *ep, const char *s);
 /*
  * As parse_endpoint, but the host may also be a name resolved with
- * getaddrinfo (config files only: this blocks). -EINVAL for bad syntax,
- * -EHOSTUNREACH when the name does not resolve.
+ * getaddrinfo (config files and the command line: this blocks). -EINVAL for
+ * bad syntax, -EHOSTUNREACH when the name does not resolve. A temporary
+ * failure is retried as wg does: $WG_ENDPOINT_RESOLUTION_RETRIES times
+ * (default 15, "infinity" for ever), sleeping 1 s more each time up to 20.
  */
 int wg_config_resolve_endpoint(struct wg_endpoint *ep, const char *s);
 /* Print as `wg` does; returns the length, or -ENOSPC / -EAFNOSUPPORT. */

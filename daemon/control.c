@@ -386,7 +386,7 @@ int wg_control_run(struct wg_device *dev)
 				if (read(sigfd, &si, sizeof(si)) > 0) {
 					log_info("Received signal %u, shutting down",
 						 si.ssi_signo);
-					atomic_store(&dev->stopping, true);
+					wg_device_request_stop(dev);
 				}
 				break;
 			}

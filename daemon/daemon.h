@@ -3,6 +3,17 @@
  * The daemon's entry point, called by the command line (`wg-xdp up`, and
  * `wg-xdp IFNAME` as wg-quick starts it). It runs until SIGTERM/SIGINT,
  * `wg-xdp down`, or the removal of its TUN device.
+ *
+ * With configure_interface (`wg-xdp up`) the daemon owns everything
+ * wg-quick would do, in wg-quick's order, so that `wg-xdp down`, a SIGTERM
+ * and a failed start all leave the host as it was:
+ *   up:   PreUp hooks, TUN, addresses, MTU (wg-quick's rule when unset),
+ *         the configuration (FwMark, or the full tunnel's table), DNS,
+ *         routes / rules / firewall (route.h), PostUp hooks, then "ok".
+ *         A failing step undoes the steps before it (no PreDown/PostDown).
+ *   down: PreDown hooks (the control socket still answers), SaveConfig,
+ *         routes / rules / firewall removed, DNS removed, TUN deleted,
+ *         PostDown hooks.
  */
 #ifndef WG_DAEMON_H
 #define WG_DAEMON_H
@@ -37,6 +48,12 @@ struct wg_daemon_opts {
 	 */
 	bool configure_interface;
 	bool debug;
+	/*
+	 * The terminal of `wg-xdp up` (or -1): while the interface comes up,
+	 * hook output and the "[#] ..." command lines are copied there, as
+	 * wg-quick shows them; it is closed once the interface is ready.
+	 */
+	int console_fd;
 };
 
 /*

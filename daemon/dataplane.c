@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "netlink.h"
+#include "route.h"
 #include "xdp.h"
 
 static void failed(struct wg_dataplane *dp, int ret, const char *what)
@@ -31,41 +32,25 @@ void wg_dataplane_index_del(struct wg_dataplane *dp, uint32_t idx)
 		wg_xdp_del_index(dp->xdp, idx);
 }
 
-static void to_nl_ip(struct wg_nl_ip *ip, int family, const uint8_t *addr)
-{
-	memset(ip, 0, sizeof(*ip));
-	ip->family = family;
-	memcpy(&ip->v6, addr, family == AF_INET6 ? 16 : 4);
-}
-
 void wg_dataplane_aip_add(struct wg_dataplane *dp, int family,
-			  const uint8_t *addr, uint8_t cidr, uint32_t peer_id)
+			  const uint8_t *addr, uint8_t cidr, uint32_t peer_id,
+			  uint32_t fwmark)
 {
-	struct wg_nl_ip dst;
-	int ret;
-
 	if (dp->xdp)
 		failed(dp, wg_xdp_add_aip(dp->xdp, family, addr, cidr, peer_id),
 		       "the XDP allowed-IPs map");
-	if (dp->routes && dp->nl) {
-		to_nl_ip(&dst, family, addr);
-		ret = wg_nl_route_add(dp->nl, dp->tun_ifindex, &dst, cidr, NULL);
-		if (ret != -EEXIST)
-			failed(dp, ret, "the route of an allowed IP");
-	}
+	if (dp->route)
+		wg_route_aip_add(dp->route, fwmark, &dp->want_fwmark, family,
+				 addr, cidr);
 }
 
 void wg_dataplane_aip_del(struct wg_dataplane *dp, int family,
 			  const uint8_t *addr, uint8_t cidr)
 {
-	struct wg_nl_ip dst;
-
 	if (dp->xdp)
 		wg_xdp_del_aip(dp->xdp, family, addr, cidr);
-	if (dp->routes && dp->nl) {
-		to_nl_ip(&dst, family, addr);
-		wg_nl_route_del(dp->nl, dp->tun_ifindex, &dst, cidr);
-	}
+	if (dp->route)
+		wg_route_aip_del(dp->route, family, addr, cidr);
 }
 
 void wg_dataplane_peer_set(struct wg_dataplane *dp, uint32_t peer_id,

@@ -24,12 +24,19 @@
 
 struct wg_xdp;
 struct wg_nl;
+struct wg_route;
 
 struct wg_dataplane {
 	struct wg_xdp *xdp;	/* NULL on the UDP path */
 	struct wg_nl *nl;	/* the control thread's rtnetlink */
 	int tun_ifindex;
-	bool routes;		/* mirror allowed IPs as routes */
+	/* The routes of allowed IPs (route.h); NULL when wg-quick routes. */
+	struct wg_route *route;
+	/*
+	 * A full tunnel added at run time asks for this fwmark (its table):
+	 * the device takes it after the change (0: no request).
+	 */
+	uint32_t want_fwmark;
 	bool under_load;	/* as last told to XDP */
 	bool debug;		/* as last told to XDP */
 	uint16_t port;		/* as last told to XDP */
@@ -45,8 +52,10 @@ struct wg_dataplane {
 void wg_dataplane_index_add(struct wg_dataplane *dp, uint32_t idx,
 			    uint32_t peer_id);
 void wg_dataplane_index_del(struct wg_dataplane *dp, uint32_t idx);
+/* fwmark: the device's now, for a route the full tunnel adds. */
 void wg_dataplane_aip_add(struct wg_dataplane *dp, int family,
-			  const uint8_t *addr, uint8_t cidr, uint32_t peer_id);
+			  const uint8_t *addr, uint8_t cidr, uint32_t peer_id,
+			  uint32_t fwmark);
 void wg_dataplane_aip_del(struct wg_dataplane *dp, int family,
 			  const uint8_t *addr, uint8_t cidr);
 /* The peers map entry of peer_id: key prefix, endpoint, counters. */

@@ -89,6 +89,7 @@ int wg_device_init(struct wg_device *dev, const char *ifname)
 	atomic_init(&dev->mtu, WG_DEFAULT_MTU);
 	dev->wake_fd = -1;
 	dev->ready_fd = -1;
+	dev->stop_fd = -1;
 	dev->next_peer_id = 1;
 	dev->dp.debug = wg_log_debug_enabled();
 	wg_heap_init(&dev->heap);
@@ -488,7 +489,14 @@ static void apply_peer(struct wg_device *dev, const struct wg_peer_change *pc,
 		if (wg_allowedips_insert(&dev->aip, a->family, a->addr,
 					 a->cidr, p) == 0)
 			wg_dataplane_aip_add(&dev->dp, a->family, a->addr,
-					     a->cidr, p->id);
+					     a->cidr, p->id, dev->fwmark);
+		/* A full tunnel made now: the device takes its table's mark. */
+		if (dev->dp.want_fwmark && !dev->fwmark) {
+			dev->fwmark = dev->dp.want_fwmark;
+			if (dev->sock)
+				wg_socket_set_fwmark(dev->sock, dev->fwmark);
+		}
+		dev->dp.want_fwmark = 0;
 	}
 	mirror_peer(dev, p);
 }
@@ -657,6 +665,15 @@ void wg_device_info_free(struct wg_device *dev, struct wg_device_info *info)
 	}
 	free(info->peers);
 	wg_wipe(info, sizeof(*info));
+}
+
+void wg_device_request_stop(struct wg_device *dev)
+{
+	uint64_t one = 1;
+
+	if (dev->stop_fd < 0 || write(dev->stop_fd, &one, sizeof(one)) < 0)
+		atomic_store(&dev->stopping, true);
+	wg_device_wake(dev);
 }
 
 void wg_device_wake(struct wg_device *dev)

@@ -108,6 +108,12 @@ struct wg_device {
 	struct wg_peer *svc_head;
 	int wake_fd;  /* eventfd: wakes the control thread */
 	int ready_fd; /* written "ok" once the control socket listens */
+	/*
+	 * When >= 0, a stop request (a signal) is written here (an eventfd)
+	 * for main.c, which runs the PreDown hooks while the control socket
+	 * still answers and then sets stopping; when -1, it sets stopping.
+	 */
+	int stop_fd;
 	atomic_bool stopping;
 	struct wg_counters ctl_counters; /* the control thread's */
 };
@@ -132,6 +138,8 @@ void wg_device_info_free(struct wg_device *dev, struct wg_device_info *info);
 /* The peer with public key pub, or NULL. Caller holds cfg_mutex. */
 struct wg_peer *wg_device_peer_lookup(struct wg_device *dev,
 				      const uint8_t pub[WG_KEY_LEN]);
+/* A signal asked us to stop: tell stop_fd, or set stopping (see above). */
+void wg_device_request_stop(struct wg_device *dev);
 /* Wake the control thread. */
 void wg_device_wake(struct wg_device *dev);
 /* Ask the control thread for a handshake with p (any thread). */

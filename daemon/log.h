@@ -3,6 +3,10 @@
  * Logging for the daemon and the command line: one line per message on
  * stderr, prefixed with the interface name once the daemon knows it. Debug
  * messages are off unless `-d` or `wg-xdp set WG debug` turned them on.
+ * When stderr is the journal ($JOURNAL_STREAM names it) each line starts
+ * with its syslog priority ("<3>" error ... "<7>" debug), so journalctl
+ * shows and filters priorities. $LOG_LEVEL is read as wireguard-go reads
+ * it: "verbose" or "debug" (debug on), "error" (errors only), "silent".
  * Per-packet messages go through log_ratelimited() so a flood of bad packets
  * cannot flood the log. Secrets are never passed to these functions.
  */
@@ -18,6 +22,10 @@ enum wg_log_level { WG_LOG_ERR, WG_LOG_WARN, WG_LOG_INFO, WG_LOG_DBG };
 /* Name shown before each message ("wg0: ..."); NULL for none. */
 void wg_log_set_prefix(const char *prefix);
 void wg_log_set_debug(bool on);
+/* Read $LOG_LEVEL and $JOURNAL_STREAM (once, at start-up). */
+void wg_log_init_env(void);
+/* Also copy messages of info and above to fd (-1: stop), e.g. a terminal. */
+void wg_log_set_echo(int fd);
 bool wg_log_debug_enabled(void);
 void wg_log(enum wg_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

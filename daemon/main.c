@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * Start-up and shutdown, in order. Start: configuration file (nothing is
- * created if it is bad), device tables, TUN, the UDP socket, XDP and one
- * AF_XDP socket per NIC queue (or the UDP path when any of that is not
+ * created if it is bad), device tables, PreUp, TUN, the UDP socket, XDP and
+ * one AF_XDP socket per NIC queue (or the UDP path when any of that is not
  * available), the configuration, workers, then the control thread, which
- * reports readiness once the control socket listens. Shutdown undoes it in
- * reverse, so that no XDP program, pin, route or device outlives us.
+ * says when the control socket listens; then DNS, routes and PostUp (they
+ * may use `wg`), and only then readiness. A stop request runs PreDown and
+ * SaveConfig while the control socket still answers. Shutdown undoes it in
+ * reverse, so that no XDP program, pin, route, rule or device outlives us;
+ * PostDown comes last, as in wg-quick (see daemon.h).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +27,16 @@
 #include "daemon.h"
 #include "dataplane.h"
 #include "device.h"
+#include "dns.h"
+#include "exec.h"
 #include "gateway.h"
 #include "log.h"
 #include "netfilter.h"
 #include "netlink.h"
 #include "rcu.h"
 #include "receive.h"
+#include "route.h"
+#include "service.h"
 #include "tunio.h"
 #include "udp.h"
 #include "worker.h"
@@ -38,6 +48,8 @@ static void report(int *ready_fd, const char *fmt, const char *arg)
 	char line[512];
 	int n;
 
+	/* The caller prints the message: no second copy on the terminal. */
+	wg_log_set_echo(-1);
 	n = snprintf(line, sizeof(line), fmt, arg);
 	log_err("%s", line);
 	if (*ready_fd >= 0) {
@@ -50,17 +62,44 @@ static void report(int *ready_fd, const char *fmt, const char *arg)
 	}
 }
 
-/* Which NIC to attach: -n, else $WG_XDP_NIC, else the default route's. */
-static void pick_nic(struct wg_device *dev, const struct wg_daemon_opts *o)
+/*
+ * Which NIC to attach: -n, else $WG_XDP_NIC, else the NIC of the route to
+ * the first peer's endpoint, else the default route's.
+ */
+static void pick_nic(struct wg_device *dev, const struct wg_daemon_opts *o,
+		     const struct wg_config *cfg)
 {
 	const char *env = getenv("WG_XDP_NIC");
+	struct wg_nl_link link;
+	struct wg_nl_route rt;
+	struct wg_nl_ip dst = { 0 };
 	int ifindex;
 
-	if (o->nic[0])
+	if (o->nic[0]) {
 		snprintf(dev->dp.nic, sizeof(dev->dp.nic), "%s", o->nic);
-	else if (env && env[0])
+		return;
+	}
+	if (env && env[0]) {
 		snprintf(dev->dp.nic, sizeof(dev->dp.nic), "%s", env);
-	else if (wg_nl_default_dev(dev->dp.nl, &ifindex, dev->dp.nic))
+		return;
+	}
+	for (size_t i = 0; i < cfg->n_peers && !dst.family; i++) {
+		const struct wg_endpoint *ep = &cfg->peers[i].endpoint;
+
+		if (!cfg->peers[i].has_endpoint)
+			continue;
+		dst.family = ep->sa.sa_family;
+		if (dst.family == AF_INET)
+			dst.v4 = ep->in4.sin_addr;
+		else if (dst.family == AF_INET6)
+			dst.v6 = ep->in6.sin6_addr;
+	}
+	if (dst.family && !wg_nl_route_get(dev->dp.nl, &dst, NULL, 0, cfg->fwmark, &rt) &&
+	    !wg_nl_link_get(dev->dp.nl, rt.ifindex, &link)) {
+		memcpy(dev->dp.nic, link.name, sizeof(dev->dp.nic));
+		return;
+	}
+	if (wg_nl_default_dev(dev->dp.nl, &ifindex, dev->dp.nic))
 		dev->dp.nic[0] = 0;
 }
 
@@ -71,16 +110,11 @@ static void pick_nic(struct wg_device *dev, const struct wg_daemon_opts *o)
 static int busy_poll_us(void)
 {
 	const char *env = getenv("WG_XDP_BUSY_POLL_US");
-	unsigned long v;
-	char *end;
+	uint64_t v;
 
 	if (!env || !env[0])
 		return WG_BUSY_POLL_US;
-	if (env[0] < '0' || env[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(env, &end, 10);
-	if (errno || *end || v > WG_BUSY_POLL_MAX_US)
+	if (!wg_config_parse_u64(env, WG_BUSY_POLL_MAX_US, &v))
 		return -EINVAL;
 	return (int)v;
 }
@@ -267,6 +301,8 @@ static int configure_tun(struct wg_device *dev, const struct wg_config *cfg,
 
 	if (cfg && cfg->has_mtu)
 		atomic_store(&dev->mtu, cfg->mtu);
+	else if (addresses && cfg) /* wg-quick's rule */
+		atomic_store(&dev->mtu, wg_route_auto_mtu(dev->dp.nl, cfg));
 	ret = wg_nl_link_set_mtu(dev->dp.nl, dev->tun.ifindex,
 				 atomic_load(&dev->mtu));
 	if (ret)
@@ -289,6 +325,81 @@ static int configure_tun(struct wg_device *dev, const struct wg_config *cfg,
 			return ret;
 	}
 	return wg_nl_link_set_up(dev->dp.nl, dev->tun.ifindex, true);
+}
+
+/* The control thread: runs until stopping; then tells main via exit_fd. */
+struct control_thread {
+	struct wg_device *dev;
+	int exit_fd;
+	int ret;
+};
+
+static void *control_main(void *arg)
+{
+	struct control_thread *ct = arg;
+	uint64_t one = 1;
+
+	ct->ret = wg_control_run(ct->dev);
+	if (write(ct->exit_fd, &one, sizeof(one)) < 0)
+		log_warn("cannot tell the main thread that control stopped");
+	return NULL;
+}
+
+/* "ok\n" on the pipe from the control thread; false when it gave up. */
+static bool control_ready(int fd)
+{
+	char buf[4];
+	ssize_t n;
+
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	return n > 0 && buf[0] == 'o';
+}
+
+/* Until a stop request (true) or the control thread's end (false). */
+static bool wait_stop(int stop_fd, int exit_fd)
+{
+	struct pollfd p[2] = { { stop_fd, POLLIN, 0 }, { exit_fd, POLLIN, 0 } };
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return false;
+		if (p[1].revents)
+			return false;
+		if (p[0].revents)
+			return true;
+	}
+}
+
+/* SaveConfig, as wg-quick's save_config (see conffile.h). */
+static void save_config(struct wg_device *dev, const char *path,
+			const struct wg_quick *q, bool had_mtu)
+{
+	struct wg_device_info info = { 0 };
+	int ret;
+
+	ret = wg_device_info(dev, &info);
+	if (!ret) {
+		ret = wg_conffile_save(path, &info, q, had_mtu,
+				       dev->tun.ifindex);
+		wg_device_info_free(dev, &info);
+	}
+	if (ret)
+		log_err("SaveConfig: cannot write %s: %s", path,
+			strerror(-ret));
+	else
+		log_info("Saved the configuration to %s", path);
+}
+
+/* End the console echo: from now on everything goes to the log only. */
+static void console_done(int *console_fd)
+{
+	wg_log_set_echo(-1);
+	wg_exec_set_output(-1);
+	if (*console_fd >= 0)
+		close(*console_fd);
+	*console_fd = -1;
 }
 
 /*
@@ -359,15 +470,27 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 	struct wg_xsk *lan[WG_MAX_QUEUES] = { 0 };
 	struct wg_tunio tio[WG_MAX_QUEUES];
 	struct wg_conffile_err cerr = { 0 };
+	struct control_thread ct = { .exit_fd = -1 };
+	struct wg_quick quick = { 0 };
+	bool quick_mode = o->configure_interface, had_mtu, dns_set = false;
+	bool post_down = false;
+	int inner[2] = { -1, -1 }, console = o->console_fd;
 	struct wg_socket *sock;
 	struct wg_config cfg;
 	struct wg_device *dev;
+	pthread_t control;
 	sigset_t mask;
 	int ret, spin;
 
 	wg_config_init(&cfg);
-	wg_log_set_debug(o->debug);
+	wg_log_init_env();
+	if (o->debug)
+		wg_log_set_debug(true);
 	wg_log_set_prefix(o->ifname);
+	if (console >= 0) {
+		wg_log_set_echo(console);
+		wg_exec_set_output(console);
+	}
 	spin = busy_poll_us();
 	if (spin < 0) {
 		report(&ready_fd, "%s", "WG_XDP_BUSY_POLL_US: not a number of "
@@ -390,6 +513,10 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 		wg_config_free(&cfg);
 		return 1;
 	}
+	/* The wg-quick keys outlive cfg (which holds keys and is wiped). */
+	quick = cfg.quick;
+	memset(&cfg.quick, 0, sizeof(cfg.quick));
+	had_mtu = cfg.has_mtu;
 	/* Signals are read from a signalfd by the control thread. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -403,20 +530,31 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 		report(&ready_fd, "%s", "out of memory");
 		free(dev);
 		wg_config_free(&cfg);
-		return 1;
-	}
-	ret = wg_receive_init(dev);
-	if (ret) {
-		report(&ready_fd, "%s", "out of memory");
-		goto out_dev;
+		goto out_quick;
 	}
 	snprintf(dev->dp.lan, sizeof(dev->dp.lan), "%s", o->lan);
-	dev->dp.routes = o->configure_interface;
 	dev->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	dev->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ct.exit_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	ret = wg_nl_open(&dev->dp.nl);
-	if (ret || dev->wake_fd < 0) {
-		report(&ready_fd, "rtnetlink: %s", strerror(ret ? -ret : errno));
+	if (!ret)
+		ret = wg_receive_init(dev);
+	if (ret || dev->wake_fd < 0 || dev->stop_fd < 0 || ct.exit_fd < 0) {
+		report(&ready_fd, "start-up: %s", strerror(ret ? -ret : errno));
 		goto out_dev;
+	}
+	if (quick_mode) {
+		ret = wg_route_new(&dev->dp.route, o->ifname, &quick);
+		if (!ret)
+			ret = wg_route_prepare(dev->dp.route, &cfg);
+		if (ret) {
+			report(&ready_fd, "routing: %s", strerror(-ret));
+			goto out_dev;
+		}
+		if (wg_exec_hooks(&quick.hooks[WG_HOOK_PRE_UP], o->ifname)) {
+			report(&ready_fd, "%s", "a PreUp hook failed");
+			goto out_dev;
+		}
 	}
 	/* Offloads: TUN hands us TSO/USO super-packets, see offload.h. */
 	ret = wg_tun_create(&dev->tun, o->ifname, 1, WG_TUN_VNET_HDR);
@@ -426,7 +564,7 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 		goto out_dev;
 	}
 	dev->dp.tun_ifindex = dev->tun.ifindex;
-	ret = configure_tun(dev, &cfg, o->configure_interface);
+	ret = configure_tun(dev, &cfg, quick_mode);
 	if (ret) {
 		report(&ready_fd, "cannot configure the interface: %s",
 		       strerror(-ret));
@@ -448,7 +586,7 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 	atomic_store(&dev->port, sock->port);
 	cfg.has_listen_port = false; /* bound already */
 
-	pick_nic(dev, o);
+	pick_nic(dev, o, &cfg);
 	dev->nworkers = 1;
 	dev->path = WG_PATH_UDP;
 	if (!dev->dp.nic[0]) {
@@ -479,7 +617,6 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 		       strerror(-ret));
 		goto out_xdp;
 	}
-	wg_config_free(&cfg);
 	dev->busy_poll_us = (unsigned int)spin;
 	ret = make_workers(dev, xsks, lan, tio);
 	if (!ret)
@@ -488,26 +625,97 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 		report(&ready_fd, "cannot start workers: %s", strerror(-ret));
 		goto out_workers;
 	}
+	/* The control thread says "ok" on inner once its socket listens. */
+	if (pipe2(inner, O_CLOEXEC)) {
+		report(&ready_fd, "pipe: %s", strerror(errno));
+		goto out_workers;
+	}
+	dev->ready_fd = inner[1];
+	ct.dev = dev;
+	ret = pthread_create(&control, NULL, control_main, &ct);
+	if (ret) {
+		close(inner[1]);
+		dev->ready_fd = -1;
+		report(&ready_fd, "control thread: %s", strerror(ret));
+		goto out_workers;
+	}
+	if (!control_ready(inner[0])) {
+		report(&ready_fd, "control thread: %s",
+		       strerror(ct.ret ? -ct.ret : EIO));
+		goto out_control;
+	}
+	/* wg-quick's set_dns, add_route for each allowed IP, PostUp. */
+	if (quick_mode) {
+		ret = wg_dns_set(o->ifname, &quick);
+		if (ret) {
+			report(&ready_fd, "cannot set DNS: %s", strerror(-ret));
+			goto out_control;
+		}
+		dns_set = true;
+		ret = wg_route_up(dev->dp.route, dev->tun.ifindex, dev->fwmark,
+				  &cfg);
+		if (ret) {
+			report(&ready_fd, "cannot add the routes: %s",
+			       strerror(-ret));
+			goto out_control;
+		}
+		if (wg_exec_hooks(&quick.hooks[WG_HOOK_POST_UP], o->ifname)) {
+			report(&ready_fd, "%s", "a PostUp hook failed");
+			goto out_control;
+		}
+	}
+	wg_config_free(&cfg);
+	post_down = true;
 	log_info("Interface %s up, listening on port %u", dev->ifname,
 		 atomic_load(&dev->port));
-	dev->ready_fd = ready_fd;
-	ready_fd = -1;
-	ret = wg_control_run(dev);
-	if (ret && dev->ready_fd >= 0)
-		report(&dev->ready_fd, "control thread: %s", strerror(-ret));
+	console_done(&console);
+	wg_service_notify("READY=1\nSTATUS=Interface up");
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "ok\n", 3) < 0)
+			log_warn("Could not signal readiness: %s",
+				 strerror(errno));
+		close(ready_fd);
+		ready_fd = -1;
+	}
+
+	if (wait_stop(dev->stop_fd, ct.exit_fd) && quick_mode) {
+		/* wg-quick's cmd_down, while `wg` can still talk to us. */
+		wg_service_notify("STOPPING=1");
+		if (wg_exec_hooks(&quick.hooks[WG_HOOK_PRE_DOWN], o->ifname))
+			log_warn("a PreDown hook failed; going down anyway");
+		if (quick.save_config && o->config_path)
+			save_config(dev, o->config_path, &quick, had_mtu);
+	}
+	ret = 0;
+out_control:
+	atomic_store(&dev->stopping, true);
+	wg_device_wake(dev);
+	pthread_join(control, NULL);
+	if (!ret)
+		ret = ct.ret;
+	wg_service_notify("STOPPING=1");
+out_workers:
 	atomic_store(&dev->stopping, true);
 	wg_workers_stop(dev);
 	log_info("Interface %s down", dev->ifname);
-out_workers:
+	/* wg-quick's del_if: its routes, rules, firewall and DNS go first. */
+	wg_route_free(dev->dp.route);
+	dev->dp.route = NULL;
+	if (dns_set)
+		wg_dns_unset(o->ifname, &quick);
 	/* Detach XDP before its sockets close: nothing is redirected to them. */
 	stop_xdp(dev, xsks, lan);
 	free_workers(dev);
 	goto out_tun;
 out_xdp:
+	wg_route_free(dev->dp.route);
+	dev->dp.route = NULL;
 	stop_xdp(dev, xsks, lan);
 out_tun:
 	wg_tun_destroy(&dev->tun);
 out_dev:
+	wg_route_free(dev->dp.route);
+	dev->dp.route = NULL;
 	wg_config_free(&cfg);
 	wg_device_destroy(dev);
 	wg_receive_destroy(dev);
@@ -515,6 +723,20 @@ out_dev:
 		wg_nl_close(dev->dp.nl);
 	if (dev->wake_fd >= 0)
 		close(dev->wake_fd);
+	if (dev->stop_fd >= 0)
+		close(dev->stop_fd);
+	if (ct.exit_fd >= 0)
+		close(ct.exit_fd);
+	if (inner[0] >= 0)
+		close(inner[0]);
 	free(dev);
-	return ret ? 1 : 0;
+	if (post_down &&
+	    wg_exec_hooks(&quick.hooks[WG_HOOK_POST_DOWN], o->ifname))
+		log_warn("a PostDown hook failed");
+out_quick:
+	console_done(&console);
+	wg_config_init(&cfg);
+	cfg.quick = quick;
+	wg_config_free(&cfg);
+	return ret || !post_down ? 1 : 0;
 }

@@ -13,13 +13,13 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/ethtool.h>
+#include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/if_arp.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
-#include <linux/veth.h>
 
 #include "netlink.h"
 
@@ -134,6 +134,12 @@ static int talk(struct wg_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 		if (ret < 0)
 			return errno ? -errno : -EPROTO;
 	}
+}
+
+int wg_nl_request(struct wg_nl *nl, struct nlmsghdr *nlh)
+{
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	return talk(nl, nlh, NULL, NULL);
 }
 
 struct attrs {
@@ -377,55 +383,6 @@ int wg_nl_link_set_up(struct wg_nl *nl, int ifindex, bool up)
 	return talk(nl, nlh, NULL, NULL);
 }
 
-int wg_nl_link_del(struct wg_nl *nl, int ifindex)
-{
-	if (ifindex <= 0)
-		return -ENODEV;
-	return talk(nl, link_msg(nl, RTM_DELLINK, ifindex, NULL), NULL, NULL);
-}
-
-int wg_nl_link_set_netns(struct wg_nl *nl, int ifindex, int netns_fd)
-{
-	struct nlmsghdr *nlh;
-
-	if (ifindex <= 0)
-		return -ENODEV;
-	if (netns_fd < 0)
-		return -EBADF;
-	nlh = link_msg(nl, RTM_NEWLINK, ifindex, NULL);
-	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)netns_fd);
-	return talk(nl, nlh, NULL, NULL);
-}
-
-int wg_nl_veth_create(struct wg_nl *nl, const char *name, const char *peer,
-		      int peer_netns_fd)
-{
-	struct nlattr *info, *data, *end;
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
-
-	if (!name || !peer || !name[0] || !peer[0] ||
-	    strlen(name) >= IFNAMSIZ || strlen(peer) >= IFNAMSIZ)
-		return -EINVAL;
-	nlh = put_msg(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	end = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-	/* The peer is described by an ifinfomsg and its own attributes. */
-	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
-	if (peer_netns_fd >= 0)
-		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
-	mnl_attr_nest_end(nlh, end);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, info);
-	return talk(nl, nlh, NULL, NULL);
-}
-
 /* --- addresses ---------------------------------------------------------- */
 
 static int addr_req(struct wg_nl *nl, uint16_t type, uint16_t flags,
@@ -570,7 +527,8 @@ int wg_nl_addr_dump(struct wg_nl *nl, int ifindex, int family,
 
 static int route_req(struct wg_nl *nl, uint16_t type, uint16_t flags,
 		     int ifindex, const struct wg_nl_ip *dst,
-		     unsigned int prefixlen, const struct wg_nl_ip *gateway)
+		     unsigned int prefixlen, const struct wg_nl_ip *gateway,
+		     uint32_t table, uint8_t proto)
 {
 	struct wg_nl_ip net;
 	struct nlmsghdr *nlh;
@@ -595,8 +553,10 @@ static int route_req(struct wg_nl *nl, uint16_t type, uint16_t flags,
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (uint8_t)dst->family;
 	rtm->rtm_dst_len = (uint8_t)prefixlen;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = proto;
+	if (table >= 256)
+		mnl_attr_put_u32(nlh, RTA_TABLE, table);
 	if (type == RTM_NEWROUTE) {
 		rtm->rtm_type = RTN_UNICAST;
 		rtm->rtm_scope = gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
@@ -611,17 +571,144 @@ static int route_req(struct wg_nl *nl, uint16_t type, uint16_t flags,
 	return talk(nl, nlh, NULL, NULL);
 }
 
-int wg_nl_route_add(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
-		    unsigned int prefixlen, const struct wg_nl_ip *gateway)
+int wg_nl_route_create(struct wg_nl *nl, int ifindex,
+		       const struct wg_nl_ip *dst, unsigned int prefixlen,
+		       const struct wg_nl_ip *gateway, uint32_t table)
 {
-	return route_req(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE,
-			 ifindex, dst, prefixlen, gateway);
+	if (!table)
+		return -EINVAL;
+	return route_req(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, ifindex,
+			 dst, prefixlen, gateway, table, RTPROT_BOOT);
 }
 
-int wg_nl_route_del(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
-		    unsigned int prefixlen)
+int wg_nl_route_remove(struct wg_nl *nl, int ifindex,
+		       const struct wg_nl_ip *dst, unsigned int prefixlen,
+		       uint32_t table)
 {
-	return route_req(nl, RTM_DELROUTE, 0, ifindex, dst, prefixlen, NULL);
+	if (!table)
+		return -EINVAL;
+	return route_req(nl, RTM_DELROUTE, 0, ifindex, dst, prefixlen, NULL,
+			 table, RTPROT_UNSPEC);
+}
+
+/* RTAX_MTU inside RTA_METRICS, 0 when absent. */
+static unsigned int metrics_mtu(const struct nlattr *metrics)
+{
+	const struct nlattr *a;
+
+	if (!metrics)
+		return 0;
+	mnl_attr_for_each_nested(a, metrics)
+		if (mnl_attr_get_type(a) == RTAX_MTU &&
+		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			return mnl_attr_get_u32(a);
+	return 0;
+}
+
+struct route_walk {
+	int family;
+	uint32_t table;
+	wg_nl_route_fn fn;
+	void *ctx;
+	int ret;
+};
+
+static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[RTA_MAX + 1];
+	struct route_walk *w = data;
+	struct wg_nl_route_entry e;
+	const struct rtmsg *rtm;
+	const struct rtnexthop *nh;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || w->ret)
+		return MNL_CB_OK;
+	if (parse(nlh, sizeof(*rtm), tb, RTA_MAX) < 0)
+		return MNL_CB_OK;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	memset(&e, 0, sizeof(e));
+	e.table = rtm->rtm_table;
+	if (tb[RTA_TABLE] && mnl_attr_validate(tb[RTA_TABLE], MNL_TYPE_U32) == 0)
+		e.table = mnl_attr_get_u32(tb[RTA_TABLE]);
+	if (rtm->rtm_family != w->family || (w->table && e.table != w->table))
+		return MNL_CB_OK;
+	if (!get_ip(tb[RTA_DST], rtm->rtm_family, &e.dst))
+		e.dst.family = rtm->rtm_family;
+	e.prefixlen = rtm->rtm_dst_len;
+	e.type = rtm->rtm_type;
+	if (tb[RTA_OIF] && mnl_attr_validate(tb[RTA_OIF], MNL_TYPE_U32) == 0) {
+		e.ifindex = (int)mnl_attr_get_u32(tb[RTA_OIF]);
+	} else if (tb[RTA_MULTIPATH] &&
+		   mnl_attr_get_payload_len(tb[RTA_MULTIPATH]) >= sizeof(*nh)) {
+		nh = mnl_attr_get_payload(tb[RTA_MULTIPATH]);
+		e.ifindex = nh->rtnh_ifindex;
+	}
+	if (tb[RTA_PRIORITY] &&
+	    mnl_attr_validate(tb[RTA_PRIORITY], MNL_TYPE_U32) == 0)
+		e.metric = mnl_attr_get_u32(tb[RTA_PRIORITY]);
+	e.mtu = metrics_mtu(tb[RTA_METRICS]);
+	w->ret = w->fn(w->ctx, &e);
+	return MNL_CB_OK;
+}
+
+int wg_nl_route_dump(struct wg_nl *nl, int family, uint32_t table,
+		     wg_nl_route_fn fn, void *ctx)
+{
+	struct route_walk w = { family, table, fn, ctx, 0 };
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int ret;
+
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	nlh = put_msg(nl, RTM_GETROUTE, NLM_F_DUMP);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)family;
+	ret = talk(nl, nlh, route_dump_cb, &w);
+	return ret ? ret : w.ret;
+}
+
+/* --- rules -------------------------------------------------------------- */
+
+static int rule_req(struct wg_nl *nl, uint16_t type, uint16_t flags,
+		    const struct wg_nl_rule *r)
+{
+	struct nlmsghdr *nlh;
+	struct fib_rule_hdr *frh;
+
+	if (!r || (r->family != AF_INET && r->family != AF_INET6) ||
+	    !r->table)
+		return -EINVAL;
+	nlh = put_msg(nl, type, flags);
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = (uint8_t)r->family;
+	frh->action = FR_ACT_TO_TBL;
+	frh->flags = r->invert ? FIB_RULE_INVERT : 0;
+	/* As ip(8): small tables in the header, others as an attribute. */
+	if (r->table < 256) {
+		frh->table = (uint8_t)r->table;
+	} else {
+		frh->table = RT_TABLE_UNSPEC;
+		mnl_attr_put_u32(nlh, FRA_TABLE, r->table);
+	}
+	if (r->has_fwmark) {
+		mnl_attr_put_u32(nlh, FRA_FWMARK, r->fwmark);
+		mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffffu);
+	}
+	if (r->has_suppress_prefixlen)
+		mnl_attr_put_u32(nlh, FRA_SUPPRESS_PREFIXLEN,
+				 r->suppress_prefixlen);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+int wg_nl_rule_add(struct wg_nl *nl, const struct wg_nl_rule *rule)
+{
+	return rule_req(nl, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, rule);
+}
+
+int wg_nl_rule_del(struct wg_nl *nl, const struct wg_nl_rule *rule)
+{
+	return rule_req(nl, RTM_DELRULE, 0, rule);
 }
 
 static int route_get_cb(const struct nlmsghdr *nlh, void *data)
@@ -640,16 +727,9 @@ static int route_get_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[RTA_OIF] && mnl_attr_validate(tb[RTA_OIF], MNL_TYPE_U32) == 0)
 		r->ifindex = (int)mnl_attr_get_u32(tb[RTA_OIF]);
 	r->has_gateway = get_ip(tb[RTA_GATEWAY], rtm->rtm_family, &r->gateway);
+	r->mtu = metrics_mtu(tb[RTA_METRICS]);
 	r->has_prefsrc = get_ip(tb[RTA_PREFSRC], rtm->rtm_family, &r->prefsrc);
 	r->type = rtm->rtm_type;
-	if (tb[RTA_METRICS]) {
-		const struct nlattr *m;
-
-		mnl_attr_for_each_nested(m, tb[RTA_METRICS])
-			if (mnl_attr_get_type(m) == RTAX_MTU &&
-			    mnl_attr_validate(m, MNL_TYPE_U32) == 0)
-				r->mtu = mnl_attr_get_u32(m);
-	}
 	return MNL_CB_OK;
 }
 
@@ -903,39 +983,6 @@ int wg_nl_neigh_resolve(struct wg_nl *nl, int ifindex,
 	ndm->ndm_state = NUD_NONE;
 	ndm->ndm_flags = NTF_USE;
 	return talk(nl, nlh, NULL, NULL);
-}
-
-int wg_nl_neigh_add(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *addr,
-		    const uint8_t mac[6])
-{
-	struct ndmsg *ndm;
-	struct nlmsghdr *nlh;
-	int ret;
-
-	ret = check_ip(addr, -1);
-	if (ret < 0)
-		return ret;
-	if (ifindex <= 0)
-		return -ENODEV;
-	nlh = neigh_msg(nl, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE,
-			ifindex, addr, &ndm);
-	ndm->ndm_state = NUD_PERMANENT;
-	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
-	return talk(nl, nlh, NULL, NULL);
-}
-
-int wg_nl_neigh_del(struct wg_nl *nl, int ifindex,
-		    const struct wg_nl_ip *addr)
-{
-	int ret;
-
-	ret = check_ip(addr, -1);
-	if (ret < 0)
-		return ret;
-	if (ifindex <= 0)
-		return -ENODEV;
-	return talk(nl, neigh_msg(nl, RTM_DELNEIGH, 0, ifindex, addr, NULL),
-		    NULL, NULL);
 }
 
 /* --- monitor ------------------------------------------------------------ */

@@ -47,20 +47,29 @@ struct wg_nl_link {
 /* What wg_nl_route_get() reports about the route to one destination. */
 struct wg_nl_route {
 	int ifindex;		/* output interface */
+	unsigned int mtu;	/* the route's mtu metric; 0 when it has none */
 	bool has_gateway;
 	struct wg_nl_ip gateway;
 	bool has_prefsrc;
 	struct wg_nl_ip prefsrc; /* see wg_nl_route_get() for IPv6 */
 	unsigned char type;	/* RTN_UNICAST, RTN_LOCAL, RTN_BLACKHOLE, ... */
-	unsigned int mtu;	/* the route's MTU metric (a learnt PMTU); 0: none */
 };
 
 struct wg_nl;
+struct nlmsghdr;
 
 /* Opens the request socket; *out is freed with wg_nl_close(). */
 int wg_nl_open(struct wg_nl **out);
 /* Closes both sockets and frees; NULL is a no-op. */
 void wg_nl_close(struct wg_nl *nl);
+
+/*
+ * Sends one request that the caller built with libmnl (NLM_F_REQUEST and
+ * NLM_F_ACK are added) and waits for its ACK: 0 or the kernel's -errno.
+ * For what this file has no function for, such as the tests' veth pairs
+ * (tests/unit/helper_nl.c).
+ */
+int wg_nl_request(struct wg_nl *nl, struct nlmsghdr *nlh);
 
 /* The ifindex (> 0) of the interface called name, or -ENODEV. */
 int wg_nl_link_index(struct wg_nl *nl, const char *name);
@@ -72,16 +81,6 @@ int wg_nl_link_set_mtu(struct wg_nl *nl, int ifindex, unsigned int mtu);
 int wg_nl_link_set_txqlen(struct wg_nl *nl, int ifindex, unsigned int qlen);
 /* Sets IFF_UP (up) or clears it. */
 int wg_nl_link_set_up(struct wg_nl *nl, int ifindex, bool up);
-/* Deletes an interface (veth, or a persistent device). */
-int wg_nl_link_del(struct wg_nl *nl, int ifindex);
-/* Moves an interface into the network namespace open at netns_fd. */
-int wg_nl_link_set_netns(struct wg_nl *nl, int ifindex, int netns_fd);
-/*
- * Creates a veth pair name <-> peer; the peer end goes into the namespace
- * open at peer_netns_fd, or stays here when it is -1 (a tool for tests).
- */
-int wg_nl_veth_create(struct wg_nl *nl, const char *name, const char *peer,
-		      int peer_netns_fd);
 
 /*
  * Adds addr/prefixlen to ifindex (replacing an identical one, so adding twice
@@ -106,14 +105,54 @@ int wg_nl_addr_dump(struct wg_nl *nl, int ifindex, int family,
 		    wg_nl_addr_fn fn, void *ctx);
 
 /*
- * Adds (or replaces) the route dst/prefixlen in the main table, proto static,
- * out of ifindex: scope link when gateway is NULL, else via gateway.
+ * `ip route add DST/LEN [via GATEWAY] dev IFINDEX table TABLE`: a new
+ * route, proto boot, scope link without a gateway, never replacing one:
+ * -EEXIST when the table has that route.
  */
-int wg_nl_route_add(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
-		    unsigned int prefixlen, const struct wg_nl_ip *gateway);
-/* Deletes our (proto static) route dst/prefixlen; -ESRCH if none. */
-int wg_nl_route_del(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *dst,
-		    unsigned int prefixlen);
+int wg_nl_route_create(struct wg_nl *nl, int ifindex,
+		       const struct wg_nl_ip *dst, unsigned int prefixlen,
+		       const struct wg_nl_ip *gateway, uint32_t table);
+/* Deletes the route dst/prefixlen out of ifindex in table; -ESRCH if none. */
+int wg_nl_route_remove(struct wg_nl *nl, int ifindex,
+		       const struct wg_nl_ip *dst, unsigned int prefixlen,
+		       uint32_t table);
+
+/* One route of a dump. */
+struct wg_nl_route_entry {
+	struct wg_nl_ip dst;	/* family set even for a default route */
+	unsigned int prefixlen;
+	uint32_t table;
+	int ifindex;		/* 0 when none (multipath: the first hop) */
+	unsigned char type;	/* RTN_UNICAST, RTN_LOCAL, ... */
+	uint32_t metric;
+	unsigned int mtu;	/* 0 when none */
+};
+/* Called per route; non-zero stops the walk (the rest is still read). */
+typedef int (*wg_nl_route_fn)(void *ctx, const struct wg_nl_route_entry *r);
+/*
+ * Calls fn for every route of family in table (0: every table), in the
+ * kernel's order; returns 0, fn's first non-zero return, or -errno.
+ */
+int wg_nl_route_dump(struct wg_nl *nl, int family, uint32_t table,
+		     wg_nl_route_fn fn, void *ctx);
+
+/*
+ * A policy routing rule, as `ip rule` takes the two wg-quick adds:
+ * "not fwmark M table T" and "table main suppress_prefixlength 0".
+ */
+struct wg_nl_rule {
+	int family;
+	uint32_t table;
+	bool invert;			/* `not` */
+	bool has_fwmark;
+	uint32_t fwmark;		/* mask all ones, as ip sends it */
+	bool has_suppress_prefixlen;
+	uint32_t suppress_prefixlen;
+};
+/* Adds the rule (priority picked by the kernel); -EEXIST if it is there. */
+int wg_nl_rule_add(struct wg_nl *nl, const struct wg_nl_rule *rule);
+/* Deletes the first rule matching every field; -ENOENT when none. */
+int wg_nl_rule_del(struct wg_nl *nl, const struct wg_nl_rule *rule);
 /*
  * Asks the kernel which route it would use for dst (optionally from src and
  * out of oif, 0 for any; with firewall mark `mark`, 0 for none, so policy
@@ -151,12 +190,6 @@ int wg_nl_neigh_get(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *addr,
  */
 int wg_nl_neigh_resolve(struct wg_nl *nl, int ifindex,
 			const struct wg_nl_ip *addr);
-/* Adds (or replaces) a PERMANENT neighbour entry addr -> mac on ifindex. */
-int wg_nl_neigh_add(struct wg_nl *nl, int ifindex, const struct wg_nl_ip *addr,
-		    const uint8_t mac[6]);
-/* Deletes the neighbour entry for addr on ifindex. */
-int wg_nl_neigh_del(struct wg_nl *nl, int ifindex,
-		    const struct wg_nl_ip *addr);
 
 /*
  * Callbacks of the monitor; any may be NULL. removed is true for RTM_DEL*.

@@ -185,6 +185,183 @@ err_nomem:
 	return -ENOMEM;
 }
 
+int wg_uapi_write_set(struct wg_uapi_buf *out, const struct wg_config *cfg)
+{
+	char tmp[WG_ENDPOINT_STRLEN];
+	size_t start = out->len;
+	int ret;
+
+	ret = wg_uapi_printf(out, "set=1\n");
+	if (!ret && cfg->has_private_key)
+		ret = put_key(out, "private_key", cfg->private_key);
+	if (!ret && cfg->has_listen_port)
+		ret = wg_uapi_printf(out, "listen_port=%u\n", cfg->listen_port);
+	if (!ret && cfg->has_fwmark)
+		ret = wg_uapi_printf(out, "fwmark=%" PRIu32 "\n", cfg->fwmark);
+	if (!ret && cfg->has_debug)
+		ret = wg_uapi_printf(out, "wgxdp_debug=%d\n", cfg->debug);
+	if (!ret && cfg->replace_peers)
+		ret = wg_uapi_printf(out, "replace_peers=true\n");
+	for (size_t i = 0; !ret && i < cfg->n_peers; i++) {
+		const struct wg_peer_change *p = &cfg->peers[i];
+
+		ret = put_key(out, "public_key", p->public_key);
+		if (!ret && p->remove) {
+			ret = wg_uapi_printf(out, "remove=true\n");
+			continue;
+		}
+		if (!ret && p->update_only)
+			ret = wg_uapi_printf(out, "update_only=true\n");
+		if (!ret && p->has_preshared_key)
+			ret = put_key(out, "preshared_key", p->preshared_key);
+		if (!ret && p->has_endpoint &&
+		    wg_config_format_endpoint(&p->endpoint, tmp,
+					      sizeof(tmp)) > 0)
+			ret = wg_uapi_printf(out, "endpoint=%s\n", tmp);
+		if (!ret && p->has_keepalive)
+			ret = wg_uapi_printf(out,
+					     "persistent_keepalive_interval=%u\n",
+					     p->persistent_keepalive);
+		if (!ret && p->replace_allowed_ips)
+			ret = wg_uapi_printf(out, "replace_allowed_ips=true\n");
+		for (size_t j = 0; !ret && j < p->n_aips; j++) {
+			if (wg_config_format_aip(&p->aips[j], tmp,
+						 sizeof(tmp)) < 0)
+				continue;
+			ret = wg_uapi_printf(out, "allowed_ip=%s\n", tmp);
+		}
+	}
+	if (!ret)
+		ret = wg_uapi_printf(out, "\n");
+	if (ret) {
+		wg_wipe(out->data + start, out->len - start);
+		out->len = start;
+	}
+	return ret;
+}
+
+void wg_uapi_info_free(struct wg_device_info *info)
+{
+	for (size_t i = 0; i < info->n_peers; i++)
+		free(info->peers[i].aips);
+	if (info->peers) {
+		wg_wipe(info->peers, info->n_peers * sizeof(*info->peers));
+		free(info->peers);
+	}
+	wg_wipe(info, sizeof(*info));
+}
+
+static int get_peer_line(struct wg_peer_info *p, const char *k, const char *v)
+{
+	uint64_t n;
+
+	if (!strcmp(k, "preshared_key"))
+		return wg_config_key_from_hex(p->preshared_key, v, strlen(v)) ?
+			       -EPROTO : 0;
+	/* A scope this namespace does not know leaves the endpoint unset. */
+	if (!strcmp(k, "endpoint")) {
+		if (wg_config_parse_endpoint(&p->endpoint, v))
+			memset(&p->endpoint, 0, sizeof(p->endpoint));
+		return 0;
+	}
+	if (!strcmp(k, "allowed_ip")) {
+		struct wg_prefix *a = realloc(p->aips,
+					      (p->n_aips + 1) * sizeof(*a));
+		struct wg_aip_change aip;
+
+		if (!a)
+			return -ENOMEM;
+		p->aips = a;
+		if (wg_config_parse_aip(&aip, v, 0))
+			return -EPROTO;
+		a[p->n_aips].family = aip.family;
+		memcpy(a[p->n_aips].addr, aip.addr, sizeof(aip.addr));
+		a[p->n_aips].cidr = aip.cidr;
+		p->n_aips++;
+		return 0;
+	}
+	if (!strcmp(k, "last_handshake_time_sec") ||
+	    !strcmp(k, "last_handshake_time_nsec")) {
+		if (!wg_config_parse_u64(v, INT64_MAX, &n))
+			return -EPROTO;
+		if (k[20] == 's')
+			p->last_handshake_sec = (int64_t)n;
+		else
+			p->last_handshake_nsec = (int64_t)n;
+		return 0;
+	}
+	if (!strcmp(k, "rx_bytes"))
+		return wg_config_parse_u64(v, UINT64_MAX, &p->rx_bytes) ?
+			       0 : -EPROTO;
+	if (!strcmp(k, "tx_bytes"))
+		return wg_config_parse_u64(v, UINT64_MAX, &p->tx_bytes) ?
+			       0 : -EPROTO;
+	if (!strcmp(k, "persistent_keepalive_interval")) {
+		if (!wg_config_parse_u64(v, UINT16_MAX, &n))
+			return -EPROTO;
+		p->persistent_keepalive = (uint16_t)n;
+	}
+	return 0; /* protocol_version, and keys newer than us */
+}
+
+static int get_line(struct wg_device_info *info, const char *k, const char *v)
+{
+	struct wg_peer_info *p;
+	uint64_t n;
+
+	if (!strcmp(k, "public_key")) {
+		p = realloc(info->peers, (info->n_peers + 1) * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		info->peers = p;
+		p = &info->peers[info->n_peers++];
+		memset(p, 0, sizeof(*p));
+		return wg_config_key_from_hex(p->public_key, v, strlen(v)) ?
+			       -EPROTO : 0;
+	}
+	if (info->n_peers)
+		return get_peer_line(&info->peers[info->n_peers - 1], k, v);
+	if (!strcmp(k, "private_key")) {
+		if (wg_config_key_from_hex(info->private_key, v, strlen(v)))
+			return -EPROTO;
+		info->has_private_key = true;
+	} else if (!strcmp(k, "listen_port")) {
+		if (!wg_config_parse_u64(v, UINT16_MAX, &n))
+			return -EPROTO;
+		info->listen_port = (uint16_t)n;
+	} else if (!strcmp(k, "fwmark")) {
+		if (!wg_config_parse_u64(v, UINT32_MAX, &n))
+			return -EPROTO;
+		info->fwmark = (uint32_t)n;
+	}
+	return 0;
+}
+
+int wg_uapi_parse_get(struct wg_device_info *info, const char *const *lines,
+		      size_t n)
+{
+	char key[64];
+	int ret = 0;
+
+	memset(info, 0, sizeof(*info));
+	for (size_t i = 0; !ret && i < n; i++) {
+		const char *eq = strchr(lines[i], '=');
+
+		if (!eq || (size_t)(eq - lines[i]) >= sizeof(key)) {
+			ret = -EPROTO;
+			break;
+		}
+		memcpy(key, lines[i], (size_t)(eq - lines[i]));
+		key[eq - lines[i]] = '\0';
+		if (!strcmp(key, "errno"))
+			break;
+		ret = get_line(info, key, eq + 1);
+	}
+	if (ret)
+		wg_uapi_info_free(info);
+	return ret;
+}
+
 int wg_uapi_write_errno(struct wg_uapi_buf *out, int err)
 {
 	return wg_uapi_printf(out, "errno=%d\n\n", err);
@@ -207,18 +384,11 @@ void wg_uapi_set_abort(struct wg_uapi_set *st)
 /* Decimal 0..max as Go's strconv.ParseUint(v, 10, bits) takes it. */
 static bool num(const char *v, unsigned long max, unsigned long *out)
 {
-	unsigned long n = 0;
+	uint64_t n;
 
-	if (!*v)
+	if (!wg_config_parse_u64(v, max, &n))
 		return false;
-	for (; *v; v++) {
-		if (*v < '0' || *v > '9')
-			return false;
-		n = n * 10 + (unsigned long)(*v - '0');
-		if (n > max)
-			return false;
-	}
-	*out = n;
+	*out = (unsigned long)n;
 	return true;
 }
 

@@ -84,6 +84,17 @@ int wg_uapi_parse_set(struct wg_config *cfg, const char *text, size_t len);
 /* Append a whole `get` reply, "errno=0\n\n" included; 0 or -ENOMEM. */
 int wg_uapi_write_get(struct wg_uapi_buf *out,
 		      const struct wg_device_info *info);
+/*
+ * The client side, shared by the command line: a set request for cfg
+ * ("set=1\n" ... "\n", in the order wg writes one), and a get reply (the
+ * lines before "errno=", or the whole reply) parsed into info, freed with
+ * wg_uapi_info_free(). 0, -ENOMEM, or -EPROTO for a malformed reply.
+ */
+int wg_uapi_write_set(struct wg_uapi_buf *out, const struct wg_config *cfg);
+int wg_uapi_parse_get(struct wg_device_info *info, const char *const *lines,
+		      size_t n);
+void wg_uapi_info_free(struct wg_device_info *info);
+
 /* Append "errno=N\n\n" (err is 0 or -errno, written as is); 0 or -ENOMEM. */
 int wg_uapi_write_errno(struct wg_uapi_buf *out, int err);
 /* Wipe and free a buffer, leaving it empty. */

@@ -1,20 +1,47 @@
 #!/bin/sh
-# Installs what wg-xdp needs to build and to run every test tier, on Debian or
-# Ubuntu. Idempotent and quiet when everything is already there.
+# Installs what wg-xdp needs, on Debian or Ubuntu, by need:
+#
+#   sh scripts/deps.sh build   compilers, the BPF toolchain, the libraries
+#   sh scripts/deps.sh demo    build + what `make demo` runs (ip, ping, wg)
+#   sh scripts/deps.sh check   everything `make check` runs (the default):
+#                              the real peers, traffic tools, nft/iptables
+#                              for the full tunnel, the Debian packaging
+#                              tools, qemu, the VM tier's kernels, virtme-ng
+#
+# Idempotent and quiet when everything is already there.
 set -eu
+need=${1:-check}
+case $need in
+build | demo | check) ;;
+*)
+	echo "usage: sh scripts/deps.sh [build|demo|check]" >&2
+	exit 2
+	;;
+esac
 
 # Build: compilers, BPF toolchain and the libraries the daemon links.
 build="gcc make pkg-config clang llvm lld bpftool libbpf-dev libxdp-dev liburcu-dev
 libelf-dev zlib1g-dev libsodium-dev libb2-dev libmnl-dev libcmocka-dev libssl-dev
 libclang-rt-14-dev"
-# Tests: namespaces, the real peers and traffic tools, the VM runner's needs.
-test="iproute2 iputils-ping procps psmisc util-linux coreutils kmod
-wireguard-tools wireguard-go iperf3 tcpdump xdp-tools python3 python3-pip
-curl openssl jq traceroute ncat nftables iptables
+# The demo: namespaces, ping, and the stock wg it shows.
+demo="iproute2 iputils-ping util-linux coreutils procps wireguard-tools"
+# Tests: the real peers and traffic tools, nft and iptables (a full tunnel's
+# firewall rules, and its fallback), setpriv (the unit's capabilities),
+# systemd-analyze, the Debian packaging tools (make deb, the package tier),
+# the VM runner's needs.
+test="psmisc kmod wireguard-go iperf3 tcpdump xdp-tools python3 python3-pip
+curl openssl jq nftables iptables systemd debhelper dpkg-dev fakeroot
+traceroute ncat
 qemu-system-x86 busybox-static"
 
+case $need in
+build) want=$build ;;
+demo) want="$build $demo" ;;
+check) want="$build $demo $test" ;;
+esac
+
 missing=""
-for p in $build $test; do
+for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
@@ -25,6 +52,7 @@ if [ -n "$missing" ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
+[ "$need" = check ] || exit 0
 
 # The VM tier (make check-vm): Debian's 6.1 LTS kernel (linux-image-amd64 on
 # Debian 12) and the plain 6.12 one, booted by virtme-ng with their modules

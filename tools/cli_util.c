@@ -13,10 +13,12 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "config.h"
 
 /* Words main() takes as subcommands, so they never name an interface. */
 static const char *const reserved[] = {
-	"up", "down", "show", "set", "genkey", "genpsk", "pubkey", "help",
+	"up", "down", "show", "set", "strip", "save", "syncconf", "metrics",
+	"genkey", "genpsk", "pubkey", "help",
 };
 
 bool wg_cmd_is_ifname(const char *s)
@@ -160,7 +162,6 @@ int wg_cli_cidr(char *out, size_t len, const char *word, bool need_prefix)
 	uint8_t addr[16];
 	const char *slash;
 	unsigned long cidr;
-	char *end;
 	size_t iplen;
 	int family;
 
@@ -176,12 +177,12 @@ int wg_cli_cidr(char *out, size_t len, const char *word, bool need_prefix)
 	if (inet_pton(family, ip, addr) != 1)
 		return -EINVAL;
 	if (slash) {
-		if (slash[1] < '0' || slash[1] > '9')
+		uint64_t n;
+
+		if (!wg_config_parse_u64(slash + 1,
+					 family == AF_INET ? 32 : 128, &n))
 			return -EINVAL;
-		errno = 0;
-		cidr = strtoul(slash + 1, &end, 10);
-		if (*end || errno || cidr > (family == AF_INET ? 32U : 128U))
-			return -EINVAL;
+		cidr = (unsigned long)n;
 	} else {
 		if (need_prefix)
 			return -EINVAL;

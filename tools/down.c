@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * `wg-xdp down WGNAME`: find the daemon behind the control socket by its
- * peer credentials, send it SIGTERM (it tears down TUN, routes, pins and
- * XDP itself) and wait until it is gone.
+ * `wg-xdp down { WGNAME | FILE }`: find the daemon behind the control
+ * socket by its peer credentials, send it SIGTERM (it runs PreDown and
+ * SaveConfig, tears down TUN, routes, rules, firewall, DNS, pins and XDP,
+ * then runs PostDown itself) and wait until it is gone.
  */
 #include <errno.h>
 #include <signal.h>
@@ -14,12 +15,13 @@
 #include "commands.h"
 #include "ipc.h"
 
-#define DOWN_TIMEOUT_MS 10000
+/* PreDown/PostDown hooks run inside this, as wg-quick runs them. */
+#define DOWN_TIMEOUT_MS 90000
 #define DOWN_POLL_MS 50
 
 static void down_usage(FILE *f)
 {
-	fprintf(f, "Usage: wg-xdp down <wg-interface>\n");
+	fprintf(f, "Usage: wg-xdp down { <wg-interface> | <config-file> }\n");
 }
 
 /* Gone: no such process, or a zombie nobody has reaped yet. */
@@ -46,6 +48,7 @@ static bool gone(pid_t pid)
 int wg_cmd_down(int argc, char *argv[])
 {
 	struct timespec nap = { 0, DOWN_POLL_MS * 1000000L };
+	char path[4096], file_name[16];
 	const char *name;
 	pid_t pid;
 	int fd, ret;
@@ -60,6 +63,18 @@ int wg_cmd_down(int argc, char *argv[])
 		return 1;
 	}
 	name = argv[1];
+	/* wg-quick's CONFIG_FILE form: the file names the interface. */
+	if (strchr(name, '/') || (strlen(name) > 5 &&
+				  !strcmp(name + strlen(name) - 5, ".conf"))) {
+		if (wg_cmd_conf_path(name, path, sizeof(path), file_name) ==
+		    -EINVAL) {
+			fprintf(stderr, "wg-xdp down: the configuration file "
+				"must be a valid interface name, followed by "
+				".conf\n");
+			return 1;
+		}
+		name = file_name;
+	}
 	if (!wg_cmd_is_ifname(name)) {
 		fprintf(stderr, "wg-xdp down: invalid interface name '%s'\n",
 			name);

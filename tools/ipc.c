@@ -17,15 +17,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "ipc.h"
+#include "uapi.h"
 
 int wg_ipc_path(char *buf, size_t len, const char *ifname)
 {
-	int n = snprintf(buf, len, "%s/%s.sock", WG_IPC_DIR, ifname);
-
-	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
-	return 0;
+	return wg_uapi_socket_path(buf, len, ifname) ? -ENAMETOOLONG : 0;
 }
 
 int wg_ipc_connect(const char *ifname)
@@ -76,7 +74,7 @@ int wg_ipc_list(char ***names, size_t *count)
 
 	*names = NULL;
 	*count = 0;
-	dir = opendir(WG_IPC_DIR);
+	dir = opendir(WG_UAPI_DIR);
 	if (!dir)
 		return errno == ENOENT ? 0 : -errno;
 	while ((ent = readdir(dir))) {
@@ -137,14 +135,11 @@ static int add_line(struct wg_ipc_reply *reply, const char *line, size_t len)
 /* "errno=N": N as a negative errno, whatever sign the server used. */
 static int parse_errno(const char *value)
 {
-	long v;
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	v = strtol(value, &end, 10);
-	if (end == value || *end || errno || v > INT_MAX || v < -INT_MAX)
+	if (!wg_config_parse_u64(value + (*value == '-'), INT_MAX, &v))
 		return -EPROTO;
-	return v > 0 ? (int)-v : (int)v;
+	return -(int)v;
 }
 
 int wg_ipc_request_fd(int fd, const char *req, struct wg_ipc_reply *reply)

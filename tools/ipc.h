@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define WG_IPC_DIR "/var/run/wireguard"
+/* The socket directory is the daemon's WG_UAPI_DIR (uapi.h). */
 
 /* The reply lines without their '\n' and without the errno line. */
 struct wg_ipc_reply {

@@ -28,36 +28,21 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config.h"
 #include "commands.h"
 #include "ipc.h"
 #include "set.h"
+#include "uapi.h"
 
 #define CIDR_LEN (INET6_ADDRSTRLEN + 5)
-#define EP_LEN (NI_MAXHOST + NI_MAXSERV + 4)
 
-struct set_aip {
-	char cidr[CIDR_LEN];
-	bool remove;
-};
-
-struct set_peer {
-	uint8_t pub[WG_KEY_LEN];
-	uint8_t psk[WG_KEY_LEN];
-	bool remove, has_psk, has_endpoint, has_pka, replace_aips;
-	unsigned int pka;
-	char endpoint[EP_LEN];
-	struct set_aip *aips;
-	size_t naips;
-};
-
+/*
+ * The words build one struct wg_config, the change the daemon applies
+ * (config.h): the data model the tools share with the daemon, written
+ * out by wg_uapi_write_set() in wg's order.
+ */
 struct set_dev {
-	uint8_t priv[WG_KEY_LEN];
-	bool has_priv, has_port, has_fwmark;
-	unsigned int port;
-	uint32_t fwmark;
-	int debug; /* -1 unset, 0 or 1 */
-	struct set_peer *peers;
-	size_t npeers;
+	struct wg_config cfg;
 	char **addrs;
 	size_t naddrs;
 	bool link_up;
@@ -78,61 +63,29 @@ static int bad(struct wg_set_req *req, const char *fmt, ...)
 
 static void dev_free(struct set_dev *d)
 {
-	for (size_t i = 0; i < d->npeers; i++)
-		free(d->peers[i].aips);
-	if (d->peers)
-		sodium_memzero(d->peers, d->npeers * sizeof(*d->peers));
-	free(d->peers);
+	wg_config_free(&d->cfg);
 	for (size_t i = 0; i < d->naddrs; i++)
 		free(d->addrs[i]);
 	free(d->addrs);
-	sodium_memzero(d, sizeof(*d));
+	memset(d, 0, sizeof(*d));
 }
 
-static int parse_u16(const char *v, unsigned int *out)
+static bool parse_u16(const char *v, uint16_t *out)
 {
-	unsigned long n;
-	char *end;
+	uint64_t n;
 
-	if (v[0] < '0' || v[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (*end || errno || n > 65535)
-		return -EINVAL;
-	*out = (unsigned int)n;
-	return 0;
-}
-
-/* wg's fwmark: "off", decimal, or 0x hex, up to 0xffffffff. */
-static int parse_fwmark(const char *v, uint32_t *out)
-{
-	unsigned long long n;
-	char *end;
-	int base = 10;
-
-	if (!strcasecmp(v, "off")) {
-		*out = 0;
-		return 0;
-	}
-	if (v[0] < '0' || v[0] > '9')
-		return -EINVAL;
-	if (strlen(v) > 2 && v[0] == '0' && v[1] == 'x')
-		base = 16;
-	errno = 0;
-	n = strtoull(v, &end, base);
-	if (*end || errno || n > 0xffffffffULL)
-		return -EINVAL;
-	*out = (uint32_t)n;
-	return 0;
+	if (!wg_config_parse_u64(v, UINT16_MAX, &n))
+		return false;
+	*out = (uint16_t)n;
+	return true;
 }
 
 /* wg's keepalive: "off" or 0..65535. */
-static int parse_pka(const char *v, unsigned int *out)
+static bool parse_pka(const char *v, uint16_t *out)
 {
 	if (!strcasecmp(v, "off")) {
 		*out = 0;
-		return 0;
+		return true;
 	}
 	return parse_u16(v, out);
 }
@@ -152,7 +105,8 @@ static int read_keyfile(struct wg_set_req *req, uint8_t key[WG_KEY_LEN],
 
 	f = fopen(path, "r");
 	if (!f)
-		return bad(req, "cannot read key file '%s': %s", path,
+		return bad(req, "cannot read key file '%s': %s",
+			   wg_config_safe(path),
 			   strerror(errno));
 	n = fread(b64, 1, WG_KEY_B64_LEN, f);
 	if (n == 0 && feof(f) && !ferror(f)) {
@@ -160,109 +114,44 @@ static int read_keyfile(struct wg_set_req *req, uint8_t key[WG_KEY_LEN],
 		goto out;
 	}
 	if (n != WG_KEY_B64_LEN) {
-		ret = bad(req, "invalid key in file '%s'", path);
+		ret = bad(req, "invalid key in file '%s'",
+			  wg_config_safe(path));
 		goto out;
 	}
 	b64[WG_KEY_B64_LEN] = '\0';
 	while ((c = getc(f)) != EOF) {
 		if (c != ' ' && c != '\t' && c != '\n' && c != '\r' &&
 		    c != '\v' && c != '\f') {
-			ret = bad(req, "invalid key in file '%s'", path);
+			ret = bad(req, "invalid key in file '%s'",
+			  wg_config_safe(path));
 			goto out;
 		}
 	}
 	if (wg_key_from_base64(key, b64))
-		ret = bad(req, "invalid key in file '%s'", path);
+		ret = bad(req, "invalid key in file '%s'",
+			  wg_config_safe(path));
 out:
 	sodium_memzero(b64, sizeof(b64));
 	fclose(f);
 	return ret;
 }
 
-/* Resolve HOST and PORT into "a.b.c.d:p" or "[v6]:p". */
-static int resolve(char out[EP_LEN], const char *host, const char *port)
+/* One allowed IP word: a prefix, or a bare address (/32, /128). */
+static int add_aip(struct wg_peer_change *p, const char *word, bool remove)
 {
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_DGRAM,
-		.ai_protocol = IPPROTO_UDP,
-	};
-	char h[NI_MAXHOST], s[NI_MAXSERV];
-	struct addrinfo *res;
-	int ret = -EINVAL;
+	struct wg_aip_change aip;
 
-	if (!*host || !*port || getaddrinfo(host, port, &hints, &res))
+	if (wg_config_parse_aip(&aip, word, WG_AIP_BARE))
 		return -EINVAL;
-	if ((res->ai_family == AF_INET || res->ai_family == AF_INET6) &&
-	    !getnameinfo(res->ai_addr, res->ai_addrlen, h, sizeof(h), s,
-			 sizeof(s), NI_DGRAM | NI_NUMERICHOST | NI_NUMERICSERV)) {
-		snprintf(out, EP_LEN,
-			 res->ai_family == AF_INET6 ? "[%s]:%s" : "%s:%s", h,
-			 s);
-		ret = 0;
-	}
-	freeaddrinfo(res);
-	return ret;
-}
-
-/* wg's endpoint word: "host:port" or "[v6]:port". */
-static int parse_endpoint(char out[EP_LEN], const char *v)
-{
-	char *copy = strdup(v), *host, *port;
-	int ret = -EINVAL;
-
-	if (!copy)
-		return -ENOMEM;
-	if (copy[0] == '[') {
-		host = copy + 1;
-		port = strchr(copy, ']');
-		if (!port || port[1] != ':' || !port[2])
-			goto out;
-		*port = '\0';
-		port += 2;
-	} else {
-		host = copy;
-		port = strrchr(copy, ':');
-		if (!port || !port[1])
-			goto out;
-		*port++ = '\0';
-	}
-	ret = resolve(out, host, port);
-out:
-	free(copy);
-	return ret;
-}
-
-static struct set_peer *new_peer(struct set_dev *d)
-{
-	struct set_peer *p = realloc(d->peers, (d->npeers + 1) * sizeof(*p));
-
-	if (!p)
-		return NULL;
-	d->peers = p;
-	p = &d->peers[d->npeers++];
-	memset(p, 0, sizeof(*p));
-	return p;
-}
-
-static int add_aip(struct set_peer *p, const char *cidr, bool remove)
-{
-	struct set_aip *a = realloc(p->aips, (p->naips + 1) * sizeof(*a));
-
-	if (!a)
-		return -ENOMEM;
-	p->aips = a;
-	a = &p->aips[p->naips++];
-	snprintf(a->cidr, sizeof(a->cidr), "%s", cidr);
-	a->remove = remove;
-	return 0;
+	aip.remove = remove;
+	return wg_config_add_aip(p, &aip);
 }
 
 /* wg's allowed-ips value: comma list, spaces ignored, +/- incremental. */
-static int parse_aips(struct wg_set_req *req, struct set_peer *p,
+static int parse_aips(struct wg_set_req *req, struct wg_peer_change *p,
 		      const char *v)
 {
-	char *copy = malloc(strlen(v) + 1), *rest, *entry, cidr[CIDR_LEN];
+	char *copy = malloc(strlen(v) + 1), *rest, *entry;
 	size_t n = 0;
 	int ret = 0;
 
@@ -272,21 +161,20 @@ static int parse_aips(struct wg_set_req *req, struct set_peer *p,
 		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
 			copy[n++] = *s;
 	copy[n] = '\0';
-	p->replace_aips = true;
+	p->replace_allowed_ips = true;
 	rest = copy;
 	while (n && (entry = strsep(&rest, ","))) {
 		bool remove = false;
 
 		if (entry[0] == '-' || entry[0] == '+') {
 			remove = entry[0] == '-';
-			p->replace_aips = false;
+			p->replace_allowed_ips = false;
 			entry++;
 		}
-		if (wg_cli_cidr(cidr, sizeof(cidr), entry, false)) {
-			ret = bad(req, "invalid allowed IP '%s'", entry);
-			break;
-		}
-		ret = add_aip(p, cidr, remove);
+		ret = add_aip(p, entry, remove);
+		if (ret == -EINVAL)
+			ret = bad(req, "invalid allowed IP '%s'",
+				  wg_config_safe(entry));
 		if (ret)
 			break;
 	}
@@ -347,156 +235,129 @@ static bool peer_word(const char *w)
 	return false;
 }
 
-static int word(struct wg_set_req *req, struct set_dev *d,
-		struct set_peer **pp, const char *w, char *const v[])
+/* wgendpoint IP PORT: "IP:PORT", or "[IP]:PORT" for IPv6. */
+static int endpoint2(struct wg_endpoint *ep, const char *ip, const char *port)
 {
-	struct set_peer *p = *pp;
+	char buf[NI_MAXHOST + 16];
+	uint16_t p;
+
+	if (!parse_u16(port, &p) ||
+	    (size_t)snprintf(buf, sizeof(buf), strchr(ip, ':') ? "[%s]:%s" :
+			     "%s:%s", ip, port) >= sizeof(buf))
+		return -EINVAL;
+	return wg_config_resolve_endpoint(ep, buf);
+}
+
+static int word(struct wg_set_req *req, struct set_dev *d,
+		struct wg_peer_change **pp, const char *w, char *const v[])
+{
+	struct wg_config *cfg = &d->cfg;
+	struct wg_peer_change *p = *pp;
 	uint8_t key[WG_KEY_LEN] = { 0 };
 	char buf[CIDR_LEN];
 	int ret = 0;
 
 	if (!strcmp(w, "listen-port") || !strcmp(w, "wgport")) {
-		if (parse_u16(v[0], &d->port))
-			return bad(req, "invalid port '%s'", v[0]);
-		d->has_port = true;
+		if (!parse_u16(v[0], &cfg->listen_port))
+			return bad(req, "invalid port '%s'",
+				   wg_config_safe(v[0]));
+		cfg->has_listen_port = true;
 	} else if (!strcmp(w, "fwmark")) {
-		if (parse_fwmark(v[0], &d->fwmark))
-			return bad(req, "invalid fwmark '%s'", v[0]);
-		d->has_fwmark = true;
+		if (!wg_config_parse_fwmark(v[0], &cfg->fwmark))
+			return bad(req, "invalid fwmark '%s'",
+				   wg_config_safe(v[0]));
+		cfg->has_fwmark = true;
 	} else if (!strcmp(w, "private-key")) {
-		ret = read_keyfile(req, d->priv, v[0]);
-		d->has_priv = !ret;
+		ret = read_keyfile(req, cfg->private_key, v[0]);
+		cfg->has_private_key = !ret;
 	} else if (!strcmp(w, "wgkey")) {
-		if (wg_key_from_base64(d->priv, v[0]))
-			return bad(req, "invalid key '%s'", v[0]);
-		d->has_priv = true;
+		if (wg_key_from_base64(cfg->private_key, v[0]))
+			return bad(req, "invalid key '%s'",
+				   wg_config_safe(v[0]));
+		cfg->has_private_key = true;
 	} else if (!strcmp(w, "peer") || !strcmp(w, "wgpeer") ||
 		   !strcmp(w, "-wgpeer")) {
 		if (wg_key_from_base64(key, v[0]))
-			return bad(req, "invalid key '%s'", v[0]);
-		p = new_peer(d);
+			return bad(req, "invalid key '%s'",
+				   wg_config_safe(v[0]));
+		p = wg_config_add_peer(cfg, key);
+		sodium_memzero(key, sizeof(key));
 		if (!p)
 			return -ENOMEM;
-		memcpy(p->pub, key, WG_KEY_LEN);
 		p->remove = w[0] == '-';
 		*pp = p;
 	} else if (!strcmp(w, "remove")) {
 		p->remove = true;
 	} else if (!strcmp(w, "endpoint")) {
-		ret = parse_endpoint(p->endpoint, v[0]);
-		if (ret == -EINVAL)
-			return bad(req, "invalid endpoint '%s'", v[0]);
-		p->has_endpoint = !ret;
+		if (wg_config_resolve_endpoint(&p->endpoint, v[0]))
+			return bad(req, "invalid endpoint '%s'",
+				   wg_config_safe(v[0]));
+		p->has_endpoint = true;
 	} else if (!strcmp(w, "wgendpoint")) {
-		unsigned int port;
-
-		if (parse_u16(v[1], &port) || resolve(p->endpoint, v[0], v[1]))
-			return bad(req, "invalid endpoint '%s %s'", v[0], v[1]);
+		if (endpoint2(&p->endpoint, v[0], v[1]))
+			return bad(req, "invalid endpoint '%s %s'",
+				   wg_config_safe(v[0]), wg_config_safe(v[1]));
 		p->has_endpoint = true;
 	} else if (!strcmp(w, "allowed-ips")) {
 		ret = parse_aips(req, p, v[0]);
 	} else if (!strcmp(w, "wgaip") || !strcmp(w, "-wgaip")) {
-		if (wg_cli_cidr(buf, sizeof(buf), v[0], false))
-			return bad(req, "invalid allowed IP '%s'", v[0]);
-		ret = add_aip(p, buf, w[0] == '-');
+		ret = add_aip(p, v[0], w[0] == '-');
+		if (ret == -EINVAL)
+			return bad(req, "invalid allowed IP '%s'",
+				   wg_config_safe(v[0]));
 	} else if (!strcmp(w, "persistent-keepalive") || !strcmp(w, "wgpka")) {
-		if (parse_pka(v[0], &p->pka))
+		if (!parse_pka(v[0], &p->persistent_keepalive))
 			return bad(req, "invalid persistent keepalive '%s'",
-				   v[0]);
-		p->has_pka = true;
+				   wg_config_safe(v[0]));
+		p->has_keepalive = true;
 	} else if (!strcmp(w, "preshared-key")) {
-		ret = read_keyfile(req, p->psk, v[0]);
-		p->has_psk = !ret;
+		ret = read_keyfile(req, p->preshared_key, v[0]);
+		p->has_preshared_key = !ret;
 	} else if (!strcmp(w, "wgpsk")) {
-		if (wg_key_from_base64(p->psk, v[0]))
-			return bad(req, "invalid key '%s'", v[0]);
-		p->has_psk = true;
+		if (wg_key_from_base64(p->preshared_key, v[0]))
+			return bad(req, "invalid key '%s'",
+				   wg_config_safe(v[0]));
+		p->has_preshared_key = true;
 	} else if (!strcmp(w, "-wgpsk")) {
-		memset(p->psk, 0, WG_KEY_LEN);
-		p->has_psk = true;
+		memset(p->preshared_key, 0, WG_KEY_LEN);
+		p->has_preshared_key = true;
 	} else if (!strcmp(w, "debug") || !strcmp(w, "-debug")) {
-		d->debug = w[0] != '-';
+		cfg->has_debug = true;
+		cfg->debug = w[0] != '-';
 	} else if (!strcmp(w, "up")) {
 		d->link_up = true;
 	} else if (strchr(w, '/') && w[0] != '-') {
 		if (wg_cli_cidr(buf, sizeof(buf), w, true))
-			return bad(req, "invalid address '%s'", w);
+			return bad(req, "invalid address '%s'",
+				   wg_config_safe(w));
 		ret = add_addr(d, buf);
 	} else {
-		return bad(req, "invalid argument '%s'", w);
+		return bad(req, "invalid argument '%s'", wg_config_safe(w));
 	}
-	sodium_memzero(key, sizeof(key));
 	return ret;
 }
 
-/* An upper bound of the request text, so it is never reallocated. */
-static size_t text_size(const struct set_dev *d)
-{
-	size_t n = 256;
-
-	for (size_t i = 0; i < d->npeers; i++)
-		n += 512 + EP_LEN + d->peers[i].naips * (CIDR_LEN + 16);
-	return n;
-}
-
+/* The set request, or no text when no UAPI key is set. */
 static int emit(struct wg_set_req *req, const struct set_dev *d)
 {
-	size_t cap = text_size(d), off = 0;
-	char hex[WG_KEY_HEX_LEN + 1], *t;
-	bool any = d->has_priv || d->has_port || d->has_fwmark ||
-		   d->debug >= 0 || d->npeers;
+	const struct wg_config *c = &d->cfg;
+	struct wg_uapi_buf out = { 0 };
+	int ret;
 
-	if (!any)
+	if (!c->has_private_key && !c->has_listen_port && !c->has_fwmark &&
+	    !c->has_debug && !c->n_peers)
 		return 0;
-	t = malloc(cap);
-	if (!t)
-		return -ENOMEM;
-#define PUT(...) (off += (size_t)snprintf(t + off, cap - off, __VA_ARGS__))
-	PUT("set=1\n");
-	if (d->has_priv) {
-		wg_key_to_hex(hex, d->priv);
-		PUT("private_key=%s\n", hex);
-	}
-	if (d->has_port)
-		PUT("listen_port=%u\n", d->port);
-	if (d->has_fwmark)
-		PUT("fwmark=%u\n", d->fwmark);
-	if (d->debug >= 0)
-		PUT("wgxdp_debug=%d\n", d->debug);
-	for (size_t i = 0; i < d->npeers; i++) {
-		const struct set_peer *p = &d->peers[i];
-
-		wg_key_to_hex(hex, p->pub);
-		PUT("public_key=%s\n", hex);
-		if (p->remove) {
-			PUT("remove=true\n");
-			continue;
-		}
-		if (p->has_psk) {
-			wg_key_to_hex(hex, p->psk);
-			PUT("preshared_key=%s\n", hex);
-		}
-		if (p->has_endpoint)
-			PUT("endpoint=%s\n", p->endpoint);
-		if (p->has_pka)
-			PUT("persistent_keepalive_interval=%u\n", p->pka);
-		if (p->replace_aips)
-			PUT("replace_allowed_ips=true\n");
-		for (size_t j = 0; j < p->naips; j++)
-			PUT("allowed_ip=%s%s\n", p->aips[j].remove ? "-" : "",
-			    p->aips[j].cidr);
-	}
-	PUT("\n");
-#undef PUT
-	sodium_memzero(hex, sizeof(hex));
-	req->text = t;
+	ret = wg_uapi_write_set(&out, c);
+	if (ret)
+		return ret;
+	req->text = out.data; /* NUL-terminated: the buffer has room */
 	return 0;
 }
 
 int wg_set_parse(struct wg_set_req *req, int argc, char *const argv[])
 {
-	struct set_dev d = { .debug = -1 };
-	struct set_peer *p = NULL;
+	struct set_dev d = { 0 };
+	struct wg_peer_change *p = NULL;
 	int i = 0, n, ret = 0;
 
 	memset(req, 0, sizeof(*req));
@@ -505,16 +366,18 @@ int wg_set_parse(struct wg_set_req *req, int argc, char *const argv[])
 
 		n = arity(w);
 		if (argc - i - 1 < n) {
-			ret = bad(req, "'%s' needs %s", w,
+			ret = bad(req, "'%s' needs %s", wg_config_safe(w),
 				  n == 2 ? "an address and a port" : "a value");
 			goto out;
 		}
 		if (device_word(w) && p) {
-			ret = bad(req, "'%s' must come before any peer", w);
+			ret = bad(req, "'%s' must come before any peer",
+				  wg_config_safe(w));
 			goto out;
 		}
 		if (peer_word(w) && !p) {
-			ret = bad(req, "'%s' needs a preceding peer", w);
+			ret = bad(req, "'%s' needs a preceding peer",
+				  wg_config_safe(w));
 			goto out;
 		}
 		ret = word(req, &d, &p, w, argv + i + 1);

@@ -21,36 +21,24 @@
 #include "commands.h"
 #include "crypto.h"
 #include "ipc.h"
+#include "uapi.h"
 
-#define EP_LEN (NI_MAXHOST + NI_MAXSERV + 4)
-#define CIDR_LEN (INET6_ADDRSTRLEN + 5)
 #define NAME_LEN 64
-
-struct show_peer {
-	uint8_t pub[WG_KEY_LEN];
-	uint8_t psk[WG_KEY_LEN];
-	bool has_psk;
-	char endpoint[EP_LEN]; /* "" for none */
-	char (*aips)[CIDR_LEN];
-	size_t naips;
-	int64_t hs_sec, hs_nsec;
-	uint64_t rx, tx;
-	unsigned int pka;
-};
 
 struct show_stat {
 	char name[NAME_LEN];
 	uint64_t packets, bytes;
 };
 
+/*
+ * What `show` prints: the get=1 snapshot in the daemon's own model (uapi.h,
+ * shared with `set`, `save`, `syncconf` and `metrics`) and the "wgxdp=1"
+ * data-plane report.
+ */
 struct show_dev {
 	char name[IFNAMSIZ];
-	bool has_priv;
-	uint8_t priv[WG_KEY_LEN], pub[WG_KEY_LEN];
-	unsigned int port;
-	uint32_t fwmark;
-	struct show_peer *peers;
-	size_t npeers;
+	struct wg_device_info info;
+	uint8_t pub[WG_KEY_LEN];	/* of info.private_key */
 	/* The "wgxdp=1" answer, when the server gave one. */
 	bool has_xdp;
 	char path[NAME_LEN], nic[IFNAMSIZ], lan[IFNAMSIZ];
@@ -78,76 +66,10 @@ static void show_usage(FILE *f)
 
 static void dev_free(struct show_dev *d)
 {
-	for (size_t i = 0; i < d->npeers; i++)
-		free(d->peers[i].aips);
-	if (d->peers)
-		sodium_memzero(d->peers, d->npeers * sizeof(*d->peers));
-	free(d->peers);
+	wg_uapi_info_free(&d->info);
 	free(d->stats);
 	free(d->counters);
 	sodium_memzero(d, sizeof(*d));
-}
-
-static int num(const char *v, uint64_t max, uint64_t *out)
-{
-	unsigned long long n;
-	char *end;
-
-	if (v[0] < '0' || v[0] > '9')
-		return -EPROTO;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (*end || errno || n > max)
-		return -EPROTO;
-	*out = n;
-	return 0;
-}
-
-/* Re-print an endpoint in wg's form, checking it is an address. */
-static int endpoint(char out[EP_LEN], const char *v)
-{
-	char host[INET6_ADDRSTRLEN + IFNAMSIZ + 2], *port;
-	uint8_t addr[16];
-	uint64_t p;
-	size_t len;
-
-	if (v[0] == '[') {
-		port = strstr(v, "]:");
-		if (!port)
-			return -EPROTO;
-		len = (size_t)(port - v - 1);
-		port += 2;
-		if (len >= sizeof(host))
-			return -EPROTO;
-		memcpy(host, v + 1, len);
-	} else {
-		port = strrchr(v, ':');
-		if (!port)
-			return -EPROTO;
-		len = (size_t)(port - v);
-		port++;
-		if (len >= sizeof(host))
-			return -EPROTO;
-		memcpy(host, v, len);
-	}
-	host[len] = '\0';
-	if (num(port, 65535, &p))
-		return -EPROTO;
-	if (strchr(host, ':')) {
-		char bare[INET6_ADDRSTRLEN + 1];
-
-		/* A link-local address may carry its "%scope". */
-		snprintf(bare, sizeof(bare), "%.*s",
-			 (int)strcspn(host, "%"), host);
-		if (inet_pton(AF_INET6, bare, addr) != 1)
-			return -EPROTO;
-		snprintf(out, EP_LEN, "[%s]:%" PRIu64, host, p);
-	} else {
-		if (inet_pton(AF_INET, host, addr) != 1)
-			return -EPROTO;
-		snprintf(out, EP_LEN, "%s:%" PRIu64, host, p);
-	}
-	return 0;
 }
 
 static int add_stat(struct show_stat **arr, size_t *n, const char *v,
@@ -172,70 +94,6 @@ static int add_stat(struct show_stat **arr, size_t *n, const char *v,
 	return 0;
 }
 
-/* One get=1 line; peer is the current peer or NULL. */
-static int get_line(struct show_dev *d, char *key, char *v)
-{
-	struct show_peer *p = d->npeers ? &d->peers[d->npeers - 1] : NULL;
-	uint64_t n;
-
-	if (!p && !strcmp(key, "private_key")) {
-		if (wg_key_from_hex(d->priv, v))
-			return -EPROTO;
-		d->has_priv = true;
-		wg_pubkey(d->pub, d->priv);
-	} else if (!p && !strcmp(key, "listen_port")) {
-		if (num(v, 65535, &n))
-			return -EPROTO;
-		d->port = (unsigned int)n;
-	} else if (!p && !strcmp(key, "fwmark")) {
-		if (num(v, 0xffffffffU, &n))
-			return -EPROTO;
-		d->fwmark = (uint32_t)n;
-	} else if (!strcmp(key, "public_key")) {
-		p = realloc(d->peers, (d->npeers + 1) * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		d->peers = p;
-		p = &d->peers[d->npeers++];
-		memset(p, 0, sizeof(*p));
-		if (wg_key_from_hex(p->pub, v))
-			return -EPROTO;
-	} else if (p && !strcmp(key, "preshared_key")) {
-		if (wg_key_from_hex(p->psk, v))
-			return -EPROTO;
-		p->has_psk = !sodium_is_zero(p->psk, WG_KEY_LEN);
-	} else if (p && !strcmp(key, "endpoint")) {
-		return endpoint(p->endpoint, v);
-	} else if (p && !strcmp(key, "persistent_keepalive_interval")) {
-		if (num(v, 65535, &n))
-			return -EPROTO;
-		p->pka = (unsigned int)n;
-	} else if (p && !strcmp(key, "allowed_ip")) {
-		char (*a)[CIDR_LEN] = realloc(p->aips,
-					     (p->naips + 1) * sizeof(*a));
-
-		if (!a)
-			return -ENOMEM;
-		p->aips = a;
-		if (wg_cli_cidr(a[p->naips], CIDR_LEN, v, true))
-			return -EPROTO;
-		p->naips++;
-	} else if (p && !strcmp(key, "last_handshake_time_sec")) {
-		if (num(v, INT64_MAX, &n))
-			return -EPROTO;
-		p->hs_sec = (int64_t)n;
-	} else if (p && !strcmp(key, "last_handshake_time_nsec")) {
-		if (num(v, INT64_MAX, &n))
-			return -EPROTO;
-		p->hs_nsec = (int64_t)n;
-	} else if (p && !strcmp(key, "rx_bytes")) {
-		return num(v, UINT64_MAX, &p->rx);
-	} else if (p && !strcmp(key, "tx_bytes")) {
-		return num(v, UINT64_MAX, &p->tx);
-	}
-	return 0; /* protocol_version and keys we do not show */
-}
-
 static int xdp_line(struct show_dev *d, const char *key, const char *v)
 {
 	uint64_t n;
@@ -252,7 +110,7 @@ static int xdp_line(struct show_dev *d, const char *key, const char *v)
 		snprintf(d->xdp_mode, sizeof(d->xdp_mode), "%s", v);
 	else if (!strcmp(key, "xsk_mode"))
 		snprintf(d->xsk_mode, sizeof(d->xsk_mode), "%s", v);
-	else if (!strcmp(key, "queues") && !num(v, 1U << 20, &n))
+	else if (!strcmp(key, "queues") && wg_config_parse_u64(v, 1U << 20, &n))
 		d->queues = (unsigned int)n;
 	else if (!strcmp(key, "debug"))
 		d->debug = !strcmp(v, "1");
@@ -263,8 +121,7 @@ static int xdp_line(struct show_dev *d, const char *key, const char *v)
 	return 0;
 }
 
-static int walk(struct wg_ipc_reply *r, struct show_dev *d,
-		int (*fn)(struct show_dev *, char *, char *))
+static int walk_xdp(struct wg_ipc_reply *r, struct show_dev *d)
 {
 	for (size_t i = 0; i < r->count; i++) {
 		char *eq = strchr(r->lines[i], '=');
@@ -273,17 +130,12 @@ static int walk(struct wg_ipc_reply *r, struct show_dev *d,
 		if (!eq)
 			return -EPROTO;
 		*eq = '\0';
-		ret = fn(d, r->lines[i], eq + 1);
+		ret = xdp_line(d, r->lines[i], eq + 1);
 		*eq = '=';
 		if (ret)
 			return ret;
 	}
 	return 0;
-}
-
-static int xdp_fn(struct show_dev *d, char *k, char *v)
-{
-	return xdp_line(d, k, v);
 }
 
 /* Ask NAME for get=1 and wgxdp=1; 0 or -errno (wg's errors). */
@@ -296,14 +148,17 @@ static int fetch(struct show_dev *d, const char *name)
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	ret = wg_ipc_request(name, "get=1\n\n", &r);
 	if (!ret)
-		ret = walk(&r, d, get_line);
+		ret = wg_uapi_parse_get(&d->info, (const char *const *)r.lines,
+					r.count);
 	wg_ipc_reply_free(&r);
 	if (ret) {
 		dev_free(d);
 		return ret;
 	}
+	if (d->info.has_private_key)
+		wg_pubkey(d->pub, d->info.private_key);
 	if (!wg_ipc_request(name, "wgxdp=1\n\n", &r) && r.count) {
-		d->has_xdp = !walk(&r, d, xdp_fn);
+		d->has_xdp = !walk_xdp(&r, d);
 		if (!d->has_xdp) {
 			free(d->stats);
 			free(d->counters);
@@ -335,16 +190,42 @@ static const char *masked(const uint8_t k[WG_KEY_LEN])
 /* wg's order: most recent handshake first, never-handshaken last. */
 static int peer_cmp(const void *x, const void *y)
 {
-	const struct show_peer *a = x, *b = y;
-	bool az = !a->hs_sec && !a->hs_nsec, bz = !b->hs_sec && !b->hs_nsec;
+	const struct wg_peer_info *a = x, *b = y;
+	bool az = !a->last_handshake_sec && !a->last_handshake_nsec;
+	bool bz = !b->last_handshake_sec && !b->last_handshake_nsec;
 
 	if (az != bz)
 		return az ? 1 : -1;
-	if (a->hs_sec != b->hs_sec)
-		return a->hs_sec < b->hs_sec ? 1 : -1;
-	if (a->hs_nsec != b->hs_nsec)
-		return a->hs_nsec < b->hs_nsec ? 1 : -1;
+	if (a->last_handshake_sec != b->last_handshake_sec)
+		return a->last_handshake_sec < b->last_handshake_sec ? 1 : -1;
+	if (a->last_handshake_nsec != b->last_handshake_nsec)
+		return a->last_handshake_nsec < b->last_handshake_nsec ? 1 : -1;
 	return 0;
+}
+
+static bool has_psk(const struct wg_peer_info *p)
+{
+	return !sodium_is_zero(p->preshared_key, WG_KEY_LEN);
+}
+
+/* The peer's endpoint as wg prints it, "" for none. */
+static const char *ep_text(const struct wg_peer_info *p)
+{
+	static char buf[WG_ENDPOINT_STRLEN];
+
+	if (wg_config_format_endpoint(&p->endpoint, buf, sizeof(buf)) < 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+/* Allowed IP j of p, "10.0.0.0/8". */
+static const char *aip(const struct wg_peer_info *p, size_t j)
+{
+	static char buf[WG_PREFIX_STRLEN];
+
+	if (wg_config_format_prefix(&p->aips[j], buf, sizeof(buf)) < 0)
+		buf[0] = '\0';
+	return buf;
 }
 
 /* "drop_bad_len" is listed as "bad_len" under "xdp drops". */
@@ -428,49 +309,49 @@ static void pretty(struct show_dev *d)
 	int64_t now = (int64_t)time(NULL);
 
 	printf("interface: %s\n", d->name);
-	if (d->has_priv) {
+	if (d->info.has_private_key) {
 		printf("  public key: %s\n", key64(d->pub));
-		printf("  private key: %s\n", masked(d->priv));
+		printf("  private key: %s\n", masked(d->info.private_key));
 	}
-	if (d->port)
-		printf("  listening port: %u\n", d->port);
-	if (d->fwmark)
-		printf("  fwmark: 0x%x\n", d->fwmark);
+	if (d->info.listen_port)
+		printf("  listening port: %u\n", d->info.listen_port);
+	if (d->info.fwmark)
+		printf("  fwmark: 0x%x\n", d->info.fwmark);
 	if (d->has_xdp)
 		print_xdp(d);
-	if (d->npeers) {
-		qsort(d->peers, d->npeers, sizeof(*d->peers), peer_cmp);
+	if (d->info.n_peers) {
+		qsort(d->info.peers, d->info.n_peers, sizeof(*d->info.peers), peer_cmp);
 		printf("\n");
 	}
-	for (size_t i = 0; i < d->npeers; i++) {
-		const struct show_peer *p = &d->peers[i];
+	for (size_t i = 0; i < d->info.n_peers; i++) {
+		const struct wg_peer_info *p = &d->info.peers[i];
 
-		printf("peer: %s\n", key64(p->pub));
-		if (p->has_psk)
-			printf("  preshared key: %s\n", masked(p->psk));
-		if (*p->endpoint)
-			printf("  endpoint: %s\n", p->endpoint);
+		printf("peer: %s\n", key64(p->public_key));
+		if (has_psk(p))
+			printf("  preshared key: %s\n", masked(p->preshared_key));
+		if (*ep_text(p))
+			printf("  endpoint: %s\n", ep_text(p));
 		printf("  allowed ips: ");
-		for (size_t j = 0; j < p->naips; j++)
-			printf("%s%s", p->aips[j],
-			       j + 1 < p->naips ? ", " : "\n");
-		if (!p->naips)
+		for (size_t j = 0; j < p->n_aips; j++)
+			printf("%s%s", aip(p, j),
+			       j + 1 < p->n_aips ? ", " : "\n");
+		if (!p->n_aips)
 			printf("(none)\n");
-		if (p->hs_sec) {
-			wg_cli_ago(buf, sizeof(buf), p->hs_sec, now);
+		if (p->last_handshake_sec) {
+			wg_cli_ago(buf, sizeof(buf), p->last_handshake_sec, now);
 			printf("  latest handshake: %s\n", buf);
 		}
-		if (p->rx || p->tx) {
-			wg_cli_bytes(buf, sizeof(buf), p->rx);
+		if (p->rx_bytes || p->tx_bytes) {
+			wg_cli_bytes(buf, sizeof(buf), p->rx_bytes);
 			printf("  transfer: %s received, ", buf);
-			wg_cli_bytes(buf, sizeof(buf), p->tx);
+			wg_cli_bytes(buf, sizeof(buf), p->tx_bytes);
 			printf("%s sent\n", buf);
 		}
-		if (p->pka) {
-			wg_cli_every(buf, sizeof(buf), p->pka);
+		if (p->persistent_keepalive) {
+			wg_cli_every(buf, sizeof(buf), p->persistent_keepalive);
 			printf("  persistent keepalive: %s\n", buf);
 		}
-		if (i + 1 < d->npeers)
+		if (i + 1 < d->info.n_peers)
 			printf("\n");
 	}
 }
@@ -484,30 +365,30 @@ static void dump(const struct show_dev *d, bool with_name)
 {
 	if (with_name)
 		printf("%s\t", d->name);
-	printf("%s\t", maybe(d->priv, d->has_priv));
-	printf("%s\t", maybe(d->pub, d->has_priv));
-	printf("%u\t", d->port);
-	if (d->fwmark)
-		printf("0x%x\n", d->fwmark);
+	printf("%s\t", maybe(d->info.private_key, d->info.has_private_key));
+	printf("%s\t", maybe(d->pub, d->info.has_private_key));
+	printf("%u\t", d->info.listen_port);
+	if (d->info.fwmark)
+		printf("0x%x\n", d->info.fwmark);
 	else
 		printf("off\n");
-	for (size_t i = 0; i < d->npeers; i++) {
-		const struct show_peer *p = &d->peers[i];
+	for (size_t i = 0; i < d->info.n_peers; i++) {
+		const struct wg_peer_info *p = &d->info.peers[i];
 
 		if (with_name)
 			printf("%s\t", d->name);
-		printf("%s\t", key64(p->pub));
-		printf("%s\t", maybe(p->psk, p->has_psk));
-		printf("%s\t", *p->endpoint ? p->endpoint : "(none)");
-		for (size_t j = 0; j < p->naips; j++)
-			printf("%s%c", p->aips[j],
-			       j + 1 < p->naips ? ',' : '\t');
-		if (!p->naips)
+		printf("%s\t", key64(p->public_key));
+		printf("%s\t", maybe(p->preshared_key, has_psk(p)));
+		printf("%s\t", *ep_text(p) ? ep_text(p) : "(none)");
+		for (size_t j = 0; j < p->n_aips; j++)
+			printf("%s%c", aip(p, j),
+			       j + 1 < p->n_aips ? ',' : '\t');
+		if (!p->n_aips)
 			printf("(none)\t");
-		printf("%" PRId64 "\t", p->hs_sec);
-		printf("%" PRIu64 "\t%" PRIu64 "\t", p->rx, p->tx);
-		if (p->pka)
-			printf("%u\n", p->pka);
+		printf("%" PRId64 "\t", p->last_handshake_sec);
+		printf("%" PRIu64 "\t%" PRIu64 "\t", p->rx_bytes, p->tx_bytes);
+		if (p->persistent_keepalive)
+			printf("%u\n", p->persistent_keepalive);
 		else
 			printf("off\n");
 	}
@@ -521,57 +402,57 @@ static void ugly(const struct show_dev *d, const char *view, bool with_name)
 #define NAME() (pre ? printf("%s\t", pre) : 0)
 	if (!strcmp(view, "public-key")) {
 		NAME();
-		printf("%s\n", maybe(d->pub, d->has_priv));
+		printf("%s\n", maybe(d->pub, d->info.has_private_key));
 	} else if (!strcmp(view, "private-key")) {
 		NAME();
-		printf("%s\n", maybe(d->priv, d->has_priv));
+		printf("%s\n", maybe(d->info.private_key, d->info.has_private_key));
 	} else if (!strcmp(view, "listen-port")) {
 		NAME();
-		printf("%u\n", d->port);
+		printf("%u\n", d->info.listen_port);
 	} else if (!strcmp(view, "fwmark")) {
 		NAME();
-		if (d->fwmark)
-			printf("0x%x\n", d->fwmark);
+		if (d->info.fwmark)
+			printf("0x%x\n", d->info.fwmark);
 		else
 			printf("off\n");
 	} else if (!strcmp(view, "dump")) {
 		dump(d, with_name);
 	}
-	for (size_t i = 0; i < d->npeers; i++) {
-		const struct show_peer *p = &d->peers[i];
+	for (size_t i = 0; i < d->info.n_peers; i++) {
+		const struct wg_peer_info *p = &d->info.peers[i];
 
 		if (!strcmp(view, "endpoints")) {
 			NAME();
-			printf("%s\t%s\n", key64(p->pub),
-			       *p->endpoint ? p->endpoint : "(none)");
+			printf("%s\t%s\n", key64(p->public_key),
+			       *ep_text(p) ? ep_text(p) : "(none)");
 		} else if (!strcmp(view, "allowed-ips")) {
 			NAME();
-			printf("%s\t", key64(p->pub));
-			for (size_t j = 0; j < p->naips; j++)
-				printf("%s%c", p->aips[j],
-				       j + 1 < p->naips ? ' ' : '\n');
-			if (!p->naips)
+			printf("%s\t", key64(p->public_key));
+			for (size_t j = 0; j < p->n_aips; j++)
+				printf("%s%c", aip(p, j),
+				       j + 1 < p->n_aips ? ' ' : '\n');
+			if (!p->n_aips)
 				printf("(none)\n");
 		} else if (!strcmp(view, "latest-handshakes")) {
 			NAME();
-			printf("%s\t%" PRId64 "\n", key64(p->pub), p->hs_sec);
+			printf("%s\t%" PRId64 "\n", key64(p->public_key), p->last_handshake_sec);
 		} else if (!strcmp(view, "transfer")) {
 			NAME();
-			printf("%s\t%" PRIu64 "\t%" PRIu64 "\n", key64(p->pub),
-			       p->rx, p->tx);
+			printf("%s\t%" PRIu64 "\t%" PRIu64 "\n", key64(p->public_key),
+			       p->rx_bytes, p->tx_bytes);
 		} else if (!strcmp(view, "persistent-keepalive")) {
 			NAME();
-			if (p->pka)
-				printf("%s\t%u\n", key64(p->pub), p->pka);
+			if (p->persistent_keepalive)
+				printf("%s\t%u\n", key64(p->public_key), p->persistent_keepalive);
 			else
-				printf("%s\toff\n", key64(p->pub));
+				printf("%s\toff\n", key64(p->public_key));
 		} else if (!strcmp(view, "preshared-keys")) {
 			NAME();
-			printf("%s\t", key64(p->pub));
-			printf("%s\n", maybe(p->psk, p->has_psk));
+			printf("%s\t", key64(p->public_key));
+			printf("%s\n", maybe(p->preshared_key, has_psk(p)));
 		} else if (!strcmp(view, "peers")) {
 			NAME();
-			printf("%s\n", key64(p->pub));
+			printf("%s\n", key64(p->public_key));
 		}
 	}
 #undef NAME
@@ -606,10 +487,10 @@ static void json(const struct show_dev *d)
 	printf("{\"interface\":");
 	wg_cli_json_str(stdout, d->name);
 	printf(",\"public_key\":");
-	json_name_or_null(d->has_priv ? key64(d->pub) : "");
+	json_name_or_null(d->info.has_private_key ? key64(d->pub) : "");
 	printf(",\"private_key\":");
-	json_name_or_null(d->has_priv ? masked(d->priv) : "");
-	printf(",\"listen_port\":%u,\"fwmark\":%" PRIu32, d->port, d->fwmark);
+	json_name_or_null(d->info.has_private_key ? masked(d->info.private_key) : "");
+	printf(",\"listen_port\":%u,\"fwmark\":%" PRIu32, d->info.listen_port, d->info.fwmark);
 	printf(",\"data_plane\":");
 	if (d->has_xdp) {
 		printf("{\"path\":");
@@ -634,26 +515,26 @@ static void json(const struct show_dev *d)
 		printf("null");
 	}
 	printf(",\"peers\":[");
-	for (size_t i = 0; i < d->npeers; i++) {
-		const struct show_peer *p = &d->peers[i];
+	for (size_t i = 0; i < d->info.n_peers; i++) {
+		const struct wg_peer_info *p = &d->info.peers[i];
 
 		printf("%s{\"public_key\":", i ? "," : "");
-		wg_cli_json_str(stdout, key64(p->pub));
+		wg_cli_json_str(stdout, key64(p->public_key));
 		printf(",\"preshared_key\":");
-		json_name_or_null(p->has_psk ? masked(p->psk) : "");
+		json_name_or_null(has_psk(p) ? masked(p->preshared_key) : "");
 		printf(",\"endpoint\":");
-		json_name_or_null(p->endpoint);
+		json_name_or_null(ep_text(p));
 		printf(",\"allowed_ips\":[");
-		for (size_t j = 0; j < p->naips; j++) {
+		for (size_t j = 0; j < p->n_aips; j++) {
 			if (j)
 				putchar(',');
-			wg_cli_json_str(stdout, p->aips[j]);
+			wg_cli_json_str(stdout, aip(p, j));
 		}
 		printf("],\"latest_handshake\":%" PRId64
 		       ",\"latest_handshake_nsec\":%" PRId64
 		       ",\"transfer_rx\":%" PRIu64 ",\"transfer_tx\":%" PRIu64
 		       ",\"persistent_keepalive\":%u}",
-		       p->hs_sec, p->hs_nsec, p->rx, p->tx, p->pka);
+		       p->last_handshake_sec, p->last_handshake_nsec, p->rx_bytes, p->tx_bytes, p->persistent_keepalive);
 	}
 	printf("]}");
 }

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * `wg-xdp up NIC [-i WGNAME] [-c FILE] [--lan IFACE [--lan-mss-clamp[=N]]
- * [--lan-bypass-netfilter]] [-f] [-d]` and
- * `wg-xdp [-f] IFNAME` (how wg-quick starts a userspace WireGuard). Every
- * word is checked before anything starts. Without -f the daemon runs in a
- * child in its own session, logging to a file, and this process waits for
- * its one readiness line ("ok" or "error: msg") on a pipe.
+ * `wg-xdp up { NAME | FILE } [--nic NIC] [--lan IFACE] [-f] [-d]` as
+ * wg-quick takes it (NAME is /etc/wireguard/NAME.conf; FILE's name less
+ * ".conf" names the interface), the older `wg-xdp up NIC [-i WGNAME]
+ * [-c FILE] ...`, and `wg-xdp [-f] IFNAME` (how wg-quick starts a
+ * userspace WireGuard). Every word is checked before anything starts.
+ * Without -f the daemon runs in a child in its own session, logging to a
+ * file, and this process waits for its one readiness line ("ok" or
+ * "error: msg") on a pipe; meanwhile the daemon copies hook output and its
+ * "[#] ..." lines to our stderr, as wg-quick prints them. Gateway mode
+ * also takes --lan-mss-clamp[=N] and --lan-bypass-netfilter.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +23,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "config.h"
 #include "daemon.h"
 #include "ipc.h"
 
@@ -33,8 +38,14 @@ struct up_args {
 static void up_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: wg-xdp up <nic> [-i <wg-interface>] [-c <config-file>] [--lan <iface> [--lan-mss-clamp[=N]] [--lan-bypass-netfilter]] [-f] [-d]\n"
+		"Usage: wg-xdp up { <name> | <config-file> } [--nic <nic>] [--lan <iface> [--lan-mss-clamp[=N]] [--lan-bypass-netfilter]] [-f] [-d]\n"
+		"       wg-xdp up <nic> [-i <wg-interface>] [-c <config-file>] [--lan <iface> ...] [-f] [-d]\n"
 		"       wg-xdp [-f] [-d] <wg-interface>\n\n"
+		"  <name>              /etc/wireguard/<name>.conf, interface <name>\n"
+		"  <config-file>       a path; its file name less .conf names the interface\n"
+		"  --nic               the NIC to attach XDP to (default: $WG_XDP_NIC, or\n"
+		"                      the NIC of the route to the first endpoint, or of\n"
+		"                      the default route)\n"
 		"  <nic>               the NIC to attach XDP to\n"
 		"  -i, --interface     the WireGuard interface to create (default wg0)\n"
 		"  -c, --config        a wg-quick style configuration file to apply\n"
@@ -50,7 +61,7 @@ static void up_usage(FILE *f)
 static int fail(const struct up_args *a, const char *fmt, const char *word)
 {
 	fprintf(stderr, "%s: ", a->cmd);
-	fprintf(stderr, fmt, word);
+	fprintf(stderr, fmt, wg_config_safe(word));
 	fputc('\n', stderr);
 	return 1;
 }
@@ -92,10 +103,12 @@ static int open_log(const char *ifname, char *path, size_t len)
 	return fd;
 }
 
-static void child(const struct up_args *a, int log_fd, int ready_fd)
+static void child(struct up_args *a, int log_fd, int ready_fd)
 {
 	int null_fd;
 
+	/* Our caller's terminal, for hook output while coming up. */
+	a->opts.console_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	setsid();
 	null_fd = open("/dev/null", O_RDONLY);
 	if (null_fd >= 0) {
@@ -233,10 +246,13 @@ static int mss_value(const char *s, unsigned int *out)
 int wg_cmd_up(int argc, char *argv[])
 {
 	struct up_args a = { .cmd = "wg-xdp up" };
-	const char *nic = NULL, *wg = "wg0", *lan = NULL;
-	int i;
+	const char *nic = NULL, *wg = "wg0", *lan = NULL, *nic_opt = NULL;
+	char path[PATH_MAX], name[IFNAMSIZ];
+	bool legacy = false;
+	int i, ret;
 
 	a.opts.configure_interface = true;
+	a.opts.console_fd = -1;
 	for (i = 1; i < argc; i++) {
 		const char *w = argv[i];
 
@@ -250,10 +266,16 @@ int wg_cmd_up(int argc, char *argv[])
 			if (need_value(&a, argc, argv, i))
 				return 1;
 			wg = argv[++i];
+			legacy = true;
 		} else if (!strcmp(w, "-c") || !strcmp(w, "--config")) {
 			if (need_value(&a, argc, argv, i))
 				return 1;
 			a.opts.config_path = argv[++i];
+			legacy = true;
+		} else if (!strcmp(w, "--nic")) {
+			if (need_value(&a, argc, argv, i))
+				return 1;
+			nic_opt = argv[++i];
 		} else if (!strcmp(w, "--lan")) {
 			if (need_value(&a, argc, argv, i))
 				return 1;
@@ -279,10 +301,35 @@ int wg_cmd_up(int argc, char *argv[])
 		}
 	}
 	if (!nic) {
-		fprintf(stderr, "%s: missing NIC\n", a.cmd);
+		fprintf(stderr, "%s: missing configuration or NIC\n", a.cmd);
 		up_usage(stderr);
 		return 1;
 	}
+	/* wg-quick's form: a configuration name or file, not a NIC. */
+	ret = legacy ? -ENOENT : wg_cmd_conf_path(nic, path, sizeof(path), name);
+	if (ret && ret != -ENOENT)
+		return fail(&a, "'%s': the file name must be an interface name "
+			    "followed by .conf", nic);
+	if (!ret) {
+		if (nic_opt && (copy_name(a.opts.nic, nic_opt) ||
+				!if_nametoindex(nic_opt)))
+			return fail(&a, "no such network interface '%s'",
+				    nic_opt);
+		if (lan && (copy_name(a.opts.lan, lan) || !if_nametoindex(lan)))
+			return fail(&a, "no such network interface '%s'", lan);
+		snprintf(a.opts.ifname, sizeof(a.opts.ifname), "%s", name);
+		a.opts.config_path = path;
+		if (access(path, R_OK)) {
+			fprintf(stderr, "%s: cannot read '%s': %s\n", a.cmd,
+				path, strerror(errno));
+			return 1;
+		}
+		wg_cmd_conf_warn_mode(path);
+		return start(&a);
+	}
+	if (nic_opt)
+		return fail(&a, "--nic goes with a configuration, not '%s'",
+			    nic);
 	if (copy_name(a.opts.nic, nic) || !if_nametoindex(nic))
 		return fail(&a, "no such network interface '%s'", nic);
 	if (copy_name(a.opts.ifname, wg))
@@ -310,6 +357,7 @@ int wg_cmd_userspace(int argc, char *argv[])
 
 	/* wireguard-go's environment switch for the foreground. */
 	a.foreground = env && !strcmp(env, "1");
+	a.opts.console_fd = -1;
 	for (i = 1; i < argc; i++) {
 		const char *w = argv[i];
 

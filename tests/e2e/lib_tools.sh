@@ -134,3 +134,41 @@ genkeys() {
 
 # ms: milliseconds since the epoch, for timings.
 ms() { date +%s%3N; }
+
+# --- wg-quick files in /etc/wireguard and the usual far end -------------------
+
+# etc_conf NAME: ETC_FILE=/etc/wireguard/NAME.conf (NAME carries $ID), with
+# /etc/wireguard made if it is missing; `trap etc_cleanup EXIT` removes the
+# file (and a save's .tmp), the directory when etc_conf made it, then runs
+# e2e_cleanup.
+etc_conf() {
+	ETC_FILE=/etc/wireguard/$1.conf
+	if [ -d /etc/wireguard ]; then
+		_made_etc=0
+	else
+		_made_etc=1
+		mkdir -p /etc/wireguard
+	fi
+}
+etc_cleanup() {
+	[ -n "${ETC_FILE:-}" ] && rm -f "$ETC_FILE" "$ETC_FILE.tmp"
+	[ "${_made_etc:-0}" = 1 ] && rmdir /etc/wireguard 2>/dev/null
+	e2e_cleanup
+}
+
+# wggo_server NAME: wireguard-go NAME in $NS2 on port 51821 with key
+# $TMP/b.key and 192.168.5.2/24, whose one peer ($TMP/c.pub) is allowed
+# 192.168.5.1/32: the far end of most tests of wg-xdp up.
+wggo_server() {
+	ok "wireguard-go starts" wggo $NS2 $1
+	n2 wg set $1 private-key $TMP/b.key listen-port 51821 \
+		peer "$(cat $TMP/c.pub)" allowed-ips 192.168.5.1/32
+	n2 ip addr add 192.168.5.2/24 dev $1
+	n2 ip link set $1 up
+}
+
+# client_conf FILE: the near end's wg-quick file for wggo_server, mode 0600.
+client_conf() {
+	(umask 077 && wg_conf "$1" "$(cat $TMP/c.key)" 0 192.168.5.1/24 \
+		"$(cat $TMP/b.pub)" 10.77.0.2:51821 192.168.5.2/32)
+}

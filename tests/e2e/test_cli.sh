@@ -54,7 +54,7 @@ ok "a bad subcommand is named" fails_with "'bad/cmd'" $WGXDP bad/cmd
 
 # Bad words, each named, exit 1.
 ok "up: unknown option" fails_with "wg-xdp up: unknown option '--x'" $X up $VETH1 --x
-ok "up: missing NIC" fails_with "missing NIC" $X up
+ok "up: missing configuration or NIC" fails_with "missing configuration or NIC" $X up
 ok "up: NIC must exist" fails_with "'nosuchnic$ID'" $X up nosuchnic$ID
 ok "up: bad interface name" fails_with "'a/b'" $X up $VETH1 -i a/b
 ok "up: -i needs a value" fails_with "'-i'" $X up $VETH1 -i

@@ -183,6 +183,10 @@ bool fz_config_empty(const struct wg_config *cfg)
 	return !cfg->has_private_key && !cfg->has_listen_port &&
 	       !cfg->has_fwmark && !cfg->replace_peers && !cfg->has_debug &&
 	       !cfg->peers && !cfg->n_peers && !cfg->addrs &&
-	       !cfg->n_addrs && !cfg->has_mtu && !cfg->unsupported &&
+	       !cfg->n_addrs && !cfg->has_mtu && !cfg->quick.has_table &&
+	       !cfg->quick.save_config && !cfg->quick.dns.v &&
+	       !cfg->quick.dns_search.v && !cfg->quick.hooks[0].v &&
+	       !cfg->quick.hooks[1].v && !cfg->quick.hooks[2].v &&
+	       !cfg->quick.hooks[3].v &&
 	       wg_is_zero(cfg->private_key, WG_KEY_LEN);
 }

@@ -353,6 +353,48 @@ static void growth_scales(void **state)
 	assert_false(cfg.has_private_key);
 }
 
+/* The one decimal, fwmark and table parsers (wg's rules). */
+static void shared_parsers(void **state)
+{
+	enum wg_table_kind kind;
+	uint32_t u32;
+	uint64_t n;
+
+	(void)state;
+	assert_true(wg_config_parse_u64("0", 10, &n) && n == 0);
+	assert_true(wg_config_parse_u64("18446744073709551615", UINT64_MAX,
+					&n) && n == UINT64_MAX);
+	assert_false(wg_config_parse_u64("18446744073709551616", UINT64_MAX,
+					 &n));
+	assert_false(wg_config_parse_u64("65536", 65535, &n));
+	assert_false(wg_config_parse_u64("", 10, &n));
+	assert_false(wg_config_parse_u64("-1", 10, &n));
+	assert_false(wg_config_parse_u64("+1", 10, &n));
+	assert_false(wg_config_parse_u64(" 1", 10, &n));
+	assert_false(wg_config_parse_u64("1x", 10, &n));
+	assert_true(wg_config_parse_fwmark("off", &u32) && u32 == 0);
+	assert_true(wg_config_parse_fwmark("OFF", &u32) && u32 == 0);
+	assert_true(wg_config_parse_fwmark("51820", &u32) && u32 == 51820);
+	assert_true(wg_config_parse_fwmark("0xca6c", &u32) && u32 == 51820);
+	assert_true(wg_config_parse_fwmark("0XFFFFFFFF", &u32) &&
+		    u32 == 0xffffffffu);
+	assert_false(wg_config_parse_fwmark("0x", &u32));
+	assert_false(wg_config_parse_fwmark("0x100000000", &u32));
+	assert_false(wg_config_parse_fwmark("4294967296", &u32));
+	assert_false(wg_config_parse_fwmark("-1", &u32));
+	assert_false(wg_config_parse_fwmark("0xg", &u32));
+	assert_true(wg_config_parse_table("off", &kind, &u32) &&
+		    kind == WG_TABLE_OFF);
+	assert_true(wg_config_parse_table("auto", &kind, &u32) &&
+		    kind == WG_TABLE_AUTO);
+	assert_true(wg_config_parse_table("1234", &kind, &u32) &&
+		    kind == WG_TABLE_NUM && u32 == 1234);
+	assert_true(wg_config_parse_table("main", &kind, &u32) && u32 == 254);
+	assert_false(wg_config_parse_table("0", &kind, &u32));
+	assert_false(wg_config_parse_table("Off", &kind, &u32));
+	assert_false(wg_config_parse_table("4294967296", &kind, &u32));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +409,7 @@ int main(void)
 		cmocka_unit_test(keys_hex),
 		cmocka_unit_test(keys_base64),
 		cmocka_unit_test(growth_scales),
+		cmocka_unit_test(shared_parsers),
 	};
 
 	if (sodium_init() < 0)

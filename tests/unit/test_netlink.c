@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "helper_nl.h"
 #include "netlink.h"
 
 struct fix {

@@ -29,6 +29,7 @@
 
 #include <linux/if_tun.h>
 
+#include "helper_nl.h"
 #include "netlink.h"
 #include "tun.h"
 

@@ -434,6 +434,88 @@ static void get_exact(void **state)
 	wg_uapi_buf_free(&out);
 }
 
+/*
+ * The client side: a get reply parsed back is what was written, and a set
+ * request written from a change parses back to the same change.
+ */
+static void client_round_trip(void **state)
+{
+	struct wg_prefix aips[2];
+	struct wg_peer_info peer = { .rx_bytes = 5, .tx_bytes = 6,
+				     .last_handshake_sec = 77,
+				     .last_handshake_nsec = 88,
+				     .persistent_keepalive = 9,
+				     .aips = aips, .n_aips = 2 };
+	struct wg_device_info info = { .has_private_key = true,
+				       .listen_port = 4242, .fwmark = 3,
+				       .peers = &peer, .n_peers = 1 };
+	struct wg_uapi_buf out = { 0 }, again = { 0 };
+	struct wg_device_info back;
+	struct wg_config cfg, cfg2;
+	char *lines[64], *save, *l;
+	size_t n = 0;
+
+	(void)state;
+	fill_key(info.private_key, 1);
+	fill_key(peer.public_key, 2);
+	fill_key(peer.preshared_key, 3);
+	assert_int_equal(wg_config_parse_endpoint(&peer.endpoint,
+						  "[fd00::1]:5"), 0);
+	assert_int_equal(wg_config_parse_prefix(&aips[0], "10.0.0.0/8"), 0);
+	assert_int_equal(wg_config_parse_prefix(&aips[1], "::/0"), 0);
+	assert_int_equal(wg_uapi_write_get(&out, &info), 0);
+	out.data[out.len] = '\0';
+	for (l = strtok_r(out.data, "\n", &save); l && n < 64;
+	     l = strtok_r(NULL, "\n", &save))
+		lines[n++] = l;
+	assert_int_equal(wg_uapi_parse_get(&back, (const char *const *)lines,
+					   n), 0);
+	assert_true(back.has_private_key);
+	assert_memory_equal(back.private_key, info.private_key, WG_KEY_LEN);
+	assert_int_equal(back.listen_port, 4242);
+	assert_int_equal(back.fwmark, 3);
+	assert_int_equal(back.n_peers, 1);
+	assert_memory_equal(back.peers[0].public_key, peer.public_key,
+			    WG_KEY_LEN);
+	assert_memory_equal(back.peers[0].preshared_key, peer.preshared_key,
+			    WG_KEY_LEN);
+	assert_int_equal(back.peers[0].rx_bytes, 5);
+	assert_int_equal(back.peers[0].tx_bytes, 6);
+	assert_int_equal(back.peers[0].last_handshake_sec, 77);
+	assert_int_equal(back.peers[0].last_handshake_nsec, 88);
+	assert_int_equal(back.peers[0].persistent_keepalive, 9);
+	assert_int_equal(back.peers[0].n_aips, 2);
+	assert_int_equal(back.peers[0].aips[1].family, AF_INET6);
+	assert_int_equal(back.peers[0].endpoint.sa.sa_family, AF_INET6);
+	wg_uapi_info_free(&back);
+	lines[0] = "garbage";
+	assert_int_equal(wg_uapi_parse_get(&back, (const char *const *)lines,
+					   1), -EPROTO);
+	wg_uapi_buf_free(&out);
+
+	/* set: written, parsed, written again: the same text. */
+	static const char req[] =
+		"private_key=" HEX_A "\nlisten_port=1\nfwmark=2\n"
+		"replace_peers=true\npublic_key=" HEX_0 "\nupdate_only=true\n"
+		"preshared_key=" HEX_A "\nendpoint=1.2.3.4:5\n"
+		"persistent_keepalive_interval=25\nreplace_allowed_ips=true\n"
+		"allowed_ip=10.0.0.0/8\nallowed_ip=-fd00::/64\n"
+		"public_key=" HEX_A "\nremove=true\n\n";
+
+	assert_int_equal(wg_uapi_parse_set(&cfg, req, strlen(req)), 0);
+	assert_int_equal(wg_uapi_write_set(&out, &cfg), 0);
+	assert_non_null(strstr(out.data, "allowed_ip=-fd00::/64\n"));
+	assert_int_equal(wg_uapi_parse_set(&cfg2, out.data + 6,
+					   out.len - 6), 0);
+	assert_int_equal(wg_uapi_write_set(&again, &cfg2), 0);
+	assert_int_equal(again.len, out.len);
+	assert_memory_equal(again.data, out.data, out.len);
+	wg_config_free(&cfg);
+	wg_config_free(&cfg2);
+	wg_uapi_buf_free(&out);
+	wg_uapi_buf_free(&again);
+}
+
 static void errno_line(void **state)
 {
 	struct wg_uapi_buf out = { 0 };
@@ -1091,6 +1173,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(set_full),
+		cmocka_unit_test(client_round_trip),
 		cmocka_unit_test(set_zero_keys),
 		cmocka_unit_test(set_minimal),
 		cmocka_unit_test(set_bad_lines),

@@ -34,7 +34,11 @@ fi
 # guest. bpffs above is the guest kernel's own.
 # A checkout below /tmp (as a CI clone may be) keeps the overlay there,
 # whose writes are this guest's own anyway: a tmpfs would hide the tree.
-for d in /run /tmp /var/log; do
+# /etc/wireguard too (wireguard-tools makes it on the host): the tests of
+# `wg-xdp up NAME` write their files there, and the guest's root is the
+# host's, read-only.
+for d in /run /tmp /var/log /etc/wireguard; do
+	[ -d $d ] || continue
 	case $dir/ in "$d"/*) continue ;; esac
 	fs=$(awk -v d=$d '$2 == d { t = $3 } END { print t }' /proc/mounts)
 	if [ "$fs" != tmpfs ]; then
