@@ -12,7 +12,6 @@
 
 #include "dataplane.h"
 #include "gateway.h"
-#include "icmp.h"
 #include "log.h"
 #include "netlink.h"
 #include "path.h"
@@ -174,52 +173,6 @@ static int uapi_set(void *ctx, const struct wg_config *cfg)
 	return 0;
 }
 
-static int tun_addr(void *ctx, int ifindex, const struct wg_nl_ip *addr,
-		    unsigned int prefixlen)
-{
-	struct wg_icmp_src *s = ctx;
-
-	(void)ifindex;
-	(void)prefixlen;
-	if (addr->family == AF_INET && !s->has4) {
-		s->v4 = addr->v4;
-		s->has4 = true;
-	} else if (addr->family == AF_INET6 && !s->has6 &&
-		   !IN6_IS_ADDR_LINKLOCAL(&addr->v6)) {
-		s->v6 = addr->v6;
-		s->has6 = true;
-	}
-	return 0;
-}
-
-struct icmp_src_box {
-	struct rcu_head rcu;
-	struct wg_icmp_src src;
-};
-
-static void free_box(struct rcu_head *head)
-{
-	free(caa_container_of(head, struct icmp_src_box, rcu));
-}
-
-/* The TUN's addresses, which ICMP errors come from, read anew. */
-static void icmp_src_refresh(struct wg_device *dev)
-{
-	struct icmp_src_box *box = calloc(1, sizeof(*box)), *old;
-
-	if (!box)
-		return;
-	if (dev->dp.nl && dev->tun.ifindex > 0)
-		wg_nl_addr_dump(dev->dp.nl, dev->tun.ifindex, AF_UNSPEC,
-				tun_addr, &box->src);
-	old = dev->icmp_src ? caa_container_of(dev->icmp_src,
-					       struct icmp_src_box, src) :
-			      NULL;
-	wg_rcu_assign(dev->icmp_src, &box->src);
-	if (old)
-		urcu_qsbr_call_rcu(&old->rcu, free_box);
-}
-
 static int uapi_get(void *ctx, struct wg_device_info *out)
 {
 	return wg_device_info(ctx, out);
@@ -243,10 +196,8 @@ static void nl_addr(void *ctx, bool removed, int ifindex,
 	/* Gateway mode: this host's addresses (any interface) stay local. */
 	if (dev->dp.xdp)
 		wg_gateway_addr_changed(dev, removed, ifindex, addr, prefixlen);
-	if (ifindex == dev->tun.ifindex) {
-		icmp_src_refresh(dev);
+	if (ifindex == dev->tun.ifindex)
 		return;
-	}
 	if (ifindex == dev->dp.nic_ifindex)
 		wg_dataplane_local(&dev->dp, removed, addr->family, &addr->v6);
 	/* A source address may have come or gone: every path again. */
@@ -352,7 +303,6 @@ int wg_control_run(struct wg_device *dev)
 		if (nlfd >= 0)
 			add_fd(epfd, nlfd, TAG_NL);
 	}
-	icmp_src_refresh(dev);
 	ret = wg_uapi_listen(&uapi, dev->ifname, epfd,
 			     (epoll_data_t){ .u32 = TAG_UAPI }, &ops, dev);
 	if (ret) {
@@ -422,13 +372,6 @@ out:
 		close(timerfd);
 	if (epfd >= 0)
 		close(epfd);
-	if (dev->icmp_src) {
-		struct icmp_src_box *box = caa_container_of(
-			dev->icmp_src, struct icmp_src_box, src);
-
-		wg_rcu_assign(dev->icmp_src, NULL);
-		urcu_qsbr_call_rcu(&box->rcu, free_box);
-	}
 	wg_rcu_unregister();
 	return ret;
 }

@@ -47,7 +47,6 @@ enum wg_path_kind { WG_PATH_UDP, WG_PATH_XDP };
 
 struct wg_worker;
 struct wg_hs_queue;
-struct wg_icmp_src;
 
 struct wg_device {
 	char ifname[IFNAMSIZ];
@@ -90,8 +89,6 @@ struct wg_device {
 	unsigned int busy_poll_us;
 	unsigned int nworkers;
 	struct wg_worker **workers;
-	/* The TUN's addresses, to send ICMP errors from (RCU; control sets). */
-	struct wg_icmp_src *icmp_src;
 	/* The control thread's transport for handshake messages. */
 	struct wg_transport *ctl_tx;
 	/*

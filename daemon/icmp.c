@@ -63,8 +63,7 @@ static bool may4(const uint8_t *pkt, size_t len)
 }
 
 static size_t build4(uint8_t *out, const uint8_t *pkt, size_t len,
-		     enum wg_icmp_kind kind, uint32_t mtu,
-		     const struct wg_icmp_src *src)
+		     enum wg_icmp_kind kind, uint32_t mtu)
 {
 	size_t quote = len, total;
 	uint8_t *icmp = out + IP4_HLEN;
@@ -80,10 +79,7 @@ static size_t build4(uint8_t *out, const uint8_t *pkt, size_t len,
 	put16(out + 2, (uint16_t)total);
 	out[8] = 64;
 	out[9] = 1;
-	if (src->has4)
-		memcpy(out + 12, &src->v4, 4);
-	else
-		memcpy(out + 12, pkt + 16, 4);
+	memcpy(out + 12, pkt + 16, 4);
 	memcpy(out + 16, pkt + 12, 4);
 	put_csum(out + 10, wg_csum_add(0, out, IP4_HLEN));
 	icmp[0] = 3; /* destination unreachable */
@@ -115,8 +111,7 @@ static bool may6(const uint8_t *pkt, size_t len)
 }
 
 static size_t build6(uint8_t *out, const uint8_t *pkt, size_t len,
-		     enum wg_icmp_kind kind, uint32_t mtu,
-		     const struct wg_icmp_src *src)
+		     enum wg_icmp_kind kind, uint32_t mtu)
 {
 	size_t quote = len, plen;
 	uint8_t *icmp = out + IP6_HLEN;
@@ -132,10 +127,7 @@ static size_t build6(uint8_t *out, const uint8_t *pkt, size_t len,
 	put16(out + 4, (uint16_t)plen);
 	out[6] = 58;
 	out[7] = 64;
-	if (src->has6)
-		memcpy(out + 8, &src->v6, 16);
-	else
-		memcpy(out + 8, pkt + 24, 16);
+	memcpy(out + 8, pkt + 24, 16);
 	memcpy(out + 24, pkt + 8, 16);
 	if (kind == WG_ICMP_TOO_BIG) {
 		icmp[0] = 2; /* packet too big */
@@ -157,12 +149,11 @@ static size_t build6(uint8_t *out, const uint8_t *pkt, size_t len,
 }
 
 size_t wg_icmp_build(uint8_t *out, const uint8_t *pkt, size_t len,
-		     enum wg_icmp_kind kind, uint32_t mtu,
-		     const struct wg_icmp_src *src)
+		     enum wg_icmp_kind kind, uint32_t mtu)
 {
 	if (len >= IP4_HLEN && pkt[0] >> 4 == 4)
-		return build4(out, pkt, len, kind, mtu, src);
+		return build4(out, pkt, len, kind, mtu);
 	if (len >= IP6_HLEN && pkt[0] >> 4 == 6)
-		return build6(out, pkt, len, kind, mtu, src);
+		return build6(out, pkt, len, kind, mtu);
 	return 0;
 }

@@ -22,13 +22,6 @@
 /* Room an error takes at most (RFC 4443: an IPv6 one fits 1280 bytes). */
 #define WG_ICMP_MAX 1280
 
-/* Our addresses to send errors from (the TUN device's); has_*: known. */
-struct wg_icmp_src {
-	bool has4, has6;
-	struct in_addr v4;
-	struct in6_addr v6;
-};
-
 /* Kinds of error. */
 enum wg_icmp_kind {
 	WG_ICMP_UNREACH, /* host (v4) / address (v6) unreachable */
@@ -37,13 +30,11 @@ enum wg_icmp_kind {
 
 /*
  * Build the error about the IP packet pkt (len bytes) into out (at least
- * WG_ICMP_MAX bytes), from src (or, when it has no address of that
- * family, from the packet's destination). Returns its length, or 0 when
- * no error may be sent about this packet.
+ * WG_ICMP_MAX bytes). Returns its length, or 0 when no error may be sent
+ * about this packet.
  */
 size_t wg_icmp_build(uint8_t *out, const uint8_t *pkt, size_t len,
-		     enum wg_icmp_kind kind, uint32_t mtu,
-		     const struct wg_icmp_src *src);
+		     enum wg_icmp_kind kind, uint32_t mtu);
 
 /* Is pkt an IPv4 packet with DF set, or an IPv6 one (never fragmented)? */
 bool wg_icmp_dont_fragment(const uint8_t *pkt, size_t len);

@@ -144,16 +144,13 @@ static bool icmp_allowed(struct wg_worker *w)
 static void icmp_back(struct wg_worker *w, const struct wg_pkt *pkt,
 		      enum wg_icmp_kind kind, uint32_t mtu)
 {
-	const struct wg_icmp_src *src = wg_rcu_deref(w->dev->icmp_src);
-	static const struct wg_icmp_src none;
 	uint8_t buf[WG_ICMP_MAX];
 	struct wg_pkt out = { 0 };
 	size_t len;
 
 	if (!icmp_allowed(w))
 		return;
-	len = wg_icmp_build(buf, pkt->data, pkt->len, kind, mtu,
-			    src ? src : &none);
+	len = wg_icmp_build(buf, pkt->data, pkt->len, kind, mtu);
 	if (!len)
 		return;
 	out.data = buf;

@@ -30,6 +30,13 @@ struct show_stat {
 	uint64_t packets, bytes;
 };
 
+/* One peer's outer path from the "wgxdp=1" answer (peer_path=...). */
+struct show_path {
+	uint8_t public_key[WG_KEY_LEN];
+	char kind[8];	/* "xdp" or "udp" */
+	char why[80];
+};
+
 /*
  * What `show` prints: the get=1 snapshot in the daemon's own model (uapi.h,
  * shared with `set`, `save`, `syncconf` and `metrics`) and the "wgxdp=1"
@@ -50,6 +57,8 @@ struct show_dev {
 	size_t nstats;
 	struct show_stat *counters; /* daemon counters (packets only) */
 	size_t ncounters;
+	struct show_path *paths; /* per peer: which path and why */
+	size_t npaths;
 };
 
 static const char *const views[] = {
@@ -69,6 +78,7 @@ static void dev_free(struct show_dev *d)
 	wg_uapi_info_free(&d->info);
 	free(d->stats);
 	free(d->counters);
+	free(d->paths);
 	sodium_memzero(d, sizeof(*d));
 }
 
@@ -92,6 +102,39 @@ static int add_stat(struct show_stat **arr, size_t *n, const char *v,
 	*arr = grown;
 	grown[(*n)++] = s;
 	return 0;
+}
+
+/* "HEX64 xdp|udp WHY...". */
+static int add_path(struct show_dev *d, const char *v)
+{
+	struct show_path pp = { 0 }, *grown;
+	const char *kind = strchr(v, ' '), *why;
+	size_t klen;
+
+	if (!kind || wg_config_key_from_hex(pp.public_key, v, (size_t)(kind - v)))
+		return -EPROTO;
+	kind++;
+	why = strchr(kind, ' ');
+	klen = why ? (size_t)(why - kind) : strlen(kind);
+	if (!klen || klen >= sizeof(pp.kind))
+		return -EPROTO;
+	memcpy(pp.kind, kind, klen);
+	snprintf(pp.why, sizeof(pp.why), "%s", why ? why + 1 : "");
+	grown = realloc(d->paths, (d->npaths + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	d->paths = grown;
+	grown[d->npaths++] = pp;
+	return 0;
+}
+
+static const struct show_path *path_of(const struct show_dev *d,
+				       const uint8_t key[WG_KEY_LEN])
+{
+	for (size_t i = 0; i < d->npaths; i++)
+		if (!memcmp(d->paths[i].public_key, key, WG_KEY_LEN))
+			return &d->paths[i];
+	return NULL;
 }
 
 static int xdp_line(struct show_dev *d, const char *key, const char *v)
@@ -118,6 +161,8 @@ static int xdp_line(struct show_dev *d, const char *key, const char *v)
 		return add_stat(&d->stats, &d->nstats, v, true);
 	else if (!strcmp(key, "counter"))
 		return add_stat(&d->counters, &d->ncounters, v, false);
+	else if (!strcmp(key, "peer_path"))
+		return add_path(d, v);
 	return 0;
 }
 
@@ -325,12 +370,15 @@ static void pretty(struct show_dev *d)
 	}
 	for (size_t i = 0; i < d->info.n_peers; i++) {
 		const struct wg_peer_info *p = &d->info.peers[i];
+		const struct show_path *pp = path_of(d, p->public_key);
 
 		printf("peer: %s\n", key64(p->public_key));
 		if (has_psk(p))
 			printf("  preshared key: %s\n", masked(p->preshared_key));
 		if (*ep_text(p))
 			printf("  endpoint: %s\n", ep_text(p));
+		if (pp)
+			printf("  path: %s (%s)\n", pp->kind, pp->why);
 		printf("  allowed ips: ");
 		for (size_t j = 0; j < p->n_aips; j++)
 			printf("%s%s", aip(p, j),
@@ -524,6 +572,12 @@ static void json(const struct show_dev *d)
 		json_name_or_null(has_psk(p) ? masked(p->preshared_key) : "");
 		printf(",\"endpoint\":");
 		json_name_or_null(ep_text(p));
+		if (path_of(d, p->public_key)) {
+			printf(",\"path\":");
+			wg_cli_json_str(stdout, path_of(d, p->public_key)->kind);
+			printf(",\"path_reason\":");
+			wg_cli_json_str(stdout, path_of(d, p->public_key)->why);
+		}
 		printf(",\"allowed_ips\":[");
 		for (size_t j = 0; j < p->n_aips; j++) {
 			if (j)
