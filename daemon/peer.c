@@ -271,3 +271,81 @@ void wg_peer_set_path(struct wg_peer *p, const struct wg_path *basis,
 	}
 	pthread_mutex_unlock(&p->lock);
 }
+
+static struct wg_tally_entry *tally_of(struct wg_tally *t, struct wg_peer *p)
+{
+	struct wg_tally_entry *e;
+
+	for (unsigned int i = 0; i < t->n; i++)
+		if (t->e[i].p == p)
+			return &t->e[i];
+	if (t->n == WG_TALLY_PEERS)
+		wg_peer_tally_flush(t);
+	e = &t->e[t->n++];
+	memset(e, 0, sizeof(*e));
+	e->p = p;
+	return e;
+}
+
+void wg_peer_tally_sent(struct wg_tally *t, struct wg_peer *p, size_t len,
+			bool data)
+{
+	struct wg_tally_entry *e = tally_of(t, p);
+
+	e->sent = true;
+	e->sent_data |= data;
+	e->tx_bytes += len;
+}
+
+void wg_peer_tally_received(struct wg_tally *t, struct wg_peer *p,
+			    size_t len, bool data, bool lastminute)
+{
+	struct wg_tally_entry *e = tally_of(t, p);
+
+	e->received = true;
+	e->received_data |= data;
+	e->lastminute |= lastminute;
+	e->rx_bytes += len;
+}
+
+void wg_peer_tally_flush(struct wg_tally *t)
+{
+	uint64_t now = t->n ? wg_now() : 0;
+
+	for (unsigned int i = 0; i < t->n; i++) {
+		struct wg_tally_entry *e = &t->e[i];
+		struct wg_peer *p = e->p;
+		bool rekey = false;
+
+		pthread_mutex_lock(&p->lock);
+		if (e->received) {
+			wg_timers_any_authenticated_packet_received(&p->timers,
+								    now);
+			wg_timers_any_authenticated_packet_traversal(&p->timers,
+								     now);
+			if (e->received_data)
+				wg_timers_data_received(&p->timers, now);
+			/* The kernel's last-minute rekey: asked once. */
+			if (e->lastminute)
+				rekey = wg_timers_lastminute(&p->timers);
+		}
+		if (e->sent) {
+			wg_timers_any_authenticated_packet_traversal(&p->timers,
+								     now);
+			wg_timers_any_authenticated_packet_sent(&p->timers, now);
+			if (e->sent_data)
+				wg_timers_data_sent(&p->timers, now);
+		}
+		if (wg_peer_timers_unlock(p))
+			wg_device_want_timers(p->dev, p);
+		if (rekey)
+			wg_device_want_handshake(p->dev, p);
+		if (e->rx_bytes)
+			atomic_fetch_add_explicit(&p->rx_bytes, e->rx_bytes,
+						  memory_order_relaxed);
+		if (e->tx_bytes)
+			atomic_fetch_add_explicit(&p->tx_bytes, e->tx_bytes,
+						  memory_order_relaxed);
+	}
+	t->n = 0;
+}

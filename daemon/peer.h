@@ -114,6 +114,23 @@ struct wg_peer {
 	_Atomic uint64_t tx_bytes;
 };
 
+/*
+ * A worker's bookkeeping of one pass: the timer hooks and byte counters of
+ * the packets it moved run once per peer and pass, not once per packet (a
+ * lock and a shared cache line each). Flushed before the worker's next
+ * quiescent state, so its peers are still alive then.
+ */
+#define WG_TALLY_PEERS 8
+struct wg_tally_entry {
+	struct wg_peer *p;
+	uint64_t tx_bytes, rx_bytes;
+	bool sent, sent_data, received, received_data, lastminute;
+};
+struct wg_tally {
+	unsigned int n;
+	struct wg_tally_entry e[WG_TALLY_PEERS];
+};
+
 static inline struct wg_peer *wg_peer_of(struct noise_remote *r)
 {
 	return (struct wg_peer *)r;
@@ -125,6 +142,18 @@ static inline struct wg_peer *wg_peer_of(struct noise_remote *r)
  * than the time the heap will look next).
  */
 bool wg_peer_timers_unlock(struct wg_peer *p);
+
+/* An authenticated packet of len bytes went to p (data: not a keepalive). */
+void wg_peer_tally_sent(struct wg_tally *t, struct wg_peer *p, size_t len,
+			bool data);
+/*
+ * One came from p; lastminute: it asks for the last-minute rekey
+ * (wg_noise_decrypt's *rekey).
+ */
+void wg_peer_tally_received(struct wg_tally *t, struct wg_peer *p,
+			    size_t len, bool data, bool lastminute);
+/* Run the hooks of everything tallied, and empty it. */
+void wg_peer_tally_flush(struct wg_tally *t);
 
 /* A new peer with public key pub and id, no endpoint; NULL on ENOMEM. */
 struct wg_peer *wg_peer_new(struct wg_device *dev,

@@ -124,25 +124,16 @@ static void handshake_done(struct wg_device *dev, struct wg_peer *p,
 		wg_device_want_timers(dev, p);
 }
 
+/* A handshake message from p authenticated (control thread). */
 static void received_authenticated(struct wg_device *dev, struct wg_peer *p,
-				   size_t len, bool data, bool lastminute,
-				   uint64_t now)
+				   size_t len, uint64_t now)
 {
-	bool rekey = false;
-
 	pthread_mutex_lock(&p->lock);
 	wg_timers_any_authenticated_packet_received(&p->timers, now);
 	wg_timers_any_authenticated_packet_traversal(&p->timers, now);
-	if (data)
-		wg_timers_data_received(&p->timers, now);
-	/* The kernel's last-minute rekey: asked once per handshake. */
-	if (lastminute)
-		rekey = wg_timers_lastminute(&p->timers);
 	if (wg_peer_timers_unlock(p))
 		wg_device_want_timers(dev, p);
 	atomic_fetch_add_explicit(&p->rx_bytes, len, memory_order_relaxed);
-	if (rekey)
-		wg_device_want_handshake(dev, p);
 }
 
 static void log_bad_handshake(uint32_t type, enum wg_noise_error err,
@@ -238,7 +229,7 @@ void wg_receive_handshake(struct wg_device *dev, const uint8_t *msg,
 		endpoint_from(p, rx);
 		log_dbg("Receiving handshake initiation from %s",
 			wg_peer_name(p, name, sizeof(name)));
-		received_authenticated(dev, p, len, false, false, now);
+		received_authenticated(dev, p, len, now);
 		wg_send_response(dev, p);
 		return;
 	}
@@ -251,7 +242,7 @@ void wg_receive_handshake(struct wg_device *dev, const uint8_t *msg,
 	endpoint_from(p, rx);
 	log_dbg("Receiving handshake response from %s",
 		wg_peer_name(p, name, sizeof(name)));
-	received_authenticated(dev, p, len, false, false, now);
+	received_authenticated(dev, p, len, now);
 	handshake_done(dev, p, now);
 	pthread_mutex_lock(&p->lock);
 	wg_timers_session_derived(&p->timers, now);
@@ -289,7 +280,7 @@ static size_t inner_len(const uint8_t *pkt, size_t plen, int *family,
 }
 
 static size_t receive_data(struct wg_device *dev, struct wg_counters *c,
-			   struct wg_pkt *pkt)
+			   struct wg_tally *t, struct wg_pkt *pkt)
 {
 	const struct wg_msg_data *hdr = (const void *)pkt->data;
 	uint64_t now = wg_now();
@@ -330,7 +321,7 @@ static size_t receive_data(struct wg_device *dev, struct wg_counters *c,
 	}
 	wg_noise_keypair_put(kp);
 	wg_peer_roam(p, &pkt->path);
-	received_authenticated(dev, p, pkt->len, plen > 0, rekey, now);
+	wg_peer_tally_received(t, p, pkt->len, plen > 0, rekey);
 	if (!plen) {
 		wg_count(c, WG_C_keepalives_rx, 1);
 		return 0;
@@ -369,7 +360,7 @@ drop_replay:
 }
 
 size_t wg_receive_outer(struct wg_device *dev, struct wg_counters *c,
-			struct wg_pkt *pkt)
+			struct wg_tally *t, struct wg_pkt *pkt)
 {
 	const uint8_t *m = pkt->data;
 
@@ -378,7 +369,7 @@ size_t wg_receive_outer(struct wg_device *dev, struct wg_counters *c,
 		goto drop_bad;
 	switch (m[0]) {
 	case WG_MSG_DATA:
-		return receive_data(dev, c, pkt);
+		return receive_data(dev, c, t, pkt);
 	case WG_MSG_INITIATION:
 	case WG_MSG_RESPONSE:
 	case WG_MSG_COOKIE:

@@ -32,10 +32,11 @@ void wg_receive_destroy(struct wg_device *dev);
  * peer is opened in place: returns the inner packet's length, with
  * pkt->data now at the inner packet and pkt->peer set, to be written to
  * the TUN device. 0 when there is nothing to write (a keepalive, a
- * handshake message queued, or a drop, counted). RCU reader.
+ * handshake message queued, or a drop, counted). Its bookkeeping goes
+ * into the worker's tally t. RCU reader.
  */
 size_t wg_receive_outer(struct wg_device *dev, struct wg_counters *c,
-			struct wg_pkt *pkt);
+			struct wg_tally *t, struct wg_pkt *pkt);
 
 /* Handle what the queue holds now (control thread); how many. */
 unsigned int wg_receive_handshakes(struct wg_device *dev);

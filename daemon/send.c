@@ -76,15 +76,13 @@ static int send_to_peer(struct wg_device *dev, struct wg_peer *p,
 	return ret;
 }
 
-/* Bookkeeping after any authenticated packet went out to p. */
+/* Bookkeeping after a handshake message went out to p (control thread). */
 static void sent_authenticated(struct wg_device *dev, struct wg_peer *p,
-			       size_t len, bool data, uint64_t now)
+			       size_t len, uint64_t now)
 {
 	pthread_mutex_lock(&p->lock);
 	wg_timers_any_authenticated_packet_traversal(&p->timers, now);
 	wg_timers_any_authenticated_packet_sent(&p->timers, now);
-	if (data)
-		wg_timers_data_sent(&p->timers, now);
 	if (wg_peer_timers_unlock(p))
 		wg_device_want_timers(dev, p);
 	atomic_fetch_add_explicit(&p->tx_bytes, len, memory_order_relaxed);
@@ -121,7 +119,7 @@ void wg_send_initiation(struct wg_device *dev, struct wg_peer *p, bool retry)
 		wg_peer_name(p, name, sizeof(name)));
 	if (send_to_peer(dev, p, &msg, sizeof(msg)) == 0)
 		wg_count(&dev->ctl_counters, WG_C_handshakes_tx, 1);
-	sent_authenticated(dev, p, sizeof(msg), false, now);
+	sent_authenticated(dev, p, sizeof(msg), now);
 	pthread_mutex_lock(&p->lock);
 	wg_timers_handshake_initiated(&p->timers, now);
 	wg_peer_timers_unlock(p);
@@ -148,7 +146,7 @@ void wg_send_response(struct wg_device *dev, struct wg_peer *p)
 	wg_peer_timers_unlock(p);
 	if (send_to_peer(dev, p, &msg, sizeof(msg)) == 0)
 		wg_count(&dev->ctl_counters, WG_C_handshakes_tx, 1);
-	sent_authenticated(dev, p, sizeof(msg), false, now);
+	sent_authenticated(dev, p, sizeof(msg), now);
 	wg_wipe(&msg, sizeof(msg));
 }
 
@@ -185,7 +183,7 @@ size_t wg_send_source_bytes(const union wg_sockaddr *src, uint8_t out[18])
 }
 
 bool wg_send_seal(struct wg_device *dev, struct wg_counters *c,
-		  struct wg_peer *p, struct wg_pkt *pkt)
+		  struct wg_tally *t, struct wg_peer *p, struct wg_pkt *pkt)
 {
 	struct noise_keypair *kp = wg_noise_keypair_current(&p->remote);
 	unsigned int mtu = atomic_load_explicit(&dev->mtu,
@@ -210,7 +208,7 @@ bool wg_send_seal(struct wg_device *dev, struct wg_counters *c,
 	wg_noise_keypair_put(kp);
 	if (rekey)
 		wg_device_want_handshake(dev, p);
-	sent_authenticated(dev, p, len, plen > 0, now);
+	wg_peer_tally_sent(t, p, len, plen > 0);
 	pkt->data = msg;
 	pkt->head -= WG_DATA_HEADER_LEN;
 	pkt->room += WG_DATA_HEADER_LEN;

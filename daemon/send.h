@@ -29,10 +29,11 @@ void wg_send_cookie(struct wg_device *dev, uint32_t sender_index,
  * in place into a data message for p: pkt->data and len then cover the
  * message. False when there is no session: the plaintext was kept for
  * after a handshake (which is asked for) and the buffer is still the
- * caller's. Worker, RCU reader.
+ * caller's. Its bookkeeping goes into the worker's tally t. Worker, RCU
+ * reader.
  */
 bool wg_send_seal(struct wg_device *dev, struct wg_counters *c,
-		  struct wg_peer *p, struct wg_pkt *pkt);
+		  struct wg_tally *t, struct wg_peer *p, struct wg_pkt *pkt);
 
 /*
  * The path to send p's packets on now: a copy of its snapshot's path into

@@ -35,6 +35,7 @@ struct wg_worker {
 	struct wg_tunio *tun;
 	struct wg_tunio_batch tb;
 	struct wg_counters counters;
+	struct wg_tally tally;
 	int wake_fd;
 	/* lock guards flush_head: peers the control thread wants flushed. */
 	pthread_mutex_t lock;
@@ -288,7 +289,7 @@ static enum out_result out_one(struct wg_worker *w, struct wg_peer *p,
 	case FIT_OK:
 		break;
 	}
-	if (!wg_send_seal(dev, &w->counters, p, pkt))
+	if (!wg_send_seal(dev, &w->counters, &w->tally, p, pkt))
 		return OUT_KEPT;
 	queue_out(w, p, pkt, xdp);
 	return OUT_SENT;
@@ -331,7 +332,7 @@ static unsigned int outer_in(struct wg_worker *w, struct wg_transport *t)
 		return n;
 	}
 	for (unsigned int i = 0; i < n; i++)
-		if (wg_receive_outer(dev, &w->counters, &w->rx[i]))
+		if (wg_receive_outer(dev, &w->counters, &w->tally, &w->rx[i]))
 			w->inner[k++] = w->rx[i];
 	if (k)
 		wg_tunio_write(w->tun, &w->tb, w->inner, k, &w->counters);
@@ -460,9 +461,12 @@ unsigned int wg_worker_poll(struct wg_worker *w)
 	did += outer_in(w, w->udp);
 	if (w->lan)
 		did += outer_in(w, w->lan);
+	/* The packets in: their timers and counters, before any goes out. */
+	wg_peer_tally_flush(&w->tally);
 	did += tun_in(w);
 	did += flushes(w);
 	send_all(w);
+	wg_peer_tally_flush(&w->tally);
 	return did;
 }
 
