@@ -68,22 +68,50 @@ static size_t cap_of(const struct wg_pkt *p)
 }
 
 /*
- * Cut the super-packet (its first `first` bytes in p, the rest in b->big
- * after them) into segments: the first in p, the others in new buffers.
- * Returns the packets it made (p included), 0 when p was dropped.
+ * Segments of the super-packet being cut (b->split) into pkts, at most
+ * max, each in a new buffer of b->split_t; the first into pkts[0] when
+ * have_first (it holds a buffer already). What does not fit now, for
+ * room or for buffers, waits in b for the next call: nothing is lost.
+ * Returns the packets made.
+ */
+static unsigned int emit(struct wg_tunio_batch *b, struct wg_pkt *pkts,
+			 unsigned int max, bool have_first)
+{
+	unsigned int n = 0;
+	size_t seg;
+
+	while (!b->split.done && n < max) {
+		if (!(have_first && !n) && get_buf(b->split_t, &pkts[n]))
+			break; /* none free: the sends in flight give some back */
+		seg = wg_offload_split_next(&b->split, pkts[n].data);
+		if (!seg) {
+			wg_pkt_release(&pkts[n]);
+			break;
+		}
+		pkts[n++].len = (uint32_t)seg;
+	}
+	if (have_first && !n)
+		wg_pkt_release(&pkts[0]);
+	b->cutting = !b->split.done;
+	return n;
+}
+
+/*
+ * Start cutting the super-packet (its first `first` bytes in pkts[0], the
+ * rest in b->big after them) into segments: the first in pkts[0], the
+ * others in new buffers (of big when the segments need larger ones).
+ * Returns the packets made now, 0 when it was dropped.
  */
 static unsigned int split(struct wg_tunio_batch *b, struct wg_transport *t,
 			  struct wg_transport *big, struct wg_pkt *pkts,
 			  unsigned int max, size_t len, size_t first,
 			  const struct virtio_net_hdr *vh, struct wg_counters *c)
 {
-	size_t cap = cap_of(&pkts[0]), seg;
-	struct wg_split s;
-	unsigned int n = 0;
+	size_t cap = cap_of(&pkts[0]);
 	int ret;
 
 	memcpy(b->big, pkts[0].data, first);
-	ret = wg_offload_split_init(&s, vh, b->big, len, cap);
+	ret = wg_offload_split_init(&b->split, vh, b->big, len, cap);
 	if (ret == -EMSGSIZE && big && big != t &&
 	    big->buf_size > t->buf_size) {
 		/* Segments of a large MTU: cut into the larger buffers. */
@@ -94,7 +122,7 @@ static unsigned int split(struct wg_tunio_batch *b, struct wg_transport *t,
 		}
 		t = big;
 		cap = cap_of(&pkts[0]);
-		ret = wg_offload_split_init(&s, vh, b->big, len, cap);
+		ret = wg_offload_split_init(&b->split, vh, b->big, len, cap);
 	}
 	if (ret) {
 		wg_count(c, ret == -EMSGSIZE ? WG_C_drop_too_big :
@@ -102,21 +130,8 @@ static unsigned int split(struct wg_tunio_batch *b, struct wg_transport *t,
 		wg_pkt_release(&pkts[0]);
 		return 0;
 	}
-	for (;;) {
-		if (n && s.done)
-			return n;
-		if (n && (n == max || get_buf(t, &pkts[n]))) {
-			/* Out of room: the rest is lost, as on a full queue. */
-			wg_count(c, WG_C_drop_no_buffer, 1);
-			return n;
-		}
-		seg = wg_offload_split_next(&s, pkts[n].data);
-		if (!seg) {
-			wg_pkt_release(&pkts[n]);
-			return n;
-		}
-		pkts[n++].len = (uint32_t)seg;
-	}
+	b->split_t = t;
+	return emit(b, pkts, max, true);
 }
 
 /*
@@ -152,6 +167,12 @@ unsigned int wg_tunio_read(struct wg_tunio *io, struct wg_tunio_batch *b,
 {
 	unsigned int n = 0;
 
+	/* First what is left of a super-packet cut before. */
+	if (b->cutting) {
+		n = emit(b, pkts, max, false);
+		if (b->cutting)
+			return n;
+	}
 	while (n < max) {
 		struct virtio_net_hdr vh;
 		struct wg_pkt *p = &pkts[n];
@@ -195,6 +216,8 @@ unsigned int wg_tunio_read(struct wg_tunio *io, struct wg_tunio_batch *b,
 			   (size_t)r > cap) {
 			n += split(b, t, big, p, max - n, (size_t)r,
 				   (size_t)r < cap ? (size_t)r : cap, &vh, c);
+			if (b->cutting)
+				break; /* the rest next time */
 			continue;
 		}
 		if ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&

@@ -46,6 +46,13 @@ void wg_tunio_fd_init(struct wg_tunio *io, int fd, bool vnet);
 struct wg_tunio_batch {
 	uint8_t *big;		/* one super-packet: WG_OFFLOAD_MAX + 1 bytes */
 	struct wg_gro gro;
+	/*
+	 * A super-packet partly cut: the batch filled, or no buffer was free;
+	 * the next read goes on with it before reading anything new.
+	 */
+	bool cutting;
+	struct wg_split split;
+	struct wg_transport *split_t; /* whose buffers the segments go in */
 };
 
 int wg_tunio_batch_init(struct wg_tunio_batch *b);

@@ -351,7 +351,8 @@ static unsigned int tun_in(struct wg_worker *w)
 	if (w->tun->gone)
 		atomic_store(&w->dev->stopping, true);
 	inner_out(w, w->inner, n);
-	return n;
+	/* A super-packet half cut: more to do at once, the fd says nothing. */
+	return n + (w->tb.cutting ? 1 : 0);
 }
 
 /* A fresh buffer for plaintext made here (staged packets, keepalives). */
