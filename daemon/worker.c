@@ -17,6 +17,8 @@
 #include "send.h"
 
 #define BATCH 64
+/* On the AF_XDP path, the UDP sockets are read at least every this many passes. */
+#define UDP_EVERY 64
 /* Packets a pass may hand to one transport before it must send them. */
 #define OUT_MAX BATCH
 
@@ -43,6 +45,12 @@ struct wg_worker {
 	pthread_t thread;
 	bool started;
 	uint64_t last_work; /* for the bounded busy poll */
+	/*
+	 * Beside AF_XDP the UDP sockets see little: read them when poll()
+	 * said so, and every UDP_EVERY passes, not with two syscalls a pass.
+	 */
+	bool udp_ready;
+	unsigned int passes;
 	uint64_t icmp_at;   /* the ICMP token bucket: last refill */
 	unsigned int icmp_tokens;
 	struct wg_pkt rx[BATCH];
@@ -459,7 +467,10 @@ unsigned int wg_worker_poll(struct wg_worker *w)
 
 	if (w->nic)
 		did += outer_in(w, w->nic);
-	did += outer_in(w, w->udp);
+	if (!w->nic || w->udp_ready || ++w->passes % UDP_EVERY == 0) {
+		w->udp_ready = false;
+		did += outer_in(w, w->udp);
+	}
 	if (w->lan)
 		did += outer_in(w, w->lan);
 	/* The packets in: their timers and counters, before any goes out. */
@@ -474,7 +485,7 @@ unsigned int wg_worker_poll(struct wg_worker *w)
 void wg_worker_wait(struct wg_worker *w, int timeout_ms)
 {
 	struct pollfd pfd[8];
-	unsigned int n = 0;
+	unsigned int n = 0, udp_at, udp_n;
 	uint64_t v;
 
 	pfd[n++] = (struct pollfd){ .fd = w->wake_fd, .events = POLLIN };
@@ -482,12 +493,17 @@ void wg_worker_wait(struct wg_worker *w, int timeout_ms)
 		pfd[n++] = (struct pollfd){ .fd = w->tun->fd, .events = POLLIN };
 	if (w->nic)
 		n += w->nic->ops->pollfds(w->nic, pfd + n, 8 - n);
-	n += w->udp->ops->pollfds(w->udp, pfd + n, 8 - n);
+	udp_at = n;
+	udp_n = w->udp->ops->pollfds(w->udp, pfd + n, 8 - n);
+	n += udp_n;
 	if (w->lan)
 		n += w->lan->ops->pollfds(w->lan, pfd + n, 8 - n);
 	wg_rcu_offline();
 	poll(pfd, n, timeout_ms);
 	wg_rcu_online();
+	for (unsigned int i = udp_at; i < udp_at + udp_n; i++)
+		if (pfd[i].revents)
+			w->udp_ready = true;
 	if ((pfd[0].revents & POLLIN) &&
 	    read(w->wake_fd, &v, sizeof(v)) < 0) {
 		/* EAGAIN: someone else read it. */
