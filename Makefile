@@ -193,10 +193,17 @@ $(BUILD)/bench/junk: bench/junk.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
 
-bench: $(BUILD)/wg-xdp $(BUILD)/bench/aead $(BUILD)/bench/hsload $(BUILD)/bench/junk
+# probe takes the daemon's Internet checksum.
+$(BUILD)/bench/probe: bench/probe.c $(BUILD)/libwg.a
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libwg.a $(LIBS)
+
+bench: $(BUILD)/wg-xdp $(BUILD)/bench/aead $(BUILD)/bench/hsload $(BUILD)/bench/junk \
+	$(BUILD)/bench/probe
 	$(Q)BUILD=$(BUILD) sh bench/run.sh
 
-bench-smoke: $(BUILD)/wg-xdp
+bench-smoke: $(BUILD)/wg-xdp $(BUILD)/bench/probe
 	$(Q)BUILD=$(BUILD) BENCH_SMOKE=1 sh bench/run.sh
 
 # The units name /usr/bin/wg-xdp; installed, they name $(PREFIX)/bin's.
