@@ -140,8 +140,11 @@ int wg_socket_set_fwmark(struct wg_socket *s, uint32_t fwmark)
 	(CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) + \
 	 CMSG_SPACE(sizeof(uint16_t)))
 
-/* What is left of a GRO buffer that did not fit the caller's array. */
-struct carry {
+/*
+ * A received buffer not yet handed out whole: a GRO run of datagrams of
+ * seg bytes (the last may be shorter) from one sender.
+ */
+struct rx_run {
 	uint32_t buf, off, left, seg;
 	struct wg_path path;
 };
@@ -155,11 +158,12 @@ struct udp {
 	uint16_t refs[NBUFS];	/* packets still pointing into a buffer */
 	uint32_t stack[NBUFS];	/* free buffers */
 	uint32_t nfree;
-	bool has_carry;
-	struct carry carry;
+	/* Received, not yet handed out: runs[head .. head + nruns). */
+	struct rx_run runs[BATCH];
+	unsigned int head, nruns;
 	/* Counters: this instance's thread writes, any thread reads. */
 	_Atomic uint64_t gso_sends, gso_fallbacks, src_fallbacks, errors,
-		gro_runs;
+		gro_runs, truncated;
 	uint8_t cmsg[BATCH][CMSG_ROOM];
 };
 
@@ -246,19 +250,18 @@ static uint16_t parse_cmsgs(struct msghdr *mh, struct wg_path *path)
 	return gso;
 }
 
-/* Hand out segments of the carried GRO buffer; false when pkts is full. */
-static bool drain_carry(struct udp *u, struct wg_pkt *pkts, unsigned int *n,
-			unsigned int max)
+/*
+ * Hand out the datagrams of the runs received, in order, until pkts is
+ * full; what does not fit stays for the next call, nothing is dropped.
+ */
+static void hand_out(struct udp *u, struct wg_pkt *pkts, unsigned int *n,
+		     unsigned int max)
 {
-	struct carry *c = &u->carry;
-
-	while (c->left) {
+	while (u->nruns && *n < max) {
+		struct rx_run *c = &u->runs[u->head];
 		uint32_t len = c->left < c->seg ? c->left : c->seg;
-		struct wg_pkt *p;
+		struct wg_pkt *p = &pkts[(*n)++];
 
-		if (*n == max)
-			return false;
-		p = &pkts[(*n)++];
 		memset(p, 0, sizeof(*p));
 		p->data = buf_at(u, c->buf) + c->off;
 		p->len = len;
@@ -270,25 +273,25 @@ static bool drain_carry(struct udp *u, struct wg_pkt *pkts, unsigned int *n,
 		u->refs[c->buf]++;
 		c->off += len;
 		c->left -= len;
+		if (!c->left) {
+			put(u, c->buf); /* the run's own reference */
+			u->head = (u->head + 1) % BATCH;
+			u->nruns--;
+		}
 	}
-	u->has_carry = false;
-	put(u, c->buf); /* the carry's own reference */
-	return true;
 }
 
-static unsigned int recv_fd(struct udp *u, int fd, struct wg_pkt *pkts,
-			    unsigned int *n, unsigned int max)
+/* Receive up to `room` messages from fd into runs; how many. */
+static unsigned int recv_fd(struct udp *u, int fd, unsigned int room)
 {
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	union wg_sockaddr from[BATCH];
 	uint32_t bufs[BATCH];
-	unsigned int want = max - *n, got = 0;
+	unsigned int got = 0;
 	int r;
 
-	if (want > BATCH)
-		want = BATCH;
-	while (got < want && !take(u, &bufs[got]))
+	while (got < room && !take(u, &bufs[got]))
 		got++;
 	if (!got)
 		return 0;
@@ -310,7 +313,7 @@ static unsigned int recv_fd(struct udp *u, int fd, struct wg_pkt *pkts,
 		put(u, bufs[i]);
 	for (int i = 0; i < r; i++) {
 		struct msghdr *mh = &msgs[i].msg_hdr;
-		struct carry *c = &u->carry;
+		struct rx_run *c = &u->runs[(u->head + u->nruns) % BATCH];
 		uint16_t gso;
 
 		memset(&c->path, 0, sizeof(c->path));
@@ -318,6 +321,7 @@ static unsigned int recv_fd(struct udp *u, int fd, struct wg_pkt *pkts,
 		gso = parse_cmsgs(mh, &c->path);
 		if ((mh->msg_flags & MSG_TRUNC) || !msgs[i].msg_len) {
 			put(u, bufs[i]); /* no valid message */
+			bump(&u->truncated);
 			continue;
 		}
 		c->buf = bufs[i];
@@ -326,13 +330,7 @@ static unsigned int recv_fd(struct udp *u, int fd, struct wg_pkt *pkts,
 		c->seg = gso ? gso : c->left;
 		if (gso)
 			bump(&u->gro_runs);
-		u->has_carry = true;
-		if (!drain_carry(u, pkts, n, max)) {
-			/* The rest waits for the next call. */
-			for (int j = i + 1; j < r; j++)
-				put(u, bufs[j]);
-			return (unsigned int)r;
-		}
+		u->nruns++;
 	}
 	return (unsigned int)r;
 }
@@ -347,14 +345,20 @@ static unsigned int udp_recv(struct wg_transport *t, struct wg_pkt *pkts,
 
 	if (!u->recv || !s)
 		return 0;
-	if (u->has_carry && !drain_carry(u, pkts, &n, max))
-		return n;
+	hand_out(u, pkts, &n, max);
 	fds[0] = u->next6 ? s->fd6 : s->fd4;
 	fds[1] = u->next6 ? s->fd4 : s->fd6;
 	u->next6 = !u->next6;
-	for (int i = 0; i < 2 && n < max && !u->has_carry; i++)
-		if (fds[i] >= 0)
-			recv_fd(u, fds[i], pkts, &n, max);
+	for (int i = 0; i < 2 && n < max; i++) {
+		/* No more messages than datagrams wanted, nor than runs fit. */
+		unsigned int room = max - n;
+
+		if (room > BATCH - u->nruns)
+			room = BATCH - u->nruns;
+		if (fds[i] >= 0 && room)
+			recv_fd(u, fds[i], room);
+		hand_out(u, pkts, &n, max);
+	}
 	return n;
 }
 
@@ -536,6 +540,7 @@ static void udp_stats(struct wg_transport *t,
 	emit(ctx, "udp_src_fallbacks", atomic_load(&u->src_fallbacks));
 	emit(ctx, "udp_send_errors", atomic_load(&u->errors));
 	emit(ctx, "udp_gro_runs", atomic_load(&u->gro_runs));
+	emit(ctx, "udp_truncated", atomic_load(&u->truncated));
 }
 
 static void udp_destroy(struct wg_transport *t)
