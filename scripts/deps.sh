@@ -11,6 +11,7 @@ libclang-rt-14-dev"
 test="iproute2 iputils-ping procps psmisc util-linux coreutils kmod
 wireguard-tools wireguard-go iperf3 tcpdump xdp-tools python3 python3-pip
 curl openssl jq
+ncat iptables nftables golang-go
 qemu-system-x86 busybox-static"
 
 missing=""
