@@ -31,53 +31,12 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "../unit/ippkt.h"
 #include "fuzz.h"
 #include "offload.h"
 
-#define TCP_PSH 0x08
-
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static uint16_t g16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t g32(const uint8_t *p)
-{
-	return (uint32_t)g16(p) << 16 | g16(p + 2);
-}
-
-static void p16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* One's complement sum, byte by byte, big-endian words from p. */
-static uint64_t sum_bytes(const uint8_t *p, size_t len, uint64_t sum)
-{
-	for (size_t i = 0; i < len; i++)
-		sum += (i & 1) ? p[i] : (uint64_t)p[i] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint64_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* The pseudo-header sum of an L4 part of l4len bytes of ip. */
-static uint64_t pseudo(const uint8_t *ip, uint8_t proto, size_t l4len)
-{
-	uint64_t sum = (ip[0] >> 4) == 6 ? sum_bytes(ip + 8, 32, 0) :
-					   sum_bytes(ip + 12, 8, 0);
-
-	return sum + proto + l4len;
-}
 
 /* A malloc'd copy of exactly len bytes (so ASan sees any overrun). */
 static uint8_t *dup_exact(const uint8_t *p, size_t len)
@@ -120,7 +79,7 @@ static void check_segment(const struct wg_split *s, const uint8_t *pkt,
 		FZ_CHECK(g16(l4 + 4) == l4len);
 		FZ_CHECK(g16(l4 + 6) != 0);
 	}
-	FZ_CHECK(fold(sum_bytes(l4, l4len, pseudo(seg, s->proto, l4len))) ==
+	FZ_CHECK(fold(sum_bytes(l4, l4len, pseudo_l4(seg, s->proto, l4len))) ==
 		 0xffff);
 	FZ_CHECK(!memcmp(seg + s->hlen, pkt + s->hlen + off, n));
 }
@@ -276,7 +235,7 @@ static unsigned int check_super(struct flush_ctx *c,
 	}
 	/* Partial: the pseudo-header sum, folded, not inverted. */
 	FZ_CHECK(g16(buf + iphlen + 16) ==
-		 fold(pseudo(buf, IPPROTO_TCP, total - iphlen)));
+		 fold(pseudo_l4(buf, IPPROTO_TCP, total - iphlen)));
 
 	FZ_CHECK(!wg_offload_split_init(&s, vh, buf, total,
 					vh->hdr_len + vh->gso_size));
@@ -295,7 +254,7 @@ static unsigned int check_super(struct flush_ctx *c,
 		FZ_CHECK(i < (int)c->n);
 		FZ_CHECK(same_segment(out, seg, &c->pkts[i], iphlen));
 		/* PSH only on the last; never other flags but ACK. */
-		FZ_CHECK((out[iphlen + 13] & ~TCP_PSH) == 0x10);
+		FZ_CHECK((out[iphlen + 13] & ~F_PSH) == F_ACK);
 		c->pkts[i].written = true;
 		last = i;
 	}
@@ -402,58 +361,6 @@ static void coalesce(const uint8_t *data, size_t size)
 
 /* ------------------------------------------------------------ seeds */
 
-/*
- * An IPv4/IPv6 TCP (proto 6, with optlen bytes of options) or UDP packet
- * of pay payload bytes at sequence seq, checksums right; its length.
- */
-static size_t mk(uint8_t *b, bool v6, uint8_t proto, size_t optlen,
-		 size_t pay, uint32_t seq, uint8_t flags, uint16_t sport)
-{
-	size_t h = v6 ? 40 : 20, l4h = proto == IPPROTO_TCP ? 20 + optlen : 8;
-	size_t len = h + l4h + pay;
-	uint8_t *l4 = b + h;
-	uint16_t c;
-
-	memset(b, 0, h + l4h);
-	if (v6) {
-		b[0] = 0x60;
-		p16(b + 4, (uint32_t)(len - 40));
-		b[6] = proto;
-		b[7] = 64;
-		b[8] = 0xfd, b[23] = 1;
-		b[24] = 0xfd, b[39] = 2;
-	} else {
-		b[0] = 0x45;
-		p16(b + 2, (uint32_t)len);
-		p16(b + 4, seq);
-		b[6] = 0x40;
-		b[8] = 64;
-		b[9] = proto;
-		b[12] = 10, b[15] = 1;
-		b[16] = 10, b[19] = 2;
-		p16(b + 10, (uint16_t)~fold(sum_bytes(b, 20, 0)));
-	}
-	p16(l4, sport);
-	p16(l4 + 2, 5201);
-	if (proto == IPPROTO_TCP) {
-		p16(l4 + 4, seq >> 16);
-		p16(l4 + 6, seq);
-		p16(l4 + 10, 77);
-		l4[12] = (uint8_t)(((20 + optlen) / 4) << 4);
-		l4[13] = flags;
-		p16(l4 + 14, 512);
-		for (size_t i = 0; i < optlen; i++)
-			l4[20 + i] = 1; /* NOP */
-	} else {
-		p16(l4 + 4, (uint32_t)(8 + pay));
-	}
-	for (size_t i = 0; i < pay; i++)
-		l4[l4h + i] = (uint8_t)((seq + i) * 7 + 3);
-	c = (uint16_t)~fold(sum_bytes(l4, len - h, pseudo(b, proto, len - h)));
-	p16(l4 + (proto == IPPROTO_TCP ? 16 : 6), c ? c : 0xffff);
-	return len;
-}
-
 static void write_split_seed(const char *dir, const char *name, bool v6,
 			     uint8_t proto, uint8_t gso, size_t pay,
 			     uint16_t mss, uint16_t cap, bool partial)
@@ -461,7 +368,7 @@ static void write_split_seed(const char *dir, const char *name, bool v6,
 	static uint8_t buf[1 + 12 + 4000];
 	struct virtio_net_hdr vh = { 0 };
 	uint8_t *pkt = buf + 1 + 12;
-	size_t len = mk(pkt, v6, proto, 12, pay, 1000, 0x18, 40000);
+	size_t len = mk(pkt, v6, proto, 12, pay, 1000, F_ACK | F_PSH, 1);
 	size_t h = v6 ? 40 : 20;
 
 	vh.gso_type = gso;
@@ -474,7 +381,7 @@ static void write_split_seed(const char *dir, const char *name, bool v6,
 		vh.csum_start = (uint16_t)h;
 		vh.csum_offset = (uint16_t)off;
 		p16(pkt + h + off,
-		    fold(pseudo(pkt, proto, len - h)));
+		    fold(pseudo_sum(pkt, len, proto)));
 	}
 	buf[0] = 0;
 	memcpy(buf + 1, &vh, sizeof(vh));
@@ -493,19 +400,20 @@ static void write_gro_seed(const char *dir, const char *name, bool v6,
 	buf[1] = fail;
 	for (unsigned int i = 0; i < n && at + 600 < sizeof(buf); i++) {
 		bool last = i == n - 1;
-		uint16_t port = two && (i & 1) ? 40001 : 40000;
 		uint32_t seq = 5000 + (uint32_t)(two ? i / 2 : i) * (uint32_t)mss;
 		size_t len = mk(buf + at + 2, v6, IPPROTO_TCP, 12,
 				last ? mss / 2 : mss, seq,
-				last ? 0x18 : 0x10, port);
+				last ? F_ACK | F_PSH : F_ACK, (uint16_t)i);
 
+		/* The second flow: another source port (checksums aside). */
+		if (two && (i & 1))
+			p16(buf + at + 2 + (v6 ? 40 : 20), 40001);
 		p16(buf + at, (uint32_t)len);
 		at += 2 + len;
 	}
 	/* And one UDP packet that joins nothing. */
 	{
-		size_t len = mk(buf + at + 2, v6, IPPROTO_UDP, 0, 30, 1, 0,
-				53);
+		size_t len = mk(buf + at + 2, v6, IPPROTO_UDP, 0, 30, 1, 0, 1);
 
 		p16(buf + at, (uint32_t)len);
 		at += 2 + len;
