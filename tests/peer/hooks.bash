@@ -10,8 +10,8 @@
 # A check is a command run by the script's own shell, in its body or in its
 # test functions (tests, configure_peers), that is one of its announced
 # steps (n0/n1/n2, ip0/ip1/ip2, pp, the wait helpers) or an assertion
-# ([[ ]], (( )), the crypto-RP test's timed reads), outside the bodies of its
-# loops (their lines are in $WGP_LOOP_LINES: tallies whose verdict is the
+# ([[ ]], (( )), the crypto-RP test's timed reads), outside its loops
+# (their lines are in $WGP_LOOP_LINES: tallies whose verdict is the
 # assertion after the loop). Under set -e the first command that fails
 # ends the script, so at most one check fails.
 

@@ -120,11 +120,11 @@ if [ -n "${PEER_SED:-}" ]; then
 fi
 grep -q '^sleep() { command sleep' "$copy" &&
 	echo "peer: note: the copy's sleep() sleeps (bash 5.2 returns from read -N 0 at once)"
-# The lines of loop bodies (the hooks count no check there).
-loops=$(awk '{ inside = depth > 0 }
-	/^[[:space:]]*done([[:space:]<;|&]|$)/ { depth--; next }
-	inside { printf "%s%d", sep, NR; sep = "," }
-	/(^|[;[:space:]])do[[:space:]]*$/ { depth++ }' "$copy")
+# The lines of loops, from the header to `done` (the hooks count no check
+# there: the kmsg loop's condition alone would be thousands).
+loops=$(awk '/(^|[;[:space:]])do[[:space:]]*$/ { depth++ }
+	depth > 0 { printf "%s%d", sep, NR; sep = "," }
+	/^[[:space:]]*done([[:space:]<;|&]|$)/ { depth-- }' "$copy")
 
 # ---------------------------------------------------------------- run
 mount -t tmpfs -o mode=0755 wgp-run /run/wireguard 2>/dev/null || {
