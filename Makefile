@@ -3,6 +3,8 @@
 #   make            build build/wg-xdp (daemon + command line) and the tests
 #   make deps       install the Debian packages the build and tests need
 #   make check      every test tier, in order
+#   make check-peer wireguard-go's own tests/netns.sh against build/wg-xdp
+#   make soak       traffic, churn, roaming and faults for SOAK_MIN minutes
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 30)
 #   make demo       the wg(4) EXAMPLES section in two network namespaces
 #   make install    build/wg-xdp, the man pages, the systemd units and the
@@ -147,8 +149,8 @@ deps-demo:
 	$(Q)sh scripts/deps.sh demo
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory check-unit check-bpf check-e2e check-deb \
-		check-vm fuzz bench-smoke
+	$(Q)$(MAKE) --no-print-directory check-unit check-bpf check-e2e check-peer \
+		check-deb check-vm fuzz bench-smoke
 
 check-unit: $(UNIT_BIN) $(ASAN_BIN)
 	$(Q)sh tests/lint/modules.sh daemon
@@ -165,8 +167,16 @@ check-e2e: $(BUILD)/wg-xdp
 check-deb:
 	$(Q)BUILD=$(abspath $(BUILD)) sh tests/deb/test_deb.sh
 
+# wireguard-go's netns.sh, fetched from the Go module proxy into build/peer.
+check-peer: $(BUILD)/wg-xdp
+	$(Q)sh tests/peer/run.sh $(BUILD)/wg-xdp
+
 check-vm: $(BUILD)/wg-xdp
 	$(Q)sh tests/vm/run.sh
+
+# Not part of check: SOAK_MIN minutes (default 10) of a loaded tunnel.
+soak: $(BUILD)/wg-xdp
+	$(Q)sh tests/soak/soak.sh
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -247,6 +257,7 @@ clean:
 	$(Q)rm -rf $(BUILD)
 
 .PHONY: all install deps deps-demo check check-unit check-bpf check-e2e \
-	check-deb check-vm fuzz fuzz-build demo deb format clean bench bench-smoke
+	check-peer check-deb check-vm fuzz fuzz-build demo deb format clean bench \
+	bench-smoke soak
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -60,12 +60,14 @@ uint16_t wg_csum_fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
-int wg_packet_parse(const uint8_t *frame, size_t len, union wg_sockaddr *src,
-		    union wg_sockaddr *dst, size_t *payload_off,
-		    size_t *payload_len)
+int wg_packet_parse_vlan(const uint8_t *frame, size_t len,
+			 union wg_sockaddr *src, union wg_sockaddr *dst,
+			 size_t *payload_off, size_t *payload_len,
+			 struct wg_vlan *vlan)
 {
 	const struct ethhdr *eth = (const void *)frame;
 	size_t off = sizeof(*eth), l4_len;
+	struct wg_vlan tags = { 0 };
 	struct udphdr udp;
 	uint16_t proto;
 
@@ -74,6 +76,16 @@ int wg_packet_parse(const uint8_t *frame, size_t len, union wg_sockaddr *src,
 	proto = ntohs(eth->h_proto);
 	memset(src, 0, sizeof(*src));
 	memset(dst, 0, sizeof(*dst));
+	/* Each tag: TCI, then the ethertype of what follows it. */
+	while (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
+		if (tags.count == WG_VLAN_MAX || len < off + WG_VLAN_HLEN)
+			return -EINVAL;
+		tags.tpid[tags.count] = proto;
+		tags.tci[tags.count++] =
+			(uint16_t)(frame[off] << 8 | frame[off + 1]);
+		proto = (uint16_t)(frame[off + 2] << 8 | frame[off + 3]);
+		off += WG_VLAN_HLEN;
+	}
 	if (proto == ETH_P_IP) {
 		struct iphdr ip;
 		size_t ihl;
@@ -119,6 +131,8 @@ int wg_packet_parse(const uint8_t *frame, size_t len, union wg_sockaddr *src,
 	dst->in.sin_port = udp.dest;
 	*payload_off = off + sizeof(udp);
 	*payload_len = ntohs(udp.len) - sizeof(udp);
+	if (vlan)
+		*vlan = tags;
 	return 0;
 }
 

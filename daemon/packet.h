@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * Outer headers of WireGuard packets on the AF_XDP path: parsing the
- * Ethernet/IPv4-or-IPv6/UDP headers of a received frame, and building them in
+ * Ethernet[/802.1Q/802.1ad]/IPv4-or-IPv6/UDP headers of a received frame
+ * (VLAN tags as the XDP program accepts them: at most two), and building
+ * them in
  * the headroom before an encrypted message to transmit one. Checksums are
  * computed in full (IPv4 header, UDP over the pseudo-header), since no NIC
  * offload applies to AF_XDP frames.
@@ -18,6 +20,9 @@
 #define WG_IP4_HLEN 20
 #define WG_IP6_HLEN 40
 #define WG_UDP_HLEN 8
+#define WG_VLAN_HLEN 4
+/* The most VLAN tags a frame may carry: the XDP program's bound too. */
+#define WG_VLAN_MAX 2
 /* The most any outer header stack takes: Ethernet + IPv6 + UDP. */
 #define WG_OUTER_MAX (WG_ETH_HLEN + WG_IP6_HLEN + WG_UDP_HLEN)
 
@@ -30,14 +35,39 @@ struct wg_outer {
 };
 
 /*
- * Parse a received Ethernet frame holding UDP over IPv4 (options allowed, no
- * fragments) or IPv6 (no extension headers). On success fills the UDP
- * source (the sender's endpoint) and destination and the UDP payload
- * position; -EINVAL for anything malformed or not UDP.
+ * The VLAN tags of a received frame, outermost first, as a reply must
+ * repeat them: the TPID (ETH_P_8021AD or ETH_P_8021Q) and the whole TCI
+ * (priority, DEI and the VLAN id, WG_VLAN_ID(tci)), in host order.
  */
-int wg_packet_parse(const uint8_t *frame, size_t len, union wg_sockaddr *src,
-		    union wg_sockaddr *dst, size_t *payload_off,
-		    size_t *payload_len);
+struct wg_vlan {
+	uint8_t count;
+	uint16_t tpid[WG_VLAN_MAX];
+	uint16_t tci[WG_VLAN_MAX];
+};
+#define WG_VLAN_ID(tci) ((uint16_t)((tci) & 0x0fff))
+
+/*
+ * Parse a received Ethernet frame, untagged or with one or two 802.1Q /
+ * 802.1ad tags, holding UDP over IPv4 (options allowed, no fragments) or
+ * IPv6 (no extension headers). On success fills the UDP source (the
+ * sender's endpoint) and destination, the UDP payload position and, when
+ * vlan is not NULL, the tags (count 0 untagged); -EINVAL for anything
+ * malformed, not UDP, or with more than WG_VLAN_MAX tags.
+ */
+int wg_packet_parse_vlan(const uint8_t *frame, size_t len,
+			 union wg_sockaddr *src, union wg_sockaddr *dst,
+			 size_t *payload_off, size_t *payload_len,
+			 struct wg_vlan *vlan);
+
+/* wg_packet_parse_vlan() for a caller that does not need the tags. */
+static inline int wg_packet_parse(const uint8_t *frame, size_t len,
+				  union wg_sockaddr *src,
+				  union wg_sockaddr *dst, size_t *payload_off,
+				  size_t *payload_len)
+{
+	return wg_packet_parse_vlan(frame, len, src, dst, payload_off,
+				    payload_len, NULL);
+}
 
 /* Bytes of outer headers for the path's family. */
 size_t wg_packet_outer_len(const struct wg_outer *o);

@@ -31,7 +31,7 @@ demo="iproute2 iputils-ping util-linux coreutils procps wireguard-tools"
 # the VM runner's needs.
 test="psmisc kmod wireguard-go iperf3 tcpdump xdp-tools python3 python3-pip
 curl openssl jq nftables iptables systemd debhelper dpkg-dev fakeroot
-traceroute ncat ethtool
+traceroute ncat ethtool golang-go
 qemu-system-x86 busybox-static"
 
 case $need in

@@ -74,15 +74,26 @@ static int copy_name(char dst[IFNAMSIZ], const char *s)
 	return 0;
 }
 
-/* Is a daemon already answering on the socket of this interface? */
+/*
+ * Is a daemon already answering on the socket of this interface? One on
+ * its way out keeps its socket for a moment (after `ip link del wg0` it
+ * stops its workers and detaches XDP first: 20 to 260 ms measured), and a
+ * new start right after the delete, as wireguard-go's netns.sh makes,
+ * must not take it for a running one: it gets RUNNING_GRACE_MS to go.
+ */
+#define RUNNING_GRACE_MS 2000
 static bool running(const char *ifname)
 {
-	int fd = wg_ipc_connect(ifname);
+	for (int waited = 0;; waited += 50) {
+		int fd = wg_ipc_connect(ifname);
 
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
+		if (fd < 0)
+			return false;
+		close(fd);
+		if (waited >= RUNNING_GRACE_MS)
+			return true;
+		usleep(50 * 1000);
+	}
 }
 
 static int open_log(const char *ifname, char *path, size_t len)

@@ -285,6 +285,25 @@ xdp_attached() {
 	n$1 ip link show "$_veth" | grep -Eqw 'xdp(generic|drv|offload)?'
 }
 
+# ping_answered LOG: the output of a ping stopped by a signal: every echo
+# request it sent had its reply, but perhaps the last one. SIGINT ends ping
+# at once and it counts the request still on its way as lost; how often
+# that happens is the round trip over the interval, which in a TCG guest
+# is not small. Prints the sequence numbers without a reply.
+ping_answered() {
+	awk '/icmp_seq=/ {
+		s = $0; sub(/.*icmp_seq=/, "", s); sub(/[^0-9].*/, "", s)
+		got[s + 0] = 1
+	}
+	/packets transmitted/ { sent = $1 }
+	END {
+		if (sent == "") { print "no ping summary"; exit 1 }
+		for (i = 1; i < sent; i++)
+			if (!(i in got)) { print "no reply to icmp_seq=" i; bad = 1 }
+		exit bad
+	}' "$1"
+}
+
 # --- wireguard-go -------------------------------------------------------------
 
 # wggo_up N NAME: a wireguard-go interface NAME in namespace N (no banner).

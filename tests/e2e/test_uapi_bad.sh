@@ -13,7 +13,7 @@
 # for the same bytes, and `wg showconf` is byte-identical afterwards; 100
 # concurrent gets are all answered; a client that hangs up mid-message and
 # one that sends 4 MiB of garbage change nothing; a ping runs throughout
-# and loses nothing.
+# and loses nothing (but the request in flight when it is stopped).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tools.sh"
 trap e2e_cleanup EXIT
@@ -209,10 +209,13 @@ import socket, sys
 s = socket.socket(socket.AF_UNIX); s.settimeout(3); s.connect(\"$SOCKDIR/$A.sock\")
 s.sendall(sys.stdin.buffer.read()); print(s.recv(100000).decode())'"
 
-# The ping that ran throughout.
+# The ping that ran throughout. Stopped by SIGINT, it counts the request
+# in flight as lost (774 of 775 in a 6.1 TCG guest): every other request
+# must have had its reply.
 kill -INT $PING
 wait $PING 2>/dev/null
 tail -2 "$TMP/ping.log" | head -1 | sed 's/^/# ping: /'
-ok "the tunnel passed ping throughout (no loss)" grep -q ' 0% packet loss' "$TMP/ping.log"
+ok "the tunnel passed ping throughout (no reply missing but the last one's, in flight when ping stopped)" \
+	ping_answered "$TMP/ping.log"
 
 e2e_summary

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
-/* Outer headers: build then parse, checksums verified independently. */
+/*
+ * Outer headers: build then parse, checksums verified independently; VLAN
+ * tags (802.1Q, 802.1ad, one or two) parsed around the same payload.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -117,6 +120,129 @@ static void rejects_fragments_and_other_protocols(void **state)
 	assert_int_equal(wg_packet_parse(frame, flen, &s, &d, &off, &len), -EINVAL);
 }
 
+/*
+ * A frame built for family with n tags (tpid[i], tci[i]) inserted after the
+ * MAC addresses, as a switch port or a VLAN device sends it; its payload
+ * is plen bytes. Returns the frame start; *flen its length.
+ */
+static uint8_t *tagged(uint8_t *buf, int family, size_t plen, int n,
+		       const uint16_t *tpid, const uint16_t *tci, size_t *flen)
+{
+	uint8_t *payload = buf + 128, *frame;
+	struct wg_outer o;
+
+	fill_outer(&o, family);
+	for (size_t i = 0; i < plen; i++)
+		payload[i] = (uint8_t)(i * 5 + 1);
+	frame = wg_packet_build(payload, plen, &o);
+	*flen = (size_t)(payload - frame) + plen + (size_t)n * WG_VLAN_HLEN;
+	memmove(frame - n * WG_VLAN_HLEN, frame, 12);
+	frame -= n * WG_VLAN_HLEN;
+	for (int i = 0; i < n; i++) {
+		uint8_t *t = frame + 12 + i * WG_VLAN_HLEN;
+
+		t[0] = (uint8_t)(tpid[i] >> 8);
+		t[1] = (uint8_t)tpid[i];
+		t[2] = (uint8_t)(tci[i] >> 8);
+		t[3] = (uint8_t)tci[i];
+	}
+	return frame;
+}
+
+/* One and two tags, both TPIDs, both families: same addresses and payload. */
+static void vlan_tags(void **state)
+{
+	static const struct {
+		int n;
+		uint16_t tpid[3], tci[3];
+	} cases[] = {
+		{ 1, { 0x8100 }, { 100 } },
+		{ 1, { 0x88a8 }, { 0xe00a } }, /* priority 7, VLAN 10 */
+		{ 2, { 0x88a8, 0x8100 }, { 10, 0x3fff } }, /* DEI set, VLAN 4095 */
+		{ 2, { 0x8100, 0x8100 }, { 1, 2 } },
+	};
+	static const int families[] = { AF_INET, AF_INET6 };
+
+	(void)state;
+	for (size_t f = 0; f < 2; f++) {
+		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			uint8_t buf[2048], *frame;
+			union wg_sockaddr src, dst;
+			size_t off, len, flen;
+			struct wg_outer o;
+			struct wg_vlan v;
+			int n = cases[c].n;
+
+			fill_outer(&o, families[f]);
+			frame = tagged(buf, families[f], 48, n, cases[c].tpid,
+				       cases[c].tci, &flen);
+			memset(&v, 0xaa, sizeof(v));
+			assert_int_equal(wg_packet_parse_vlan(frame, flen, &src,
+							      &dst, &off, &len,
+							      &v),
+					 0);
+			assert_true(wg_sockaddr_eq(&src, &o.src));
+			assert_true(wg_sockaddr_eq(&dst, &o.dst));
+			assert_ptr_equal(frame + off, buf + 128);
+			assert_int_equal(len, 48);
+			assert_int_equal(v.count, n);
+			for (int i = 0; i < n; i++) {
+				assert_int_equal(v.tpid[i], cases[c].tpid[i]);
+				assert_int_equal(v.tci[i], cases[c].tci[i]);
+			}
+			assert_int_equal(WG_VLAN_ID(v.tci[0]),
+					 cases[c].tci[0] & 0xfff);
+			/* Without the tags wanted: the same answer. */
+			assert_int_equal(wg_packet_parse(frame, flen, &src,
+							 &dst, &off, &len),
+					 0);
+			assert_ptr_equal(frame + off, buf + 128);
+			/* Cut anywhere before the payload: refused. */
+			for (size_t cut = 0; cut < off; cut++)
+				assert_int_equal(wg_packet_parse_vlan(frame, cut,
+								      &src, &dst,
+								      &off, &len,
+								      &v),
+						 -EINVAL);
+		}
+	}
+}
+
+/* Untagged frames report no tags; three tags and bad inner types are refused. */
+static void vlan_limits(void **state)
+{
+	static const uint16_t tpid[3] = { 0x88a8, 0x8100, 0x8100 };
+	static const uint16_t tci[3] = { 1, 2, 3 };
+	uint8_t buf[2048], *frame;
+	union wg_sockaddr s, d;
+	size_t off, len, flen;
+	struct wg_vlan v;
+
+	(void)state;
+	frame = tagged(buf, AF_INET, 32, 0, tpid, tci, &flen);
+	memset(&v, 0xaa, sizeof(v));
+	assert_int_equal(wg_packet_parse_vlan(frame, flen, &s, &d, &off, &len,
+					      &v),
+			 0);
+	assert_int_equal(v.count, 0);
+	assert_int_equal(off, WG_ETH_HLEN + WG_IP4_HLEN + WG_UDP_HLEN);
+
+	frame = tagged(buf, AF_INET6, 32, 3, tpid, tci, &flen);
+	assert_int_equal(wg_packet_parse_vlan(frame, flen, &s, &d, &off, &len,
+					      &v),
+			 -EINVAL);
+	/* A tag over ARP, and a tag over a tag over nothing. */
+	frame = tagged(buf, AF_INET, 32, 1, tpid + 1, tci, &flen);
+	frame[16] = 0x08;
+	frame[17] = 0x06;
+	assert_int_equal(wg_packet_parse(frame, flen, &s, &d, &off, &len),
+			 -EINVAL);
+	frame = tagged(buf, AF_INET, 32, 2, tpid, tci, &flen);
+	assert_int_equal(wg_packet_parse(frame, 12 + 2 * WG_VLAN_HLEN, &s, &d,
+					 &off, &len),
+			 -EINVAL);
+}
+
 /* The fast sum equals the byte-wise one for every length and alignment. */
 static void csum_matches_naive(void **state)
 {
@@ -159,6 +285,8 @@ int main(void)
 		cmocka_unit_test(v4_roundtrip),
 		cmocka_unit_test(v6_roundtrip),
 		cmocka_unit_test(rejects_fragments_and_other_protocols),
+		cmocka_unit_test(vlan_tags),
+		cmocka_unit_test(vlan_limits),
 		cmocka_unit_test(csum_matches_naive),
 	};
 
