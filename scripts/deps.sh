@@ -9,7 +9,7 @@ libelf-dev zlib1g-dev libsodium-dev libb2-dev libmnl-dev libcmocka-dev libssl-de
 libclang-rt-14-dev"
 # Tests: namespaces, the real peers and traffic tools, the VM runner's needs.
 test="iproute2 iputils-ping procps psmisc util-linux coreutils kmod
-wireguard-tools wireguard-go iperf3 tcpdump xdp-tools python3 python3-pip
+wireguard-tools wireguard-go iperf3 tcpdump nftables xdp-tools python3 python3-pip
 curl openssl jq
 qemu-system-x86 busybox-static"
 
