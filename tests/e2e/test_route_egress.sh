@@ -2,7 +2,8 @@
 # Any egress (issue 11, point 4): when the route to a peer's endpoint leaves
 # by another interface than the XDP NIC, the peer's packets go out over the
 # UDP socket, from that interface's address, and come back to AF_XDP when
-# the route returns to the NIC. On both data paths (xdp: attached to
+# the route returns to the NIC; `wg-xdp show` says which path a peer is on
+# and why. On both data paths (xdp: attached to
 # $VETH1; udp: on lo), over IPv4 and IPv6 outside.
 #
 #   +----------------------------+     +---------------------------+     +-----------------------------+
@@ -52,6 +53,14 @@ L=wgl-$ID
 O1=wgo1-$ID
 O2=wgo2-$ID
 
+# shows LABEL PATH: `wg-xdp show` prints "  path: PATH" for the server's
+# peer (on the udp data path: "path: udp (" and any reason).
+shows() {
+	if [ $mode = udp ]; then set -- "$1" "udp ("; fi
+	ok "$1: wg-xdp show says path: $2" has "  path: $2" \
+		n1 "$WGXDP" show $C
+}
+
 # outer_up: the outer tunnel, wireguard-go $O1 (client) to $O2 (server),
 # over uplink 1.
 outer_up() {
@@ -82,10 +91,12 @@ for mode in $ROUTE_MODES; do
 		ok "$mode/v$f: a better route via $UP2" \
 			n1 ip route add $NET via $GW2 dev $UP2
 		off_nic "$mode/v$f: better route" "$KS_pub" $UP2
+		shows "$mode/v$f: better route" "udp (route leaves by $UP2)"
 		phase "$mode/v$f: by uplink 2" $f 2
 		ok "$mode/v$f: that route deleted" \
 			n1 ip route del $NET via $GW2 dev $UP2
 		on_nic "$mode/v$f: route gone"
+		shows "$mode/v$f: route gone" "xdp (route via $VETH1)"
 		phase "$mode/v$f: by uplink 1 again" $f 1
 	done
 

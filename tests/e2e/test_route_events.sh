@@ -119,6 +119,8 @@ for mode in $ROUTE_MODES; do
 	# IPv6 addresses go with a link that goes down.
 	n1 ip addr replace fd81:3::2/64 dev $UP2 nodad
 	wait_for 5 n1 ping -c 1 -W 1 -I $UP2 10.81.3.1
+	# Table 100's route went with the link too.
+	n1 ip route replace default via 10.81.3.1 dev $UP2 table 100
 
 	echo "# neighbour"
 	k=$((k + 1))
