@@ -58,6 +58,16 @@ route_trap() {
 	trap route_cleanup EXIT
 }
 
+# route_begin [nat]: what every test does first: the trap, the rig, and the
+# router's NAT if asked for; a failing step ends the test.
+route_begin() {
+	route_trap
+	set -e
+	route_rig
+	if [ "${1:-}" = nat ]; then route_nat; fi
+	set +e
+}
+
 # route_rig: the namespaces and links above, every hop resolved. IPv6
 # addresses are nodad (no second of tentative state).
 route_rig() {
@@ -347,6 +357,24 @@ far_start() {
 }
 far_stop() {
 	wggo_down 2 $S
+}
+
+# tunnel_up: (on data path $mode) the server, then the client with its
+# one peer at 10.81.2.2:7222, checked: on the right data path, and a
+# first ping through the tunnel (the handshake, so that what follows counts
+# data packets only). tunnel_down undoes it.
+tunnel_up() {
+	echo "# data path: $mode"
+	client_conf "$TMP/c.conf" 10.81.2.2:7222
+	ok "$mode: the server (wireguard-go) up" far_start
+	: >"$TMP/$C.log"
+	ok "$mode: wg-xdp up" route_up 1 $mode $C "$TMP/c.conf"
+	ok "$mode: on the $mode data path" on_path $C $mode
+	ok "$mode: the tunnel works" tping 1 192.168.81.2
+}
+tunnel_down() {
+	ok "$mode: wg-xdp down" wgxdp_down 1 $C
+	far_stop
 }
 
 # tping N ADDR [COUNT]: COUNT pings (default $PINGS) from namespace N to

@@ -39,11 +39,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tools.sh"
 . "$(dirname "$0")/lib_route.sh"
-route_trap
-set -e
-route_rig
-route_nat
-set +e
+route_begin nat
 
 route_keys
 genkey KL
@@ -72,14 +68,7 @@ outer_up() {
 }
 
 for mode in $ROUTE_MODES; do
-	echo "# data path: $mode"
-	client_conf "$TMP/c.conf" 10.81.2.2:7222
-	ok "$mode: the server (wireguard-go) up" far_start
-	: >"$TMP/$C.log"
-	ok "$mode: wg-xdp up" route_up 1 $mode $C "$TMP/c.conf"
-	ok "$mode: on the $mode data path" on_path $C $mode
-	# The handshake first, so that the phases count data packets only.
-	ok "$mode: the tunnel works" tping 1 192.168.81.2
+	tunnel_up
 
 	echo "# (a) a second uplink"
 	for f in 4 6; do
@@ -140,8 +129,7 @@ for mode in $ROUTE_MODES; do
 	wggo_down 1 $O1
 	wggo_down 2 $O2
 
-	ok "$mode: wg-xdp down" wgxdp_down 1 $C
-	far_stop
+	tunnel_down
 done
 
 e2e_summary

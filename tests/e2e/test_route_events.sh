@@ -31,10 +31,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tools.sh"
 . "$(dirname "$0")/lib_route.sh"
-route_trap
+route_begin nat
 set -e
-route_rig
-route_nat
 n1 ip route add default via 10.81.3.1 dev $UP2 table 100
 # A deleted primary IPv4 address hands over to the secondary, routes kept.
 n1 sysctl -qw net.ipv4.conf.$VETH1.promote_secondaries=1
@@ -79,13 +77,7 @@ addr_case() {
 }
 
 for mode in $ROUTE_MODES; do
-	echo "# data path: $mode"
-	client_conf "$TMP/c.conf" 10.81.2.2:7222
-	ok "$mode: the server (wireguard-go) up" far_start
-	: >"$TMP/$C.log"
-	ok "$mode: wg-xdp up" route_up 1 $mode $C "$TMP/c.conf"
-	ok "$mode: on the $mode data path" on_path $C $mode
-	ok "$mode: the tunnel works" tping 1 192.168.81.2
+	tunnel_up
 	fam 4
 	on_nic "$mode: at the start"
 
@@ -156,8 +148,7 @@ for mode in $ROUTE_MODES; do
 	ok "$mode/addr v6: ping through the tunnel" tping 1 192.168.81.2
 	addr_case 6 fd81:1::2 fd81:1::3
 
-	ok "$mode: wg-xdp down" wgxdp_down 1 $C
-	far_stop
+	tunnel_down
 done
 
 e2e_summary

@@ -33,10 +33,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tools.sh"
 . "$(dirname "$0")/lib_route.sh"
-route_trap
+route_begin nat
 set -e
-route_rig
-route_nat
 n1 ip route add default via 10.81.3.1 dev $UP2 table 100
 n1 ip -6 route add default via fd81:3::1 dev $UP2 table 100
 n1 ip rule add fwmark 0x64 lookup 100 pref 100
@@ -54,14 +52,7 @@ full_rules() {
 }
 
 for mode in $ROUTE_MODES; do
-	echo "# data path: $mode"
-	client_conf "$TMP/c.conf" 10.81.2.2:7222
-	ok "$mode: the server (wireguard-go) up" far_start
-	: >"$TMP/$C.log"
-	ok "$mode: wg-xdp up" route_up 1 $mode $C "$TMP/c.conf"
-	ok "$mode: on the $mode data path" on_path $C $mode
-	# The handshake first, so that the phases count data packets only.
-	ok "$mode: the tunnel works" tping 1 192.168.81.2
+	tunnel_up
 
 	echo "# (a) a mark that selects table 100"
 	for f in 4 6; do
@@ -111,8 +102,7 @@ for mode in $ROUTE_MODES; do
 	full_rules del
 	n1 wg set $C fwmark 0
 
-	ok "$mode: wg-xdp down" wgxdp_down 1 $C
-	far_stop
+	tunnel_down
 done
 
 e2e_summary

@@ -29,11 +29,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tools.sh"
 . "$(dirname "$0")/lib_route.sh"
-route_trap
-set -e
-route_rig
-route_nat
-set +e
+route_begin nat
 
 route_keys
 genkey KN
@@ -118,8 +114,7 @@ for mode in $ROUTE_MODES; do
 	counts $C "$TMP/g1" icmp_tx
 	ok "$mode: with no ICMP error" same_count "$TMP/g0" "$TMP/g1" icmp_tx
 
-	ok "$mode: wg-xdp down" wgxdp_down 1 $C
-	far_stop
+	tunnel_down
 done
 
 e2e_summary

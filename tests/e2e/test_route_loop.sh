@@ -37,10 +37,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tools.sh"
 . "$(dirname "$0")/lib_route.sh"
-route_trap
+route_begin nat
 set -e
-route_rig
-route_nat
 n2 ip addr add 10.99.0.1/32 dev lo
 set +e
 
@@ -84,13 +82,7 @@ looped() {
 }
 
 for mode in $ROUTE_MODES; do
-	echo "# data path: $mode"
-	client_conf "$TMP/c.conf" 10.81.2.2:7222
-	ok "$mode: the server (wireguard-go) up" far_start
-	: >"$TMP/$C.log"
-	ok "$mode: wg-xdp up" route_up 1 $mode $C "$TMP/c.conf"
-	ok "$mode: on the $mode data path" on_path $C $mode
-	ok "$mode: the tunnel works" tping 1 192.168.81.2
+	tunnel_up
 
 	echo "# (a) the endpoint routed into the tunnel"
 	for f in 4 6; do
@@ -143,8 +135,7 @@ for mode in $ROUTE_MODES; do
 	n1 wg set $C fwmark 0 peer "$KS_pub" \
 		allowed-ips 192.168.81.2/32,fd00:81::2/128
 
-	ok "$mode: wg-xdp down" wgxdp_down 1 $C
-	far_stop
+	tunnel_down
 done
 
 e2e_summary

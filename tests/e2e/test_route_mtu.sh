@@ -34,23 +34,12 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tools.sh"
 . "$(dirname "$0")/lib_route.sh"
-route_trap
-set -e
-route_rig
-route_nat
-set +e
+route_begin nat
 
 route_keys
 MIB=$(quick 4 1)
-mkdir "$TMP/www1" "$TMP/www2"
-head -c $((MIB << 20)) /dev/urandom >"$TMP/www1/blob1"
-head -c $((MIB << 20)) /dev/urandom >"$TMP/www2/blob2"
-SUM1=$(sha256sum <"$TMP/www1/blob1")
-SUM2=$(sha256sum <"$TMP/www2/blob2")
-n1 $PY -m http.server --bind :: --directory "$TMP/www1" 8001 \
-	>/dev/null 2>&1 &
-n2 $PY -m http.server --bind :: --directory "$TMP/www2" 8002 \
-	>/dev/null 2>&1 &
+blobs $MIB
+www_serve
 
 # links MTU: every link between client and server at MTU bytes.
 links() {
@@ -90,14 +79,6 @@ dfping() {
 # mtu_of N DEV
 mtu_of() {
 	n$1 ip link show dev "$2" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'
-}
-
-# fetch N URL SUM: download URL in namespace N; its sha256 is SUM. (The
-# bound: 4 MiB take well under a second here and a few in a TCG guest; a
-# stalled transfer fails in 20 s instead of hanging the test.)
-fetch() {
-	n$1 curl -sSgf --max-time 20 -o "$TMP/got" "$2" || return 1
-	eq "$(sha256sum <"$TMP/got")" "$3"
 }
 
 # too_big LABEL ADDR SIZE LOW HIGH: a DF ping of SIZE payload bytes to ADDR

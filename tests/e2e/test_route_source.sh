@@ -39,9 +39,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tools.sh"
 . "$(dirname "$0")/lib_route.sh"
-route_trap
+route_begin
 set -e
-route_rig
 n1 ip addr add 10.81.1.12/24 dev $VETH1
 n1 ip addr add fd81:1::12/64 dev $VETH1 nodad
 n3 ip route add 10.81.3.2/32 via 10.81.1.2 dev $RT1
@@ -154,13 +153,7 @@ EOC
 ok "the router's wg-xdp up (UDP path)" route_up 3 udp $R "$TMP/r.conf"
 
 for mode in $ROUTE_MODES; do
-	echo "# data path: $mode"
-	client_conf "$TMP/c.conf" 10.81.2.2:7222
-	ok "$mode: the server (wireguard-go) up" far_start
-	: >"$TMP/$C.log"
-	ok "$mode: wg-xdp up" route_up 1 $mode $C "$TMP/c.conf"
-	ok "$mode: on the $mode data path" on_path $C $mode
-	ok "$mode: the tunnel works" tping 1 192.168.81.2
+	tunnel_up
 
 	echo "# (a) answers from the address the server sent to;"
 	echo "# (b) the sticky address goes away"
@@ -177,8 +170,7 @@ for mode in $ROUTE_MODES; do
 	n1 ip route replace 192.168.83.2/32 dev $C
 	ll "$mode/ll $VETH1" $VETH1 $RT1
 	ll "$mode/ll $UP2" $UP2 $RT3
-	ok "$mode: wg-xdp down" wgxdp_down 1 $C
-	far_stop
+	tunnel_down
 done
 
 e2e_summary
