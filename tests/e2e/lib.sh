@@ -347,6 +347,31 @@ print("%.0f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6))' \
 		"$TMP/iperf.json"
 }
 
+# blobs MIB: $TMP/www1/blob1 and $TMP/www2/blob2, MIB MiB of random bytes
+# each, for a web server on either side; their sha256 in SUM1 and SUM2.
+blobs() {
+	mkdir -p "$TMP/www1" "$TMP/www2"
+	head -c $(($1 << 20)) /dev/urandom >"$TMP/www1/blob1"
+	head -c $(($1 << 20)) /dev/urandom >"$TMP/www2/blob2"
+	SUM1=$(sha256sum <"$TMP/www1/blob1")
+	SUM2=$(sha256sum <"$TMP/www2/blob2")
+}
+
+# www_serve: web servers on both sides, on every address: $TMP/www1 on
+# port 8001 in $NS1, $TMP/www2 on 8002 in $NS2.
+www_serve() {
+	n1 $PY -m http.server --bind :: --directory "$TMP/www1" 8001 \
+		>/dev/null 2>&1 &
+	n2 $PY -m http.server --bind :: --directory "$TMP/www2" 8002 \
+		>/dev/null 2>&1 &
+}
+
+# fetch N URL SUM: download URL in namespace N; its sha256 is SUM.
+fetch() {
+	n$1 curl -sSgf --max-time 30 -o "$TMP/got" "$2" || return 1
+	eq "$(sha256sum <"$TMP/got")" "$3"
+}
+
 # positive NUMBER
 positive() {
 	[ "$1" -gt 0 ] 2>/dev/null

@@ -43,11 +43,7 @@ kwg_genkey KK
 echo "$KK" >"$TMP/kk.key"
 
 MIB=$(quick 4 1)
-mkdir "$TMP/www1" "$TMP/www2"
-head -c $((MIB << 20)) /dev/urandom >"$TMP/www1/blob1"
-head -c $((MIB << 20)) /dev/urandom >"$TMP/www2/blob2"
-SUM1=$(sha256sum <"$TMP/www1/blob1")
-SUM2=$(sha256sum <"$TMP/www2/blob2")
+blobs $MIB
 
 wg_conf "$TMP/wgx.conf" "$KX" 7111 192.168.5.1/24 "$KK_pub" 10.77.0.2:7222 \
 	192.168.5.2/32

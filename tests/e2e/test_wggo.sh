@@ -30,16 +30,9 @@ echo "$KG" >"$TMP/kg.key"
 IPERF_SECS=${IPERF_SECS:-$(quick 10 2)}
 MIB=$(quick 8 1)
 
-mkdir "$TMP/www1" "$TMP/www2"
-head -c $((MIB << 20)) /dev/urandom >"$TMP/www1/blob1"
-head -c $((MIB << 20)) /dev/urandom >"$TMP/www2/blob2"
-SUM1=$(sha256sum <"$TMP/www1/blob1")
-SUM2=$(sha256sum <"$TMP/www2/blob2")
-# Web servers on both sides, on every address (only the tunnel is used).
-n1 $PY -m http.server --bind :: --directory "$TMP/www1" 8001 \
-	>/dev/null 2>&1 &
-n2 $PY -m http.server --bind :: --directory "$TMP/www2" 8002 \
-	>/dev/null 2>&1 &
+blobs $MIB
+# Only the tunnel is used to reach them.
+www_serve
 
 # start OUTER: wg-xdp in NS1 and wireguard-go in NS2, endpoints of family
 # OUTER (4 or 6), no traffic yet.
@@ -82,12 +75,6 @@ stop() {
 # handshake).
 pings() {
 	n$1 ping -c 3 -i 0.2 -W 3 "$2"
-}
-
-# fetch N URL SUM: download URL in namespace N; its sha256 is SUM.
-fetch() {
-	n$1 curl -sSgf --max-time 30 -o "$TMP/got" "$2" || return 1
-	eq "$(sha256sum <"$TMP/got")" "$3"
 }
 
 # iperf N ADDR [-R]: iperf3 over the tunnel, client in namespace N, server
