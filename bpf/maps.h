@@ -177,7 +177,16 @@ _Static_assert(sizeof(struct wg_xdp_lan_config) == 20, "lan config size");
 	X(PASS_LAN_TOO_BIG, "pass: LAN packet over the tunnel MTU (kernel)") \
 	X(REDIRECT_LAN_MSS, "redirect: LAN TCP SYN, MSS clamped")           \
 	X(REDIRECT_LAN_CSUM, "redirect: LAN offloaded checksum completed")   \
-	X(PASS_LAN_CSUM_PARTIAL, "pass: LAN offloaded checksum, too long here")
+	X(PASS_LAN_CSUM_PARTIAL, "pass: LAN offloaded checksum, too long here") \
+	X(PASS_TOO_BIG, "pass: larger than an AF_XDP frame (UDP socket)")
+
+/*
+ * The most bytes of a frame an AF_XDP socket's UMEM frame holds: 4096-byte
+ * frames less the kernel's XDP_PACKET_HEADROOM (256), where copy mode puts
+ * received packets. Larger WireGuard packets (a large MTU) pass to the
+ * kernel, whose UDP socket the daemon also reads, instead of being lost.
+ */
+#define WG_XDP_XSK_FRAME_MAX (4096 - 256)
 
 enum wg_xdp_reason {
 #define WG_XDP_REASON_ENUM(name, text) WG_XDP_##name,

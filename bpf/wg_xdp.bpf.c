@@ -327,6 +327,8 @@ int xdp_wg_nic(struct xdp_md *ctx)
 	    !ratelimit_ok(&src))
 		return drop(WG_XDP_DROP_RATELIMIT, ctx, cfg);
 
+	if (ctx->data_end - ctx->data > WG_XDP_XSK_FRAME_MAX)
+		return count(WG_XDP_PASS_TOO_BIG, ctx, XDP_PASS);
 	ret = bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
 	if (ret != XDP_REDIRECT)
 		return count(WG_XDP_PASS_NO_SOCKET, ctx, XDP_PASS);

@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maps.h"
 #include "packet.h"
+
+_Static_assert(WG_XSK_DEF_FRAME_SIZE - WG_XSK_HEADROOM == WG_XDP_XSK_FRAME_MAX,
+	       "XDP passes to the kernel what an AF_XDP frame cannot hold");
 
 struct afxdp {
 	struct wg_transport t;

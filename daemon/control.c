@@ -188,6 +188,12 @@ static int uapi_dataplane(void *ctx, struct wg_uapi_buf *out)
 	return wg_report(ctx, out);
 }
 
+/*
+ * Set by the netlink handlers: every outer path must be looked up again,
+ * once for the whole burst of events (a NIC going down sends dozens).
+ */
+static bool paths_stale;
+
 static void nl_addr(void *ctx, bool removed, int ifindex,
 		    const struct wg_nl_ip *addr, unsigned int prefixlen)
 {
@@ -200,8 +206,9 @@ static void nl_addr(void *ctx, bool removed, int ifindex,
 		return;
 	if (ifindex == dev->dp.nic_ifindex)
 		wg_dataplane_local(&dev->dp, removed, addr->family, &addr->v6);
+	dev->dp.host_addrs_stale = true;
 	/* A source address may have come or gone: every path again. */
-	wg_path_invalidate_all(dev);
+	paths_stale = true;
 }
 
 static void nl_link(void *ctx, bool removed, int ifindex, const char *name,
@@ -223,7 +230,7 @@ static void nl_link(void *ctx, bool removed, int ifindex, const char *name,
 		return;
 	}
 	if (ifindex != dev->tun.ifindex)
-		wg_path_invalidate_all(dev);
+		paths_stale = true;
 	if (dev->dp.xdp)
 		wg_gateway_link_changed(dev, ifindex);
 }
@@ -239,7 +246,7 @@ static void nl_neigh(void *ctx, bool removed, int ifindex,
 	(void)mac;
 	(void)state;
 	if (ifindex == dev->dp.nic_ifindex)
-		wg_path_invalidate_all(dev);
+		paths_stale = true;
 }
 
 static void nl_route(void *ctx, bool removed, int ifindex,
@@ -248,18 +255,22 @@ static void nl_route(void *ctx, bool removed, int ifindex,
 	struct wg_device *dev = ctx;
 
 	(void)removed;
-	(void)dst;
-	(void)prefixlen;
-	/* Our own routes for allowed IPs change no outer path. */
-	if (ifindex != dev->tun.ifindex)
-		wg_path_invalidate_all(dev);
+	/*
+	 * A route into our own TUN (an allowed IP's) matters only to the
+	 * endpoints it covers: they would loop. Any other, to every path.
+	 */
+	if (ifindex == dev->tun.ifindex)
+		wg_path_invalidate_covered(dev, dst, prefixlen);
+	else
+		paths_stale = true;
 }
 
 static void nl_rule(void *ctx, bool removed)
 {
+	(void)ctx;
 	(void)removed;
 	/* Policy routing changed: any route may be another now. */
-	wg_path_invalidate_all(ctx);
+	paths_stale = true;
 }
 
 static const struct wg_nl_monitor_ops nl_ops = {
@@ -357,7 +368,10 @@ int wg_control_run(struct wg_device *dev)
 				if (wg_nl_monitor_read(dev->dp.nl, &nl_ops, dev) ==
 				    -ENOBUFS)
 					/* Events were lost: assume anything. */
+					paths_stale = true;
+				if (paths_stale)
 					wg_path_invalidate_all(dev);
+				paths_stale = false;
 				break;
 			}
 		}

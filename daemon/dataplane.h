@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "endpoint.h"
+#include "netlink.h"
 #include "wire.h"
 
 struct wg_xdp;
@@ -47,6 +48,14 @@ struct wg_dataplane {
 	char lan[IFNAMSIZ];
 	int lan_ifindex;
 	_Atomic uint64_t failures; /* mirror updates that failed */
+	/*
+	 * Every address of this host (any interface), for path.c to check a
+	 * sticky source against; read again after an address event. Control
+	 * thread only.
+	 */
+	struct wg_nl_ip *host_addrs;
+	size_t n_host_addrs;
+	bool host_addrs_stale;
 };
 
 void wg_dataplane_index_add(struct wg_dataplane *dp, uint32_t idx,

@@ -233,6 +233,8 @@ void wg_device_destroy(struct wg_device *dev)
 	wg_cookie_checker_destroy(&dev->cookie);
 	wg_noise_local_destroy(&dev->local);
 	wg_heap_free(&dev->heap);
+	free(dev->dp.host_addrs);
+	dev->dp.host_addrs = NULL;
 	pthread_mutex_destroy(&dev->cfg_mutex);
 	pthread_mutex_destroy(&dev->svc_lock);
 }

@@ -16,5 +16,9 @@
 void wg_path_resolve(struct wg_device *dev, struct wg_peer *p);
 /* Something the paths depend on changed: look every one up again. */
 void wg_path_invalidate_all(struct wg_device *dev);
+/* A route to dst/prefixlen changed: look up the endpoints it covers. */
+void wg_path_invalidate_covered(struct wg_device *dev,
+				const struct wg_nl_ip *dst,
+				unsigned int prefixlen);
 
 #endif /* WG_PATH_H */

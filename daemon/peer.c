@@ -216,7 +216,8 @@ bool wg_peer_set_endpoint(struct wg_peer *p, const union wg_sockaddr *remote,
 	pthread_mutex_lock(&p->lock);
 	cur = p->path;
 	if (!cur || !wg_sockaddr_eq(&cur->path.remote, remote) ||
-	    (local && !same_src(&cur->path.local, local)))
+	    (local && (!same_src(&cur->path.local, local) ||
+		       cur->path.ifindex != ifindex)))
 		changed = change(p, remote, local, ifindex,
 				 "endpoint changed, route not yet looked up");
 	pthread_mutex_unlock(&p->lock);
@@ -231,7 +232,8 @@ void wg_peer_roam(struct wg_peer *p, const struct wg_path *rx)
 
 	/* Lock-free when the packet came from where we send to already. */
 	if (cur && wg_sockaddr_eq(&cur->path.remote, &rx->remote) &&
-	    same_src(&cur->path.local, &rx->local))
+	    same_src(&cur->path.local, &rx->local) &&
+	    cur->path.ifindex == rx->ifindex)
 		return;
 	wg_peer_set_endpoint(p, &rx->remote, &rx->local, rx->ifindex);
 }
