@@ -324,6 +324,82 @@ static void duplicate_keys_in_one_request(void **state)
 	free_device(dev);
 }
 
+/*
+ * "remove X, then X again" in one request: applied in order, X exists
+ * afterwards, a new peer with only the second change's allowed IP (as
+ * the kernel and wireguard-go do). Before, X was gone.
+ */
+static void remove_then_add_in_one_request(void **state)
+{
+	struct wg_device *dev = new_device();
+	struct wg_config cfg;
+	struct wg_peer *before, *after;
+	uint8_t pub[WG_KEY_LEN], a1[4] = { 10, 1, 0, 1 }, a2[4] = { 10, 2, 0, 1 };
+
+	(void)state;
+	key(pub, 4);
+	wg_config_init(&cfg);
+	add_peer(&cfg, 4, "10.1.0.0/16");
+	assert_int_equal(wg_device_apply(dev, &cfg), 0);
+	wg_config_free(&cfg);
+	before = wg_device_peer_lookup(dev, pub);
+	assert_non_null(before);
+
+	wg_config_init(&cfg);
+	add_peer(&cfg, 4, NULL)->remove = true;
+	add_peer(&cfg, 4, "10.2.0.0/16");
+	assert_int_equal(wg_device_apply(dev, &cfg), 0);
+	wg_config_free(&cfg);
+	assert_int_equal(dev->npeers, 1);
+	after = wg_device_peer_lookup(dev, pub);
+	assert_non_null(after);
+	assert_null(wg_allowedips_lookup(&dev->aip, AF_INET, a1));
+	assert_ptr_equal(wg_allowedips_lookup(&dev->aip, AF_INET, a2), after);
+	free_device(dev);
+}
+
+/*
+ * Removing the private key leaves nothing keyed for the old identity:
+ * a message whose mac1 was right for it now fails mac1.
+ */
+static void no_key_no_mac1(void **state)
+{
+	struct wg_device *dev = new_device();
+	struct wg_config cfg;
+	struct cookie_maker cm;
+	struct wg_msg_initiation msg;
+	uint8_t priv[WG_KEY_LEN], pub[WG_KEY_LEN], src[6] = { 0 };
+
+	(void)state;
+	key(priv, 9);
+	wg_pubkey(pub, priv);
+	wg_config_init(&cfg);
+	cfg.has_private_key = true;
+	memcpy(cfg.private_key, priv, WG_KEY_LEN);
+	assert_int_equal(wg_device_apply(dev, &cfg), 0);
+	wg_config_free(&cfg);
+	/* A message for us, as a peer makes it: mac1 with our public key. */
+	wg_cookie_maker_init(&cm, pub);
+	memset(&msg, 0x5a, sizeof(msg));
+	wg_cookie_maker_add_macs(&cm, &msg, sizeof(msg), 1);
+	assert_int_equal(wg_cookie_checker_validate(&dev->cookie, &msg,
+						    sizeof(msg), src,
+						    sizeof(src), false, 1),
+			 WG_COOKIE_MAC_VALID);
+
+	wg_config_init(&cfg);
+	cfg.has_private_key = true; /* all zero: remove it */
+	assert_int_equal(wg_device_apply(dev, &cfg), 0);
+	wg_config_free(&cfg);
+	assert_false(dev->cookie.has_keys);
+	assert_int_equal(wg_cookie_checker_validate(&dev->cookie, &msg,
+						    sizeof(msg), src,
+						    sizeof(src), false, 1),
+			 WG_COOKIE_MAC_INVALID_MAC1);
+	wg_cookie_maker_destroy(&cm);
+	free_device(dev);
+}
+
 /* 20,000 peers in one set, replaced whole by another: linear, not pairwise. */
 static void many_peers(void **state)
 {
@@ -366,6 +442,8 @@ int main(void)
 		cmocka_unit_test(listen_port_and_get),
 		cmocka_unit_test(same_key_keeps_sessions),
 		cmocka_unit_test(duplicate_keys_in_one_request),
+		cmocka_unit_test(remove_then_add_in_one_request),
+		cmocka_unit_test(no_key_no_mac1),
 		cmocka_unit_test(many_peers),
 	};
 
