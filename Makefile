@@ -39,9 +39,10 @@ BPF_SRC  := bpf/wg_xdp.bpf.c
 BPF_OBJ  := $(BUILD)/wg_xdp.bpf.o
 BPF_SKEL := $(BUILD)/wg_xdp.skel.h
 # -fno-builtin-index: the receiver-index map is named `index`, which clang
-# otherwise takes for the strings.h builtin in gnu modes.
-BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Ibpf -I$(ARCH_INC) -D__TARGET_ARCH_x86 \
-	      -fno-builtin-index
+# otherwise takes for the strings.h builtin in gnu modes. -mcpu=v3 (Linux
+# 5.1+): 32-bit ALU and jumps, a fifth fewer instructions in BLAKE2s.
+BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -Werror -Ibpf -I$(ARCH_INC) \
+	      -D__TARGET_ARCH_x86 -fno-builtin-index
 
 # The daemon is everything in daemon/ but main.c; the command line is tools/.
 LIB_SRC  := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
@@ -104,7 +105,7 @@ $(BUILD)/tests/asan/%: tests/unit/%.c $(TEST_HELPERS) $(BUILD)/asan/libwg.a
 $(BUILD)/tests/test_bpf_%: tests/bpf/test_bpf_%.c $(BUILD)/libwg.a $(BPF_SKEL)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libwg.a $(LIBS) -lcmocka
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $< $(BUILD)/libwg.a $(LIBS) -lcmocka
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	$(call msg,CC-FUZZ,$@)
