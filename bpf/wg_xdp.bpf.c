@@ -12,6 +12,12 @@
  * xdp_wg_lan (LAN interface, gateway mode): IP packets whose destination is
  * in a peer's allowed IPs go to the LAN AF_XDP socket to be encrypted.
  *
+ * Handshakes (types 1 and 2) addressed to us must carry a valid mac1,
+ * checked here with BLAKE2s against the key the daemon put in `hs_keys`:
+ * whoever does not know our public key is dropped at line rate and never
+ * reaches the daemon. Under load a message whose mac2 proves its source
+ * address is charged to that source's token bucket; nothing else is.
+ *
  * Every packet bumps exactly one counter in `stats` (enum wg_xdp_reason).
  * Headers are read through a cursor that checks bounds before every read.
  * Uses nothing newer than Linux 6.1.
@@ -25,6 +31,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "blake2s.h"
 #include "maps.h"
 #include "wire.h"
 
@@ -33,6 +40,16 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define MAX_VLAN_TAGS 2
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1fff
+
+/* At most one bad-mac1 handshake a second goes on to the daemon's log. */
+#define LOG_SAMPLE_NS 1000000000ULL
+
+/*
+ * When the next bad-mac1 handshake may go to the daemon, which logs the
+ * wg(4) diagnostic ("Invalid initiation MAC from ...") that would be lost
+ * if XDP dropped them all. One clock for all CPUs: a race lets two through.
+ */
+__u64 next_log_ns;
 
 /* An 802.1Q / 802.1ad tag (the kernel's struct vlan_hdr is not uapi). */
 struct vlan_tag {
@@ -166,9 +183,165 @@ static __always_inline int ratelimit_ok(const struct wg_xdp_addr *src)
 	return 1;
 }
 
+/*
+ * One BLAKE2s compression. A global function: the verifier checks its
+ * 2,000 straight-line instructions once, not at every call site.
+ */
+__attribute__((noinline)) int b2s_block(struct wg_b2s_state *s,
+					const struct wg_b2s_block *b, __u32 t,
+					__u32 last)
+{
+	if (!s || !b)
+		return 0;
+	wg_b2s_compress(s, b, t, last);
+	return 1;
+}
+
+/* Word k of the message in s (k a constant). */
+#define MSG_WORD(s, k) ((s)->msg[(k) / 16].m[(k) % 16])
+
+/*
+ * From the key state in s->st, the MAC of the first len bytes of the
+ * message (len a constant multiple of 4, 4 to 128 bytes past whole
+ * blocks): the tag is left in s->st.h[0..3].
+ */
+static __always_inline void mac_msg(struct wg_xdp_hs_scratch *s, __u32 len)
+{
+	const __u32 full = (len - 1) / WG_B2S_BLOCK_LEN;
+	const __u32 words = (len - full * WG_B2S_BLOCK_LEN) / 4;
+	__u32 i;
+
+#pragma unroll
+	for (i = 0; i < 2; i++)
+		if (i < full)
+			b2s_block(&s->st, &s->msg[i],
+				  (i + 2) * WG_B2S_BLOCK_LEN, 0);
+#pragma unroll
+	for (i = 0; i < 16; i++)
+		s->tmp.m[i] = i < words ? s->msg[full].m[i] : 0;
+	b2s_block(&s->st, &s->tmp, WG_B2S_BLOCK_LEN + len, 1);
+}
+
+/* Does the tag in s->st equal the four message words from word k? */
+static __always_inline int tag_ok(const struct wg_xdp_hs_scratch *s, __u32 k)
+{
+	return !((s->st.h[0] ^ MSG_WORD(s, k)) |
+		 (s->st.h[1] ^ MSG_WORD(s, k + 1)) |
+		 (s->st.h[2] ^ MSG_WORD(s, k + 2)) |
+		 (s->st.h[3] ^ MSG_WORD(s, k + 3)));
+}
+
+/* What the MACs of a handshake message say. */
+enum macs {
+	MACS_NO_KEY, /* we have no private key */
+	MACS_BAD_MAC1,
+	MACS_MAC1, /* mac1 good; mac2 not checked, absent or bad */
+	MACS_PROVEN, /* mac1 good and mac2 proves the source address */
+};
+
+/*
+ * Checks mac1 of the handshake of type (1 or 2) at offset off of the
+ * frame, and with check_mac2 also mac2 against the cookie the daemon
+ * would give src (IPv4: 4 bytes, IPv6: 16) and sport: MAC(secret, src ||
+ * port). The layouts: an initiation's mac1 covers bytes 0..115 and sits
+ * at 116, mac2 covers 0..131 and sits at 132; a response's at 60 and 76.
+ */
+static __always_inline enum macs check_macs(struct xdp_md *ctx, __u32 off,
+					    __u32 type, const __u8 *src,
+					    int v6, __be16 sport,
+					    int check_mac2)
+{
+	__u32 zero = 0, k = WG_XDP_KEY_MAC1, i;
+	struct wg_xdp_hs_scratch *s;
+	struct wg_xdp_hs_key *key;
+	int good;
+
+	key = bpf_map_lookup_elem(&hs_keys, &k);
+	s = bpf_map_lookup_elem(&hs_scratch, &zero);
+	if (!key || !s || !key->set)
+		return MACS_NO_KEY;
+	if (type == WG_MSG_INITIATION) {
+		if (bpf_xdp_load_bytes(ctx, off, s->msg,
+				       WG_MSG_INITIATION_LEN))
+			return MACS_BAD_MAC1;
+	} else if (bpf_xdp_load_bytes(ctx, off, s->msg, WG_MSG_RESPONSE_LEN)) {
+		return MACS_BAD_MAC1;
+	}
+	s->st = key->state;
+	if (type == WG_MSG_INITIATION) {
+		mac_msg(s, 116);
+		good = tag_ok(s, 116 / 4);
+	} else {
+		mac_msg(s, 60);
+		good = tag_ok(s, 60 / 4);
+	}
+	if (!good)
+		return MACS_BAD_MAC1;
+	if (!check_mac2)
+		return MACS_MAC1;
+
+	k = WG_XDP_KEY_COOKIE;
+	key = bpf_map_lookup_elem(&hs_keys, &k);
+	if (!key || !key->set)
+		return MACS_MAC1;
+	/* cookie = MAC(secret, src ip || src port), port in wire order */
+	s->st = key->state;
+#pragma unroll
+	for (i = 0; i < 16; i++)
+		s->tmp.m[i] = 0;
+	__builtin_memcpy(s->tmp.m, src, 4);
+	if (v6) {
+		__builtin_memcpy(&s->tmp.m[1], src + 4, 12);
+		s->tmp.m[4] = sport;
+		b2s_block(&s->st, &s->tmp, WG_B2S_BLOCK_LEN + 18, 1);
+	} else {
+		s->tmp.m[1] = sport;
+		b2s_block(&s->st, &s->tmp, WG_B2S_BLOCK_LEN + 6, 1);
+	}
+	/* mac2 = MAC(cookie, message up to mac2): the cookie is the key */
+#pragma unroll
+	for (i = 0; i < 4; i++)
+		s->tmp.m[i] = s->st.h[i];
+	s->tmp.m[4] = 0; /* the IPv6 source's port */
+	wg_b2s_init(&s->st, WG_B2S_OUT_LEN);
+	b2s_block(&s->st, &s->tmp, WG_B2S_BLOCK_LEN, 0);
+	if (type == WG_MSG_INITIATION) {
+		mac_msg(s, 132);
+		good = tag_ok(s, 132 / 4);
+	} else {
+		mac_msg(s, 76);
+		good = tag_ok(s, 76 / 4);
+	}
+	return good ? MACS_PROVEN : MACS_MAC1;
+}
+
+/* May this bad-mac1 handshake go to the daemon's log? */
+static __always_inline int log_sample(void)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (now < next_log_ns)
+		return 0;
+	next_log_ns = now + LOG_SAMPLE_NS;
+	return 1;
+}
+
+/* The current map of an index_of / peers_of slot. */
+static __always_inline void *inner(void *outer)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(outer, &zero);
+}
+
 static __always_inline void peer_rx(__u32 peer_id, __u32 bytes)
 {
-	struct wg_xdp_peer *p = bpf_map_lookup_elem(&peers, &peer_id);
+	void *map = inner(&peers_of);
+	struct wg_xdp_peer *p;
+
+	if (!map)
+		return;
+	p = bpf_map_lookup_elem(map, &peer_id);
 
 	if (p) {
 		__sync_fetch_and_add(&p->rx_packets, 1);
@@ -186,6 +359,7 @@ int xdp_wg_nic(struct xdp_md *ctx)
 	__u32 key = 0, ip_payload, udp_len, len, word, type, peer_id = 0;
 	enum wg_xdp_reason reason;
 	struct udphdr *udp;
+	__u8 src_ip[16] = {};
 	__u8 *msg;
 	__be16 proto;
 	long ret;
@@ -219,6 +393,7 @@ int xdp_wg_nic(struct xdp_md *ctx)
 		__builtin_memcpy(dst.addr, &iph->daddr, 4);
 		src.family = WG_XDP_AF_INET;
 		__builtin_memcpy(src.addr, &iph->saddr, 4);
+		__builtin_memcpy(src_ip, &iph->saddr, 4);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = pull(&c, sizeof(*ip6));
 
@@ -236,6 +411,7 @@ int xdp_wg_nic(struct xdp_md *ctx)
 		/* Handshake sources are rate-limited by their /64. */
 		src.family = WG_XDP_AF_INET6;
 		__builtin_memcpy(src.addr, &ip6->saddr, 8);
+		__builtin_memcpy(src_ip, &ip6->saddr, 16);
 	} else {
 		return count(WG_XDP_PASS_NOT_IP, ctx, XDP_PASS);
 	}
@@ -294,25 +470,74 @@ int xdp_wg_nic(struct xdp_md *ctx)
 		/* The receiver index follows the sender index in a response. */
 		__u32 off = type == WG_MSG_RESPONSE ? 4 : 0;
 		__u8 *idx = pull(&c, off + 4);
+		void *map = inner(&index_of);
 		__u32 *id;
 
 		if (!idx)
 			return drop(WG_XDP_DROP_TRUNCATED, ctx, cfg);
 		key = raw32_at(idx + off);
-		id = bpf_map_lookup_elem(&index, &key);
+		id = map ? bpf_map_lookup_elem(map, &key) : NULL;
 		if (!id)
 			return drop(WG_XDP_DROP_UNKNOWN_INDEX, ctx, cfg);
 		peer_id = *id;
 	}
 
-	if ((cfg->flags & WG_XDP_F_UNDER_LOAD) && type <= WG_MSG_RESPONSE &&
-	    !ratelimit_ok(&src))
-		return drop(WG_XDP_DROP_RATELIMIT, ctx, cfg);
+	/*
+	 * Handshakes: mac1 first, so that whoever does not know our public
+	 * key costs the daemon nothing. Under load, the rate limit charges a
+	 * source only for what proves it: a mac2 made with the cookie we
+	 * would send that address. Charging on the source address alone let
+	 * anyone who forges it (or shares a NAT with a peer) spend the peer's
+	 * budget with junk; charging after mac1 alone would let anyone who
+	 * knows our public key do the same. Messages with a good mac1 and no
+	 * proof go on uncharged, for the daemon to answer with a cookie reply
+	 * (it checks every MAC again and keeps its own per-source limit, in
+	 * the same order, for the paths without XDP).
+	 *
+	 * Why XDP checks mac2 at all, rather than only dropping bad mac1s
+	 * and leaving every limit to the daemon: a flood from an address that
+	 * has its cookie (a real one: it must receive the cookie reply) would
+	 * otherwise reach the daemon whole, and past the rate at which the
+	 * control thread can check and refuse it, its handshake queue
+	 * overflows and drops real peers' messages with the flood's. Shed
+	 * here, it costs the daemon nothing beyond the budget.
+	 */
+	if (type <= WG_MSG_RESPONSE && !(cfg->flags & WG_XDP_F_MAC1_OFF)) {
+		__u32 off = (__u32)((void *)msg - (void *)(long)ctx->data);
+		int load = cfg->flags & WG_XDP_F_UNDER_LOAD;
+
+		switch (check_macs(ctx, off, type, src_ip,
+				   src.family == WG_XDP_AF_INET6, udp->source,
+				   load)) {
+		case MACS_NO_KEY:
+			/*
+			 * Without a private key the daemon can answer no
+			 * handshake (its checker fails every mac1): passing
+			 * them on would only queue work that ends in a drop.
+			 */
+			return drop(WG_XDP_DROP_NO_KEY, ctx, cfg);
+		case MACS_BAD_MAC1:
+			if (log_sample()) {
+				reason = WG_XDP_REDIRECT_BAD_MAC1;
+				break;
+			}
+			return drop(type == WG_MSG_INITIATION ?
+					    WG_XDP_DROP_BAD_MAC1_INITIATION :
+					    WG_XDP_DROP_BAD_MAC1_RESPONSE,
+				    ctx, cfg);
+		case MACS_PROVEN:
+			if (load && !ratelimit_ok(&src))
+				return drop(WG_XDP_DROP_RATELIMIT, ctx, cfg);
+			break;
+		case MACS_MAC1:
+			break;
+		}
+	}
 
 	ret = bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
 	if (ret != XDP_REDIRECT)
 		return count(WG_XDP_PASS_NO_SOCKET, ctx, XDP_PASS);
-	if (type != WG_MSG_INITIATION)
+	if (type != WG_MSG_INITIATION && reason != WG_XDP_REDIRECT_BAD_MAC1)
 		peer_rx(peer_id, len);
 	return count(reason, ctx, XDP_REDIRECT);
 }

@@ -136,14 +136,54 @@ void wg_dataplane_port_changed(struct wg_device *dev)
 	}
 }
 
+/* XDP's copy of the cookie secret follows the checker's (renewed lazily). */
+static void sync_cookie_secret(struct wg_device *dev)
+{
+	uint8_t secret[WG_HASH_LEN];
+	uint64_t gen;
+
+	if (atomic_load(&dev->cookie.secret_gen) == wg_xdp_cookie_gen(dev->xdp))
+		return;
+	gen = wg_cookie_checker_secret(&dev->cookie, secret);
+	if (wg_xdp_set_cookie_secret(dev->xdp, gen, secret))
+		log_ratelimited(WG_LOG_WARN,
+				"Could not give XDP the cookie secret");
+	wg_wipe(secret, sizeof(secret));
+}
+
 void wg_dataplane_load_changed(struct wg_device *dev, bool under_load)
 {
+	if (dev->xdp) {
+		sync_cookie_secret(dev);
+		/*
+		 * XDP shedding proven floods over their budget keeps the
+		 * queue short, but the load is still there: stay under it,
+		 * or the flood would reach Noise each time it expired.
+		 */
+		if (under_load &&
+		    wg_xdp_shedding(dev->xdp, wg_now(), WG_COOKIE_UNDER_LOAD_NS))
+			wg_cookie_checker_load_seen(&dev->cookie, wg_now());
+	}
 	if (dev->under_load == under_load)
 		return;
 	dev->under_load = under_load;
 	log_dbg("Handshake load %s: XDP rate limiting %s",
 		under_load ? "high" : "normal", under_load ? "on" : "off");
 	push_config(dev);
+}
+
+void wg_dataplane_mac1_key_changed(struct wg_device *dev,
+				   const uint8_t *pub)
+{
+	uint8_t key[WG_KEY_LEN];
+
+	if (!dev->xdp)
+		return;
+	if (pub)
+		wg_cookie_mac1_key(key, pub);
+	if (wg_xdp_set_hs_key(dev->xdp, WG_XDP_KEY_MAC1, pub ? key : NULL))
+		log_warn("Could not give XDP the mac1 key");
+	wg_wipe(key, sizeof(key));
 }
 
 void wg_dataplane_debug_changed(struct wg_device *dev, bool on)
@@ -294,6 +334,17 @@ int wg_dataplane_report(struct wg_device *dev, struct wg_uapi_buf *out)
 	C(drop_bad_packet);
 	C(drop_tun_write);
 #undef C
+	for (unsigned int v = 0; v < WG_COOKIE_VERDICT_MAX; v++)
+		P("counter=%s %llu\n", wg_cookie_verdict_name(v),
+		  (unsigned long long)atomic_load(&dev->cookie.verdicts[v]));
+	for (unsigned int m = 0; dev->xdp && m < 2; m++) {
+		const char *name = m ? "peers" : "index";
+		uint32_t n, max;
+
+		if (!wg_xdp_map_usage(dev->xdp, name, &n, &max))
+			P("counter=xdp_%s_entries %u\ncounter=xdp_%s_size %u\n",
+			  name, n, name, max);
+	}
 	if (dev->path == WG_PATH_XDP && !wg_workers_xsk_stats(dev, &xs)) {
 #define X(name) P("counter=xsk_" #name " %llu\n", \
 		  (unsigned long long)xs.name)

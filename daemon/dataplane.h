@@ -29,8 +29,15 @@ void wg_dataplane_peer_removed(struct wg_device *dev, struct wg_peer *p);
 /* After a new listen port: XDP config map, and every cached path dropped. */
 void wg_dataplane_port_changed(struct wg_device *dev);
 void wg_dataplane_debug_changed(struct wg_device *dev, bool on);
-/* Under handshake load XDP rate-limits handshakes per source (control). */
+/*
+ * Under handshake load XDP rate-limits proven handshakes per source
+ * (control thread, on every load decision). Also keeps XDP's copy of the
+ * cookie secret current, and keeps the load on while XDP is shedding.
+ */
 void wg_dataplane_load_changed(struct wg_device *dev, bool under_load);
+/* Our public key changed (NULL: no private key): XDP's mac1 key follows. */
+void wg_dataplane_mac1_key_changed(struct wg_device *dev,
+				   const uint8_t *pub);
 
 /*
  * Refresh p's AF_XDP path (route, source, next-hop MAC) when it is unknown

@@ -351,6 +351,7 @@ static void set_private_key(struct wg_device *dev, const uint8_t key[WG_KEY_LEN]
 		if (p)
 			remove_peer(dev, p);
 	}
+	wg_dataplane_mac1_key_changed(dev, none ? NULL : pub);
 	for (p = dev->peers; p; p = n) {
 		n = p->next;
 		wg_noise_remote_precompute(&p->remote);
