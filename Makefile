@@ -68,7 +68,7 @@ FUZZ_OBJ := $(FUZZ_LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_CFLAGS := -std=gnu11 $(WARN) -MMD -MP -pthread -g -O1 \
 	       -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-all: $(BUILD)/wg-xdp $(UNIT_BIN) $(BPFT_BIN)
+all: $(BUILD)/wg-xdp $(UNIT_BIN) $(BPFT_BIN) $(BUILD)/bench/flood
 
 $(BUILD)/libwg.a: $(LIB_OBJ)
 	$(call msg,AR,$@)
@@ -149,10 +149,10 @@ check-unit: $(UNIT_BIN) $(ASAN_BIN)
 check-bpf: $(BPFT_BIN)
 	$(Q)TIER=bpf sh tests/run-unit.sh $(BUILD)/tests/test_bpf_*
 
-check-e2e: $(BUILD)/wg-xdp
+check-e2e: $(BUILD)/wg-xdp $(BUILD)/bench/flood
 	$(Q)sh tests/e2e/run.sh
 
-check-vm: $(BUILD)/wg-xdp
+check-vm: $(BUILD)/wg-xdp $(BUILD)/bench/flood
 	$(Q)sh tests/vm/run.sh
 
 fuzz-build: $(FUZZ_BIN)
@@ -175,12 +175,13 @@ $(BUILD)/bench/hsload: bench/hsload.c $(BUILD)/libwg.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libwg.a $(LIBS)
 
-$(BUILD)/bench/junk: bench/junk.c
+# flood: junk and valid-mac1 handshake floods (the e2e tier uses it too).
+$(BUILD)/bench/flood: bench/flood.c $(BUILD)/libwg.a
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libwg.a $(LIBS)
 
-bench: $(BUILD)/wg-xdp $(BUILD)/bench/aead $(BUILD)/bench/hsload $(BUILD)/bench/junk
+bench: $(BUILD)/wg-xdp $(BUILD)/bench/aead $(BUILD)/bench/hsload $(BUILD)/bench/flood
 	$(Q)BUILD=$(BUILD) sh bench/run.sh
 
 bench-smoke: $(BUILD)/wg-xdp

@@ -21,7 +21,7 @@
 #   BENCH_HS_SECONDS (10; 0 skips): handshakes/s of side B as responder to
 #     build/bench/hsload from BENCH_HS_KEYS (1000) keys configured as peers,
 #     sending from BENCH_HS_SOURCES (100) addresses of side A.
-#   BENCH_JUNK (1; 0 skips): TCP A->B with and without build/bench/junk
+#   BENCH_JUNK (1; 0 skips): TCP A->B with and without `build/bench/flood mix`
 #     flooding B's listen port from A; B's CPU seconds during the flood.
 #   BENCH_SCALE ("10000 100000"; "" skips): wg setconf of that many extra
 #     peers (one /32 and one /128 each) on B, timed, capped at
@@ -49,7 +49,7 @@ JUNK=${BENCH_JUNK:-1}
 SCALE=${BENCH_SCALE-10000 100000}
 SCALE_TO=${BENCH_SCALE_TIMEOUT:-120}
 HSLOAD=$ROOT/$BUILD/bench/hsload
-JUNKBIN=$ROOT/$BUILD/bench/junk
+FLOOD=$ROOT/$BUILD/bench/flood
 UDP_WIN=${BENCH_UDP_WINDOW:-4M}
 MTU=1420
 ID=$$
@@ -485,14 +485,14 @@ junk_test() {
 	n=$(cat "$TMP/$k.n")
 	tcp $k junk_base_tcp ab
 	case $k in wgxdp*) d0=$(xdp_stat $k drop_) r0=$(xdp_stat $k 'redirect_(initiation|response|cookie)') ;; esac
-	nsx A $k "$JUNKBIN" 10.66.$n.2 51822 $((T + 4)) >"$TMP/junk.out" &
+	nsx A $k "$FLOOD" mix 10.66.$n.2 51822 $((T + 4)) >"$TMP/junk.out" &
 	jpid=$!
 	sleep 1
 	j0=$(cpu_of "$TMP/$k.pidsB")
 	tcp $k junk_tcp ab
 	j1=$(cpu_of "$TMP/$k.pidsB")
 	wait $jpid
-	sent=$(sed -n 's/^junk: sent=//p' "$TMP/junk.out")
+	sent=$(sed -n 's/^flood: .* sent=\([0-9]*\).*/\1/p' "$TMP/junk.out")
 	rec $k junk_sent_pps "$(awk -v s="${sent:-0}" -v t=$((T + 4)) 'BEGIN {printf "%.0f", s / t}')"
 	rec $k junk_cpu_s "$(awk -v c=$((j1 - j0)) -v h="$(hz)" 'BEGIN {printf "%.2f", c / h}')"
 	case $k in wgxdp*)
@@ -687,7 +687,7 @@ markdown() {
 	 "Side B of each X:X pair is the system under test. Handshakes/s: B answers",
 	 "build/bench/hsload, which initiates from many keys configured as peers on B",
 	 "(several source addresses, mac2 after cookie replies, every response",
-	 "checked with wg_noise_consume_response). Junk: build/bench/junk floods the",
+	 "checked with wg_noise_consume_response). Junk: `build/bench/flood mix` floods the",
 	 "listen port of B from A (random bytes, handshake types of wrong size, bad-mac1",
 	 "initiations, data to unknown indexes) while TCP A→B runs; daemon CPU is",
 	 "that of B over the TCP run. Scale: `wg setconf` of the peer of B plus N",
