@@ -23,14 +23,16 @@
  *	mac2 and prove their source (which a rate limit then holds to its
  *	budget). The bodies are random: no Noise handshake completes.
  *
- * IPv4 only. The mac1 mode stamps its MACs with the daemon's own cookie
- * code, like bench/hsload.
+ * SIGTERM or SIGINT ends the flood early, with its line printed. IPv4
+ * only. The mac1 mode stamps its MACs with the daemon's own cookie code,
+ * like bench/hsload.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,13 @@
 #define MAX_SRC 256
 
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 static uint64_t rnd(void)
 {
@@ -131,6 +140,12 @@ static void report(const struct run *r, uint64_t t0)
 	       secs > 0 ? (double)r->sent / secs : 0.0);
 }
 
+/* Still flooding? */
+static bool going(const struct run *r)
+{
+	return !stop && now_ns() < r->end;
+}
+
 /* Sends the BATCH messages of msgs (lengths set) on fd; counts them. */
 static void send_batch(struct run *r, int fd, struct mmsghdr *msgs)
 {
@@ -178,7 +193,7 @@ static int junk(struct run *r, uint16_t sport, bool mixed)
 	}
 	setup_msgs(msgs, iov, bufs, &r->dst, sizeof(r->dst),
 		   WG_MSG_INITIATION_LEN);
-	while (now_ns() < r->end) {
+	while (going(r)) {
 		for (int i = 0; i < BATCH; i++) {
 			if (mixed)
 				iov[i].iov_len = mix_packet(bufs[i], k++);
@@ -218,7 +233,7 @@ static int spoof(struct run *r, struct in_addr src, uint32_t nsrc)
 	}
 	setup_msgs(msgs, iov, bufs, &r->dst, sizeof(r->dst),
 		   HDRS + WG_MSG_INITIATION_LEN);
-	while (now_ns() < r->end) {
+	while (going(r)) {
 		for (int i = 0; i < BATCH; i++) {
 			struct iphdr *ip = (void *)bufs[i];
 			struct udphdr *udp = (void *)(bufs[i] + sizeof(*ip));
@@ -298,7 +313,7 @@ static int mac1(struct run *r, const uint8_t pub[WG_KEY_LEN],
 	}
 	setup_msgs(msgs, iov, bufs, &r->dst, sizeof(r->dst),
 		   WG_MSG_INITIATION_LEN);
-	while (now_ns() < r->end) {
+	while (going(r)) {
 		struct source *s = &srcs[k++ % nsrc];
 		bool fresh = take_cookies(r, s);
 		uint64_t now = now_ns(); /* after the cookie's birth */
@@ -350,6 +365,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "flood: libsodium failed to initialise\n");
 		return 1;
 	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
 	wg_random(&rnd_state, sizeof(rnd_state));
 	rnd_state |= 1;
 	t0 = now_ns();
