@@ -184,6 +184,18 @@ static __always_inline int ratelimit_ok(const struct wg_xdp_addr *src)
 }
 
 /*
+ * Has src a bucket with less than one packet's credit, refilled to now?
+ * Looks only: nothing is charged.
+ */
+static __always_inline int bucket_spent(const struct wg_xdp_addr *src)
+{
+	struct wg_xdp_bucket *b = bpf_map_lookup_elem(&ratelimit, src);
+
+	return b && b->tokens + (bpf_ktime_get_ns() - b->last_ns) <
+			    WG_XDP_RL_COST;
+}
+
+/*
  * One BLAKE2s compression. A global function: the verifier checks its
  * 2,000 straight-line instructions once, not at every call site.
  */
@@ -231,27 +243,23 @@ static __always_inline int tag_ok(const struct wg_xdp_hs_scratch *s, __u32 k)
 		 (s->st.h[3] ^ MSG_WORD(s, k + 3)));
 }
 
-/* What the MACs of a handshake message say. */
-enum macs {
-	MACS_NO_KEY, /* we have no private key */
-	MACS_BAD_MAC1,
-	MACS_MAC1, /* mac1 good; mac2 not checked, absent or bad */
-	MACS_PROVEN, /* mac1 good and mac2 proves the source address */
+/* What mac1 of a handshake message says. */
+enum mac1 {
+	MAC1_NO_KEY, /* we have no private key */
+	MAC1_BAD,
+	MAC1_GOOD,
 };
 
 /*
  * Checks mac1 of the handshake of type (1 or 2) at offset off of the
- * frame, and with check_mac2 also mac2 against the cookie the daemon
- * would give src (IPv4: 4 bytes, IPv6: 16) and sport: MAC(secret, src ||
- * port). The layouts: an initiation's mac1 covers bytes 0..115 and sits
- * at 116, mac2 covers 0..131 and sits at 132; a response's at 60 and 76.
+ * frame, leaving the message in the scratch for check_mac2. The layouts:
+ * an initiation's mac1 covers bytes 0..115 and sits at 116, its mac2
+ * covers 0..131 and sits at 132; a response's sit at 60 and 76.
  */
-static __always_inline enum macs check_macs(struct xdp_md *ctx, __u32 off,
-					    __u32 type, const __u8 *src,
-					    int v6, __be16 sport,
-					    int check_mac2)
+static __always_inline enum mac1 check_mac1(struct xdp_md *ctx, __u32 off,
+					    __u32 type)
 {
-	__u32 zero = 0, k = WG_XDP_KEY_MAC1, i;
+	__u32 zero = 0, k = WG_XDP_KEY_MAC1;
 	struct wg_xdp_hs_scratch *s;
 	struct wg_xdp_hs_key *key;
 	int good;
@@ -259,13 +267,13 @@ static __always_inline enum macs check_macs(struct xdp_md *ctx, __u32 off,
 	key = bpf_map_lookup_elem(&hs_keys, &k);
 	s = bpf_map_lookup_elem(&hs_scratch, &zero);
 	if (!key || !s || !key->set)
-		return MACS_NO_KEY;
+		return MAC1_NO_KEY;
 	if (type == WG_MSG_INITIATION) {
 		if (bpf_xdp_load_bytes(ctx, off, s->msg,
 				       WG_MSG_INITIATION_LEN))
-			return MACS_BAD_MAC1;
+			return MAC1_BAD;
 	} else if (bpf_xdp_load_bytes(ctx, off, s->msg, WG_MSG_RESPONSE_LEN)) {
-		return MACS_BAD_MAC1;
+		return MAC1_BAD;
 	}
 	s->st = key->state;
 	if (type == WG_MSG_INITIATION) {
@@ -275,15 +283,26 @@ static __always_inline enum macs check_macs(struct xdp_md *ctx, __u32 off,
 		mac_msg(s, 60);
 		good = tag_ok(s, 60 / 4);
 	}
-	if (!good)
-		return MACS_BAD_MAC1;
-	if (!check_mac2)
-		return MACS_MAC1;
+	return good ? MAC1_GOOD : MAC1_BAD;
+}
 
-	k = WG_XDP_KEY_COOKIE;
+/*
+ * Does mac2 of the message check_mac1 left in the scratch prove its
+ * source src (IPv4: 4 bytes, IPv6: 16) and sport? It must be
+ * MAC(cookie, message up to mac2) with the cookie the daemon would give
+ * that source, MAC(secret, src || port). No secret yet: no proof.
+ */
+static __always_inline int check_mac2(__u32 type, const __u8 *src, int v6,
+				      __be16 sport)
+{
+	__u32 zero = 0, k = WG_XDP_KEY_COOKIE, i;
+	struct wg_xdp_hs_scratch *s;
+	struct wg_xdp_hs_key *key;
+
 	key = bpf_map_lookup_elem(&hs_keys, &k);
-	if (!key || !key->set)
-		return MACS_MAC1;
+	s = bpf_map_lookup_elem(&hs_scratch, &zero);
+	if (!key || !s || !key->set)
+		return 0;
 	/* cookie = MAC(secret, src ip || src port), port in wire order */
 	s->st = key->state;
 #pragma unroll
@@ -307,12 +326,10 @@ static __always_inline enum macs check_macs(struct xdp_md *ctx, __u32 off,
 	b2s_block(&s->st, &s->tmp, WG_B2S_BLOCK_LEN, 0);
 	if (type == WG_MSG_INITIATION) {
 		mac_msg(s, 132);
-		good = tag_ok(s, 132 / 4);
-	} else {
-		mac_msg(s, 76);
-		good = tag_ok(s, 76 / 4);
+		return tag_ok(s, 132 / 4);
 	}
-	return good ? MACS_PROVEN : MACS_MAC1;
+	mac_msg(s, 76);
+	return tag_ok(s, 76 / 4);
 }
 
 /* May this bad-mac1 handshake go to the daemon's log? */
@@ -501,22 +518,26 @@ int xdp_wg_nic(struct xdp_md *ctx)
 	 * control thread can check and refuse it, its handshake queue
 	 * overflows and drops real peers' messages with the flood's. Shed
 	 * here, it costs the daemon nothing beyond the budget.
+	 *
+	 * A source whose bucket is spent is shed before its mac2 is even
+	 * computed (three of the five compressions it costs), so that a
+	 * proven flood costs XDP no more than junk does and the NIC's ring
+	 * keeps up. Nothing is charged for it; what it drops besides the
+	 * flood is an unproven message from the same address, which the
+	 * proven flood would starve of budget anyway.
 	 */
 	if (type <= WG_MSG_RESPONSE && !(cfg->flags & WG_XDP_F_MAC1_OFF)) {
 		__u32 off = (__u32)((void *)msg - (void *)(long)ctx->data);
-		int load = cfg->flags & WG_XDP_F_UNDER_LOAD;
 
-		switch (check_macs(ctx, off, type, src_ip,
-				   src.family == WG_XDP_AF_INET6, udp->source,
-				   load)) {
-		case MACS_NO_KEY:
+		switch (check_mac1(ctx, off, type)) {
+		case MAC1_NO_KEY:
 			/*
 			 * Without a private key the daemon can answer no
 			 * handshake (its checker fails every mac1): passing
 			 * them on would only queue work that ends in a drop.
 			 */
 			return drop(WG_XDP_DROP_NO_KEY, ctx, cfg);
-		case MACS_BAD_MAC1:
+		case MAC1_BAD:
 			if (log_sample()) {
 				reason = WG_XDP_REDIRECT_BAD_MAC1;
 				break;
@@ -525,11 +546,16 @@ int xdp_wg_nic(struct xdp_md *ctx)
 					    WG_XDP_DROP_BAD_MAC1_INITIATION :
 					    WG_XDP_DROP_BAD_MAC1_RESPONSE,
 				    ctx, cfg);
-		case MACS_PROVEN:
-			if (load && !ratelimit_ok(&src))
+		case MAC1_GOOD:
+			if (!(cfg->flags & WG_XDP_F_UNDER_LOAD))
+				break;
+			if (bucket_spent(&src))
 				return drop(WG_XDP_DROP_RATELIMIT, ctx, cfg);
-			break;
-		case MACS_MAC1:
+			if (check_mac2(type, src_ip,
+				       src.family == WG_XDP_AF_INET6,
+				       udp->source) &&
+			    !ratelimit_ok(&src))
+				return drop(WG_XDP_DROP_RATELIMIT, ctx, cfg);
 			break;
 		}
 	}

@@ -703,25 +703,38 @@ static void peer_counters(void **state)
 	assert_int_equal(wg_xdp_get_peer(env.x, PEER_ID, &got), -ENOENT);
 }
 
-/* The bucket of s's source (IPv4 address, IPv6 /64) exists. */
-static bool charged(const struct spec *s)
+/* The ratelimit key of s's source (IPv4 address, IPv6 /64). */
+static struct wg_xdp_addr bucket_key(const struct spec *s)
 {
 	struct wg_xdp_addr k = { .family = s->v6 ? AF_INET6 : AF_INET };
-	struct wg_xdp_bucket b;
 	uint8_t src[18];
 
 	src_bytes(s, src);
 	memcpy(k.addr, src, s->v6 ? 8 : 4);
-	return !bpf_map_lookup_elem(wg_xdp_map_fd(env.x, "ratelimit"), &k, &b);
+	return k;
+}
+
+/* Reads the bucket of s's source into b: 0, or -ENOENT without one. */
+static int bucket(const struct spec *s, struct wg_xdp_bucket *b)
+{
+	struct wg_xdp_addr k = bucket_key(s);
+
+	memset(b, 0, sizeof(*b));
+	return bpf_map_lookup_elem(wg_xdp_map_fd(env.x, "ratelimit"), &k, b);
+}
+
+/* Was s's source ever charged (has it a bucket)? */
+static bool charged(const struct spec *s)
+{
+	struct wg_xdp_bucket b;
+
+	return !bucket(s, &b);
 }
 
 static void uncharge(const struct spec *s)
 {
-	struct wg_xdp_addr k = { .family = s->v6 ? AF_INET6 : AF_INET };
-	uint8_t src[18];
+	struct wg_xdp_addr k = bucket_key(s);
 
-	src_bytes(s, src);
-	memcpy(k.addr, src, s->v6 ? 8 : 4);
 	bpf_map_delete_elem(wg_xdp_map_fd(env.x, "ratelimit"), &k);
 }
 
@@ -752,16 +765,32 @@ static void ratelimit(void **state)
 		s.msg_len = 92;
 		run("proven response over limit", &s, XDP_DROP,
 		    WG_XDP_DROP_RATELIMIT);
-		/* Unproven ones are never charged: the daemon sends cookies. */
-		s.mac2 = false;
+		/*
+		 * A spent source is shed before its mac2 is computed,
+		 * unproven messages too, and nothing is charged for them.
+		 */
+		{
+			struct wg_xdp_bucket b0, b1;
+
+			s.mac2 = false;
+			bucket(&s, &b0);
+			for (i = 0; i < 3 * WG_XDP_RL_BURST; i++)
+				run("unproven, bucket spent: shed", &s, XDP_DROP,
+				    WG_XDP_DROP_RATELIMIT);
+			bucket(&s, &b1);
+			assert_memory_equal(&b0, &b1, sizeof(b0));
+		}
+		/* Elsewhere unproven ones are never charged: cookies first. */
+		s.src_last = 52;
 		for (i = 0; i < 3 * WG_XDP_RL_BURST; i++)
-			run("unproven response, bucket empty", &s,
-			    XDP_REDIRECT, WG_XDP_REDIRECT_RESPONSE);
+			run("unproven response", &s, XDP_REDIRECT,
+			    WG_XDP_REDIRECT_RESPONSE);
 		s.word = 1;
 		s.msg_len = 148;
 		for (i = 0; i < 3 * WG_XDP_RL_BURST; i++)
-			run("unproven initiation, bucket empty", &s,
-			    XDP_REDIRECT, WG_XDP_REDIRECT_INITIATION);
+			run("unproven initiation", &s, XDP_REDIRECT,
+			    WG_XDP_REDIRECT_INITIATION);
+		assert_false(charged(&s));
 		/* A mac2 made for another port proves nothing. */
 		{
 			uint8_t buf[FRAME_MAX];
@@ -773,8 +802,10 @@ static void ratelimit(void **state)
 			put16(buf + 14 + 20, SRC_PORT);
 			run_frame("mac2 for another port", false, buf, len,
 				  XDP_REDIRECT, WG_XDP_REDIRECT_INITIATION);
+			assert_false(charged(&s));
 			s.sport = 0;
 		}
+		s.src_last = 50;
 		/* Data is never rate limited. */
 		s.word = 4;
 		s.msg_len = 32;
@@ -826,15 +857,17 @@ static void ratelimit(void **state)
 	}
 	/* Without the cookie secret XDP cannot tell proof: nothing charged. */
 	{
-		struct spec s = { .src_last = 50, .word = 1, .msg_len = 148,
+		struct spec s = { .src_last = 54, .word = 1, .msg_len = 148,
 				  .mac2 = true };
 
 		assert_int_equal(wg_xdp_set_cookie_secret(env.x, 0, NULL), 0);
 		run("no secret: proven one passes uncharged", &s, XDP_REDIRECT,
 		    WG_XDP_REDIRECT_INITIATION);
+		assert_false(charged(&s));
 		assert_int_equal(wg_xdp_set_cookie_secret(env.x, 7, secret), 0);
-		run("secret back: bucket still empty", &s, XDP_DROP,
-		    WG_XDP_DROP_RATELIMIT);
+		run("secret back: charged", &s, XDP_REDIRECT,
+		    WG_XDP_REDIRECT_INITIATION);
+		assert_true(charged(&s));
 	}
 	/* Not under load: no limit at all. */
 	assert_int_equal(wg_xdp_set_config(env.x, PORT, 0), 0);
