@@ -443,12 +443,12 @@ restore_b() {
 	tunnel_wait $1 || log "bench: $1 tunnel does not come back"
 }
 
-# xdp_stat KEY PATTERN: sum of wg-xdp's XDP stat packets matching PATTERN.
-xdp_stat() {
+# report_b KEY: side B's "wgxdp=1" report (wg-xdp only).
+report_b() {
 	printf 'wgxdp=1\n\n' | python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
-s.settimeout(3)
+s.settimeout(5)
 s.connect(sys.argv[1])
 s.sendall(sys.stdin.buffer.read())
 out = b""
@@ -457,9 +457,19 @@ while not out.endswith(b"\n\n"):
 	if not d:
 		break
 	out += d
-sys.stdout.write(out.decode())' "/var/run/wireguard/$(ifb $1).sock" 2>/dev/null |
-		awk -v p="$2" '$1 ~ "^stat=" p {sub(/^stat=/, "", $1); n += $2}
-			END {print n + 0}'
+sys.stdout.write(out.decode())' "/var/run/wireguard/$(ifb $1).sock" 2>/dev/null
+}
+
+# xdp_stat KEY PATTERN: sum of wg-xdp's XDP stat packets matching PATTERN.
+xdp_stat() {
+	report_b $1 | awk -v p="$2" '$1 ~ "^stat=" p {sub(/^stat=/, "", $1); n += $2}
+		END {print n + 0}'
+}
+
+# daemon_counter KEY NAME: a counter of side B's report, or null.
+daemon_counter() {
+	report_b $1 | awk -v k="counter=$2" '$1 == k {print $2; f = 1}
+		END {if (!f) print "null"}'
 }
 
 # hs_rate KEY: handshakes/s with side B answering hsload from side A.
@@ -585,24 +595,6 @@ flood_test() {
 		nsx A $k ip addr del 10.66.$n.$((200 + i))/24 dev vethA$n
 		i=$((i + 1))
 	done
-}
-
-# daemon_counter KEY NAME: a counter of side B's "wgxdp=1" report.
-daemon_counter() {
-	printf 'wgxdp=1\n\n' | python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(5)
-s.connect(sys.argv[1])
-s.sendall(sys.stdin.buffer.read())
-out = b""
-while not out.endswith(b"\n\n"):
-	d = s.recv(65536)
-	if not d:
-		break
-	out += d
-sys.stdout.write(out.decode())' "/var/run/wireguard/$(ifb $1).sock" 2>/dev/null |
-		awk -v k="counter=$2" '$1 == k {print $2; f = 1} END {if (!f) print "null"}'
 }
 
 # scale_hs KEY N: one handshake from each of the N scale keys on B.

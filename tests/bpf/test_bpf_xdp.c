@@ -1019,7 +1019,8 @@ static void macs_random(void **state)
 			rekey(&cc, (uint64_t)n / 64 + 1, now);
 		t = rnd() % 2;
 		s.word = t ? 2 : 1;
-		s.msg_len = mlen = t ? WG_MSG_RESPONSE_LEN : WG_MSG_INITIATION_LEN;
+		mlen = t ? WG_MSG_RESPONSE_LEN : WG_MSG_INITIATION_LEN;
+		s.msg_len = mlen;
 		s.v6 = rnd() % 2;
 		s.src_last = 1 + rnd() % 254;
 		s.sport = 1024 + rnd() % 60000;
