@@ -21,7 +21,9 @@
  *	anyone who knows the public key can send. Each socket answers the
  *	cookie replies it gets, so from then on its messages carry a valid
  *	mac2 and prove their source (which a rate limit then holds to its
- *	budget). The bodies are random: no Noise handshake completes.
+ *	budget); "flood: all sources proven" goes to stderr once every
+ *	socket has its cookie. The bodies are random: no Noise handshake
+ *	completes.
  *
  * SIGTERM or SIGINT ends the flood early, with its line printed. IPv4
  * only. The mac1 mode stamps its MACs with the daemon's own cookie code,
@@ -265,6 +267,7 @@ struct source {
 	struct cookie_maker cm;
 	struct wg_msg_initiation msg;
 	uint64_t stamped; /* when the MACs were last made */
+	bool proven; /* has had a cookie */
 };
 
 /* Takes the cookie replies waiting on s; true when one was accepted. */
@@ -293,7 +296,7 @@ static int mac1(struct run *r, const uint8_t pub[WG_KEY_LEN],
 	static struct source srcs[MAX_SRC];
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
-	uint32_t k = 0;
+	uint32_t k = 0, proven = 0;
 
 	for (uint32_t i = 0; i < nsrc; i++) {
 		struct sockaddr_in sa = { .sin_family = AF_INET };
@@ -326,6 +329,11 @@ static int mac1(struct run *r, const uint8_t pub[WG_KEY_LEN],
 			wg_cookie_maker_add_macs(&s->cm, &s->msg,
 						 sizeof(s->msg), now);
 			s->stamped = now;
+		}
+		if (fresh && !s->proven) {
+			s->proven = true;
+			if (++proven == nsrc)
+				fprintf(stderr, "flood: all sources proven\n");
 		}
 		for (int i = 0; i < BATCH; i++)
 			memcpy(bufs[i], &s->msg, sizeof(s->msg));

@@ -158,11 +158,17 @@ void wg_dataplane_load_changed(struct wg_device *dev, bool under_load)
 		/*
 		 * XDP shedding proven floods over their budget keeps the
 		 * queue short, but the load is still there: stay under it,
-		 * or the flood would reach Noise each time it expired.
+		 * or the flood would reach Noise each time it expired. Also
+		 * when the queue's own signal has just run out (the control
+		 * thread may not have looked for a while): XDP still sheds
+		 * under the flag we gave it, so it counts what we missed.
 		 */
-		if (under_load &&
-		    wg_xdp_shedding(dev->xdp, wg_now(), WG_COOKIE_UNDER_LOAD_NS))
+		if ((under_load || dev->under_load) &&
+		    wg_xdp_shedding(dev->xdp, wg_now(),
+				    WG_COOKIE_UNDER_LOAD_NS)) {
 			wg_cookie_checker_load_seen(&dev->cookie, wg_now());
+			under_load = true;
+		}
 	}
 	if (dev->under_load == under_load)
 		return;

@@ -20,9 +20,10 @@
 #     cookie replies: cookies are sent, XDP sheds what is over each source's
 #     budget, the daemon processes at most the budget (20/s, burst 5, per
 #     address), and every rate-limit bucket belongs to an address that
-#     proved itself.
+#     proved itself; the peer starts once every flooding address has its
+#     cookie.
 # wireguard-go is started afresh for each, and sends its first initiation
-# a second into the flood.
+# a second into the flood ((c): once the addresses have their cookies).
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tools.sh"
@@ -185,16 +186,21 @@ ok "(c): start" start
 snap "$TMP/before"
 ok "(c): valid-mac1 flood underway" \
 	flood_run c mac1 10.77.0.1 7111 "$KX_pub" 10.77.0.10 $NSRC
-# The window in which the budget is counted: from here to the flood's end.
-sleep 1
-snap "$TMP/mid"
+# The peer starts once the flood is what it will stay: every flooding
+# address with its cookie, and proven (the start, before the cookies, is
+# the same valid-mac1 flood without them). The budget is counted from here
+# to the flood's end.
+ok "(c): every flooding address took its cookie" \
+	wait_for $HS_WAIT grep -q "all sources proven" "$TMP/c.out"
+# t0 and t1 enclose both snapshots: the budget covers all they count.
 t0=$(date +%s%3N)
+snap "$TMP/mid"
 ok "(c): wireguard-go's handshake completes and 20 pings pass during it" \
 	peer_through
 ok "(c): flood done" flood_done c
-t1=$(date +%s%3N)
 echo "# $(cat "$TMP/c.out")"
 snap "$TMP/after"
+t1=$(date +%s%3N)
 ok "(c): cookie replies were sent (cookies_tx)" positive "$(delta cookies_tx)"
 ok "(c): the flooder took them" \
 	positive "$(sed -n 's/.* cookies=\([0-9]*\).*/\1/p' "$TMP/c.out")"
@@ -206,7 +212,8 @@ budget=$((NSRC * (5 + 20 * win) + 10))
 acc=$(delta hs_accepted)
 echo "# (c): the daemon processed $acc handshakes in ${win} s" \
 	"(budget $budget), limited $(delta hs_ratelimited)," \
-	"answered $(delta cookies_tx) with a cookie"
+	"answered $(delta cookies_tx) with a cookie;" \
+	"load on/off $(log_count $WGX 'Handshake load') times"
 ok "(c): the daemon processed at most each address's budget" \
 	ge "$budget" "$acc"
 buckets >"$TMP/buckets"
