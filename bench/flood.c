@@ -15,6 +15,10 @@
  *   flood spoof HOST PORT SECONDS SRC NSRC
  *	the same from NSRC forged IPv4 source addresses SRC, SRC+1, ...
  *	(random source ports), through a raw socket; needs root
+ *   flood spoofmac1 HOST PORT SECONDS PUBKEY SRC NSRC
+ *	the same, each message with a valid mac1 for the responder's public
+ *	key PUBKEY (base64): forged sources can never answer a cookie
+ *	reply, so this is the one flood no source limit can tell apart
  *   flood mac1 HOST PORT SECONDS PUBKEY SRC NSRC
  *	initiations with a valid mac1 for the responder's public key PUBKEY
  *	(base64) from NSRC UDP sockets bound to SRC, SRC+1, ...: what
@@ -220,18 +224,32 @@ static uint16_t ip_csum(const void *p, size_t len)
 	return htons((uint16_t)~sum);
 }
 
-static int spoof(struct run *r, struct in_addr src, uint32_t nsrc)
+/*
+ * Forged sources; with pub (spoofmac1) every message has a valid mac1 for
+ * it (one message, stamped once: mac1 does not cover the IP header).
+ */
+static int spoof(struct run *r, struct in_addr src, uint32_t nsrc,
+		 const uint8_t *pub)
 {
 	enum { HDRS = sizeof(struct iphdr) + sizeof(struct udphdr) };
 	static uint8_t bufs[BATCH][1500];
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
+	struct wg_msg_initiation valid;
 	uint32_t k = 0;
 	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
 
 	if (fd < 0) {
 		perror("flood: raw socket");
 		return 1;
+	}
+	if (pub) {
+		struct cookie_maker cm;
+
+		wg_cookie_maker_init(&cm, pub);
+		junk_initiation((uint8_t *)&valid);
+		wg_cookie_maker_add_macs(&cm, &valid, sizeof(valid), now_ns());
+		wg_cookie_maker_destroy(&cm);
 	}
 	setup_msgs(msgs, iov, bufs, &r->dst, sizeof(r->dst),
 		   HDRS + WG_MSG_INITIATION_LEN);
@@ -253,7 +271,10 @@ static int spoof(struct run *r, struct in_addr src, uint32_t nsrc)
 			udp->dest = r->dst.sin_port;
 			udp->len = htons(sizeof(*udp) + WG_MSG_INITIATION_LEN);
 			udp->check = 0; /* optional over IPv4 */
-			junk_initiation(bufs[i] + HDRS);
+			if (pub)
+				memcpy(bufs[i] + HDRS, &valid, sizeof(valid));
+			else
+				junk_initiation(bufs[i] + HDRS);
 		}
 		send_batch(r, fd, msgs);
 	}
@@ -352,6 +373,7 @@ static void usage(void)
 		"usage: flood junk HOST PORT SECONDS [SRCPORT]\n"
 		"       flood mix HOST PORT SECONDS\n"
 		"       flood spoof HOST PORT SECONDS SRC NSRC\n"
+		"       flood spoofmac1 HOST PORT SECONDS PUBKEY SRC NSRC\n"
 		"       flood mac1 HOST PORT SECONDS PUBKEY SRC NSRC\n");
 	exit(2);
 }
@@ -387,7 +409,13 @@ int main(int argc, char **argv)
 		nsrc = (uint32_t)strtoul(argv[6], NULL, 0);
 		if (inet_pton(AF_INET, argv[5], &src) != 1 || !nsrc)
 			usage();
-		ret = spoof(&r, src, nsrc);
+		ret = spoof(&r, src, nsrc, NULL);
+	} else if (!strcmp(r.mode, "spoofmac1") && argc == 8) {
+		nsrc = (uint32_t)strtoul(argv[7], NULL, 0);
+		if (wg_key_from_base64(pub, argv[5]) ||
+		    inet_pton(AF_INET, argv[6], &src) != 1 || !nsrc)
+			usage();
+		ret = spoof(&r, src, nsrc, pub);
 	} else if (!strcmp(r.mode, "mac1") && argc == 8) {
 		nsrc = (uint32_t)strtoul(argv[7], NULL, 0);
 		if (wg_key_from_base64(pub, argv[5]) ||
