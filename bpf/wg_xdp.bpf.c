@@ -209,7 +209,10 @@ __attribute__((noinline)) int b2s_block(struct wg_b2s_state *s,
 	return 1;
 }
 
-/* Word k of the message in s (k a constant). */
+/*
+ * Word k of the message in s. k must be a constant: a computed one is a
+ * variable offset into the map value, which the verifier refuses.
+ */
 #define MSG_WORD(s, k) ((s)->msg[(k) / 16].m[(k) % 16])
 
 /*
@@ -241,6 +244,14 @@ static __always_inline int tag_ok(const struct wg_xdp_hs_scratch *s, __u32 k)
 		 (s->st.h[1] ^ MSG_WORD(s, k + 1)) |
 		 (s->st.h[2] ^ MSG_WORD(s, k + 2)) |
 		 (s->st.h[3] ^ MSG_WORD(s, k + 3)));
+}
+
+/* Are the four message words from word k (a constant: see MSG_WORD) zero? */
+static __always_inline int zero_tag(const struct wg_xdp_hs_scratch *s,
+				    __u32 k)
+{
+	return !(MSG_WORD(s, k) | MSG_WORD(s, k + 1) | MSG_WORD(s, k + 2) |
+		 MSG_WORD(s, k + 3));
 }
 
 /* What mac1 of a handshake message says. */
@@ -302,6 +313,13 @@ static __always_inline int check_mac2(__u32 type, const __u8 *src, int v6,
 	key = bpf_map_lookup_elem(&hs_keys, &k);
 	s = bpf_map_lookup_elem(&hs_scratch, &zero);
 	if (!key || !s || !key->set)
+		return 0;
+	/*
+	 * A sender without a cookie sends mac2 zero: nothing to prove, and
+	 * the five compressions spared (a forged flood cannot do better).
+	 */
+	if (type == WG_MSG_INITIATION ? zero_tag(s, 132 / 4) :
+					 zero_tag(s, 76 / 4))
 		return 0;
 	/* cookie = MAC(secret, src ip || src port), port in wire order */
 	s->st = key->state;

@@ -107,12 +107,35 @@ static void make_cookie(struct cookie_checker *cc,
 {
 	if (!cc->has_secret || now < cc->secret_birth ||
 	    now - cc->secret_birth >= SEC(WG_COOKIE_SECRET_MAX_AGE)) {
+		/* The old one still proves a source for a short while. */
+		memcpy(cc->prev_secret, cc->secret, sizeof(cc->secret));
+		cc->prev_until = cc->has_secret ? now + WG_COOKIE_PREV_NS : 0;
 		wg_random(cc->secret, sizeof(cc->secret));
 		cc->secret_birth = now;
 		cc->has_secret = true;
 		atomic_fetch_add(&cc->secret_gen, 1);
 	}
 	wg_mac(cookie, cc->secret, sizeof(cc->secret), src, srclen);
+}
+
+/*
+ * Does mac2 of msg hold with the cookie of the secret replaced less than
+ * WG_COOKIE_PREV_NS ago? Caller holds lock.
+ */
+static bool prev_cookie_ok(struct cookie_checker *cc, const uint8_t *m,
+			   size_t len, const void *src, size_t srclen,
+			   uint64_t now)
+{
+	uint8_t mac[WG_MAC_LEN], cookie[WG_COOKIE_LEN];
+	bool ok;
+
+	if (!cc->prev_until || now >= cc->prev_until)
+		return false;
+	wg_mac(cookie, cc->prev_secret, sizeof(cc->prev_secret), src, srclen);
+	wg_mac(mac, cookie, WG_COOKIE_LEN, m, mac2_off(len));
+	ok = wg_ct_eq(mac, m + mac2_off(len), WG_MAC_LEN);
+	wg_wipe(cookie, sizeof(cookie));
+	return ok;
 }
 
 uint64_t wg_cookie_checker_secret(struct cookie_checker *cc,
@@ -150,7 +173,8 @@ enum wg_cookie_mac wg_cookie_checker_validate(struct cookie_checker *cc,
 
 	make_cookie(cc, cookie, src, srclen, now);
 	wg_mac(mac, cookie, WG_COOKIE_LEN, m, mac2_off(len));
-	if (wg_ct_eq(mac, m + mac2_off(len), WG_MAC_LEN))
+	if (wg_ct_eq(mac, m + mac2_off(len), WG_MAC_LEN) ||
+	    prev_cookie_ok(cc, m, len, src, srclen, now))
 		ret = WG_COOKIE_MAC_VALID_COOKIE;
 	else if (under_load)
 		ret = WG_COOKIE_MAC_NEED_COOKIE;

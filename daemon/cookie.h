@@ -5,7 +5,8 @@
  * The checker is ours: it verifies mac1 of incoming handshake messages with
  * HASH("mac1----" || our public key), and, under load, mac2 with the cookie
  * MAC(secret, source address) of the sender, where the secret is random and
- * replaced every WG_COOKIE_SECRET_MAX_AGE seconds (lazily, when next used).
+ * replaced every WG_COOKIE_SECRET_MAX_AGE seconds (lazily, when next used;
+ * the one before is still accepted for WG_COOKIE_PREV_NS).
  * The maker is per peer: it stamps mac1/mac2 on our outgoing handshake
  * messages and keeps the cookie the peer last sent us.
  *
@@ -35,6 +36,17 @@
 
 /* Stay under load this long after the handshake queue last was long. */
 #define WG_COOKIE_UNDER_LOAD_NS WG_NSEC_PER_SEC
+/*
+ * How long a cookie of the secret before the current one still proves its
+ * source. A peer that got a cookie just before the secret was replaced
+ * (every WG_COOKIE_SECRET_MAX_AGE) answers REKEY_TIMEOUT (and its jitter)
+ * later with it; checking the current secret alone, as the Linux module
+ * does, would refuse that proof and cost the peer another cookie round
+ * under load. The old cookie proves that the source received a packet we
+ * sent it at most two minutes and these ten seconds ago.
+ */
+#define WG_COOKIE_PREV_NS \
+	((uint64_t)(WG_REKEY_TIMEOUT + WG_COOKIE_SECRET_LATENCY) * WG_NSEC_PER_SEC)
 
 /* The outcome of checking the macs of an incoming handshake message. */
 enum wg_cookie_mac {
@@ -64,7 +76,8 @@ enum wg_cookie_verdict {
 struct cookie_checker {
 	/*
 	 * lock guards has_keys, mac1_key, cookie_key, secret,
-	 * secret_birth, has_secret, load_since, has_load.
+	 * secret_birth, has_secret, prev_secret, prev_until, load_since,
+	 * has_load.
 	 */
 	pthread_mutex_t lock;
 	bool has_keys;
@@ -73,6 +86,8 @@ struct cookie_checker {
 	uint8_t secret[WG_HASH_LEN];
 	uint64_t secret_birth;
 	bool has_secret;
+	uint8_t prev_secret[WG_HASH_LEN]; /* the one before, until prev_until */
+	uint64_t prev_until; /* 0: none */
 	uint64_t load_since; /* last time the queue was long */
 	bool has_load;
 	/* Bumped (under lock) whenever secret changes; 0: none yet. */

@@ -289,6 +289,38 @@ static void load_comes_and_goes(void **state)
 				 WG_COOKIE_ACCEPT);
 }
 
+/*
+ * A cookie of the secret just replaced still proves its source for
+ * WG_COOKIE_PREV_NS: the peer that got it a second before the change and
+ * answers REKEY_TIMEOUT later is not sent round for another.
+ */
+static void cookie_across_a_new_secret(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t change = T0 + WG_COOKIE_SECRET_MAX_AGE * SEC;
+
+	/* The secret is born with the first cookie, at T0. */
+	get_cookie(f, &f->flooder, other_src, 6, T0);
+	get_cookie(f, &f->peer, peer_src, 6, change - SEC);
+	/* Someone else's message at change replaces the secret. */
+	assert_int_equal(send(f, &f->flooder, other_src, 6, true, change),
+			 WG_COOKIE_SEND_COOKIE);
+	assert_int_equal(send(f, &f->peer, peer_src, 6, true,
+			      change + WG_REKEY_TIMEOUT * SEC),
+			 WG_COOKIE_ACCEPT);
+	assert_int_equal(send(f, &f->peer, peer_src, 6, true,
+			      change + WG_COOKIE_PREV_NS - 1),
+			 WG_COOKIE_ACCEPT);
+	/* Then only the current secret's cookies prove anything. */
+	assert_int_equal(send(f, &f->peer, peer_src, 6, true,
+			      change + WG_COOKIE_PREV_NS),
+			 WG_COOKIE_SEND_COOKIE);
+	get_cookie(f, &f->peer, peer_src, 6, change + WG_COOKIE_PREV_NS);
+	assert_int_equal(send(f, &f->peer, peer_src, 6, true,
+			      change + WG_COOKIE_PREV_NS + SEC),
+			 WG_COOKIE_ACCEPT);
+}
+
 /* Responses go through the same order. */
 static void responses_too(void **state)
 {
@@ -331,6 +363,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ipv6_per_64, setup, teardown),
 		cmocka_unit_test_setup_teardown(load_comes_and_goes, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(cookie_across_a_new_secret,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(responses_too, setup, teardown),
 	};
 
