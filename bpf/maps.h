@@ -119,19 +119,25 @@ struct wg_xdp_bucket {
 /*
  * hs_keys[]: what XDP needs to check the MACs of handshakes addressed to
  * us, as BLAKE2s states after their key block (bpf/blake2s.h), so that
- * the program hashes only the message's own blocks.
+ * the program hashes only the message's own blocks. The previous cookie
+ * secret is there because the daemon accepts it for a while after a
+ * change (cookie.h WG_COOKIE_PREV_NS): a flood proven with it must be
+ * shed here too, not passed on as unproven.
  */
 enum wg_xdp_hs_key_id {
 	/* mac1 key, HASH("mac1----" || our public key); unset: no key */
 	WG_XDP_KEY_MAC1 = 0,
 	/* the daemon's cookie secret; cookies are MAC(secret, ip || port) */
 	WG_XDP_KEY_COOKIE = 1,
+	/* the secret before it, still proof until its until_ns */
+	WG_XDP_KEY_COOKIE_PREV = 2,
 	WG_XDP_KEY_MAX
 };
 
 struct wg_xdp_hs_key {
 	__u32 set; /* 0: no such key (yet) */
 	__u32 pad;
+	__u64 until_ns; /* CLOCK_MONOTONIC; 0: no end */
 	struct wg_b2s_state state;
 };
 
@@ -152,7 +158,7 @@ _Static_assert(sizeof(struct wg_xdp_aip6_key) == 20, "aip6 key size");
 _Static_assert(sizeof(struct wg_xdp_peer) == 64, "peer size");
 _Static_assert(sizeof(struct wg_xdp_counter) == 16, "counter size");
 _Static_assert(sizeof(struct wg_xdp_bucket) == 16, "bucket size");
-_Static_assert(sizeof(struct wg_xdp_hs_key) == 40, "hs key size");
+_Static_assert(sizeof(struct wg_xdp_hs_key) == 48, "hs key size");
 _Static_assert(sizeof(struct wg_xdp_hs_scratch) >= WG_MSG_INITIATION_LEN +
 		       2 * WG_B2S_BLOCK_LEN, "hs scratch size");
 

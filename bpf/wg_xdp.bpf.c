@@ -298,28 +298,22 @@ static __always_inline enum mac1 check_mac1(struct xdp_md *ctx, __u32 off,
 }
 
 /*
- * Does mac2 of the message check_mac1 left in the scratch prove its
- * source src (IPv4: 4 bytes, IPv6: 16) and sport? It must be
- * MAC(cookie, message up to mac2) with the cookie the daemon would give
- * that source, MAC(secret, src || port). No secret yet: no proof.
+ * Does mac2 of the message check_mac1 left in the scratch hold with the
+ * cookie that the secret key[id] gives src (IPv4: 4 bytes, IPv6: 16) and
+ * sport, MAC(secret, src || port)? No such secret, or one past its end:
+ * no.
  */
-static __always_inline int check_mac2(__u32 type, const __u8 *src, int v6,
-				      __be16 sport)
+static __always_inline int mac2_with(__u32 id, __u32 type, const __u8 *src,
+				     int v6, __be16 sport)
 {
-	__u32 zero = 0, k = WG_XDP_KEY_COOKIE, i;
+	__u32 zero = 0, i;
 	struct wg_xdp_hs_scratch *s;
 	struct wg_xdp_hs_key *key;
 
-	key = bpf_map_lookup_elem(&hs_keys, &k);
+	key = bpf_map_lookup_elem(&hs_keys, &id);
 	s = bpf_map_lookup_elem(&hs_scratch, &zero);
-	if (!key || !s || !key->set)
-		return 0;
-	/*
-	 * A sender without a cookie sends mac2 zero: nothing to prove, and
-	 * the five compressions spared (a forged flood cannot do better).
-	 */
-	if (type == WG_MSG_INITIATION ? zero_tag(s, 132 / 4) :
-					 zero_tag(s, 76 / 4))
+	if (!key || !s || !key->set ||
+	    (key->until_ns && bpf_ktime_get_ns() >= key->until_ns))
 		return 0;
 	/* cookie = MAC(secret, src ip || src port), port in wire order */
 	s->st = key->state;
@@ -348,6 +342,30 @@ static __always_inline int check_mac2(__u32 type, const __u8 *src, int v6,
 	}
 	mac_msg(s, 76);
 	return tag_ok(s, 76 / 4);
+}
+
+/*
+ * Does mac2 of the message check_mac1 left in the scratch prove its
+ * source: made with the cookie the daemon would give it, from its current
+ * secret or the one before while the daemon still takes that?
+ */
+static __always_inline int check_mac2(__u32 type, const __u8 *src, int v6,
+				      __be16 sport)
+{
+	__u32 zero = 0;
+	struct wg_xdp_hs_scratch *s = bpf_map_lookup_elem(&hs_scratch, &zero);
+
+	if (!s)
+		return 0;
+	/*
+	 * A sender without a cookie sends mac2 zero: nothing to prove, and
+	 * the five compressions spared (a forged flood cannot do better).
+	 */
+	if (type == WG_MSG_INITIATION ? zero_tag(s, 132 / 4) :
+					 zero_tag(s, 76 / 4))
+		return 0;
+	return mac2_with(WG_XDP_KEY_COOKIE, type, src, v6, sport) ||
+	       mac2_with(WG_XDP_KEY_COOKIE_PREV, type, src, v6, sport);
 }
 
 /* May this bad-mac1 handshake go to the daemon's log? */
@@ -545,9 +563,17 @@ int xdp_wg_nic(struct xdp_md *ctx)
 	 * proven flood would starve of budget anyway.
 	 */
 	if (type <= WG_MSG_RESPONSE && !(cfg->flags & WG_XDP_F_MAC1_OFF)) {
-		__u32 off = (__u32)((void *)msg - (void *)(long)ctx->data);
+		/*
+		 * The message's offset for bpf_xdp_load_bytes, kept 64-bit
+		 * (the range check): clang narrows a plain (__u32) of the
+		 * difference to 32-bit halves of the two pointers, whose
+		 * 4-byte spill the verifier refuses.
+		 */
+		long off = (long)msg - (long)ctx->data;
 
-		switch (check_mac1(ctx, off, type)) {
+		if (off < 0 || off > 0xffff)
+			return drop(WG_XDP_DROP_TRUNCATED, ctx, cfg);
+		switch (check_mac1(ctx, (__u32)off, type)) {
 		case MAC1_NO_KEY:
 			/*
 			 * Without a private key the daemon can answer no

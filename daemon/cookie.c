@@ -138,17 +138,25 @@ static bool prev_cookie_ok(struct cookie_checker *cc, const uint8_t *m,
 	return ok;
 }
 
-uint64_t wg_cookie_checker_secret(struct cookie_checker *cc,
-				  uint8_t out[WG_HASH_LEN])
+uint64_t wg_cookie_checker_secrets(struct cookie_checker *cc,
+				   uint8_t cur[WG_HASH_LEN],
+				   uint8_t prev[WG_HASH_LEN],
+				   uint64_t *prev_until)
 {
 	uint64_t gen;
 
 	pthread_mutex_lock(&cc->lock);
 	gen = cc->has_secret ? atomic_load(&cc->secret_gen) : 0;
-	if (gen)
-		memcpy(out, cc->secret, WG_HASH_LEN);
-	else
-		memset(out, 0, WG_HASH_LEN);
+	memset(cur, 0, WG_HASH_LEN);
+	memset(prev, 0, WG_HASH_LEN);
+	*prev_until = 0;
+	if (gen) {
+		memcpy(cur, cc->secret, WG_HASH_LEN);
+		if (cc->prev_until) {
+			memcpy(prev, cc->prev_secret, WG_HASH_LEN);
+			*prev_until = cc->prev_until;
+		}
+	}
 	pthread_mutex_unlock(&cc->lock);
 	return gen;
 }

@@ -149,11 +149,15 @@ enum wg_cookie_verdict wg_cookie_checker_admit(struct cookie_checker *cc,
 /* The counter name of verdict v ("hs_accepted", ...). */
 const char *wg_cookie_verdict_name(enum wg_cookie_verdict v);
 /*
- * Copies the current cookie secret to out and returns its generation
- * (compare with secret_gen), or 0 with out zeroed when there is none yet.
+ * Copies the current cookie secret to cur and returns its generation
+ * (compare with secret_gen), or 0 with cur zeroed when there is none yet;
+ * the one before goes to prev with the time it is taken until (0 and
+ * zeroes: none).
  */
-uint64_t wg_cookie_checker_secret(struct cookie_checker *cc,
-				  uint8_t out[WG_HASH_LEN]);
+uint64_t wg_cookie_checker_secrets(struct cookie_checker *cc,
+				   uint8_t cur[WG_HASH_LEN],
+				   uint8_t prev[WG_HASH_LEN],
+				   uint64_t *prev_until);
 /* out <- HASH("mac1----" || pub): the key of mac1 for messages to pub. */
 void wg_cookie_mac1_key(uint8_t out[WG_KEY_LEN],
 			const uint8_t pub[WG_KEY_LEN]);

@@ -139,16 +139,17 @@ void wg_dataplane_port_changed(struct wg_device *dev)
 /* XDP's copy of the cookie secret follows the checker's (renewed lazily). */
 static void sync_cookie_secret(struct wg_device *dev)
 {
-	uint8_t secret[WG_HASH_LEN];
-	uint64_t gen;
+	uint8_t secret[WG_HASH_LEN], prev[WG_HASH_LEN];
+	uint64_t gen, until;
 
 	if (atomic_load(&dev->cookie.secret_gen) == wg_xdp_cookie_gen(dev->xdp))
 		return;
-	gen = wg_cookie_checker_secret(&dev->cookie, secret);
-	if (wg_xdp_set_cookie_secret(dev->xdp, gen, secret))
+	gen = wg_cookie_checker_secrets(&dev->cookie, secret, prev, &until);
+	if (wg_xdp_set_cookie_secret(dev->xdp, gen, secret, prev, until))
 		log_ratelimited(WG_LOG_WARN,
 				"Could not give XDP the cookie secret");
 	wg_wipe(secret, sizeof(secret));
+	wg_wipe(prev, sizeof(prev));
 }
 
 void wg_dataplane_load_changed(struct wg_device *dev, bool under_load)

@@ -652,30 +652,42 @@ int wg_xdp_del_peer(struct wg_xdp *x, uint32_t peer_id)
 	return growable_delete(&x->peers, &peer_id);
 }
 
-int wg_xdp_set_hs_key(struct wg_xdp *x, enum wg_xdp_hs_key_id id,
-		      const uint8_t key[32])
+/* hs_keys[id] <- the state of key (NULL: none), taken until until_ns. */
+static int set_key(struct wg_xdp *x, uint32_t id, const uint8_t key[32],
+		   uint64_t until_ns)
 {
 	struct wg_xdp_hs_key v;
-	uint32_t k = id;
 	int err;
 
-	if (id >= WG_XDP_KEY_MAX)
-		return -EINVAL;
 	memset(&v, 0, sizeof(v));
 	if (key) {
 		wg_b2s_key_state(&v.state, key, 32);
 		v.set = 1;
+		v.until_ns = until_ns;
 	}
-	err = update(x->skel->maps.hs_keys, &k, &v);
+	err = update(x->skel->maps.hs_keys, &id, &v);
 	wg_wipe(&v, sizeof(v));
 	return err;
 }
 
-int wg_xdp_set_cookie_secret(struct wg_xdp *x, uint64_t gen,
-			      const uint8_t secret[32])
+int wg_xdp_set_hs_key(struct wg_xdp *x, enum wg_xdp_hs_key_id id,
+		      const uint8_t key[32])
 {
-	int err = wg_xdp_set_hs_key(x, WG_XDP_KEY_COOKIE, gen ? secret : NULL);
+	if (id >= WG_XDP_KEY_MAX)
+		return -EINVAL;
+	return set_key(x, id, key, 0);
+}
 
+int wg_xdp_set_cookie_secret(struct wg_xdp *x, uint64_t gen,
+			     const uint8_t secret[32], const uint8_t prev[32],
+			     uint64_t prev_until)
+{
+	int err = set_key(x, WG_XDP_KEY_COOKIE, gen ? secret : NULL, 0);
+
+	if (!err)
+		err = set_key(x, WG_XDP_KEY_COOKIE_PREV,
+			      gen && prev && prev_until ? prev : NULL,
+			      prev_until);
 	if (!err)
 		x->cookie_gen = gen;
 	return err;

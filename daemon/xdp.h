@@ -102,10 +102,13 @@ int wg_xdp_set_hs_key(struct wg_xdp *x, enum wg_xdp_hs_key_id id,
 		      const uint8_t key[32]);
 /*
  * XDP's copy of the cookie secret (cookie.h), generation gen (0: none,
- * secret ignored); wg_xdp_cookie_gen() tells the one it has.
+ * the rest ignored), and of the one before it, taken until prev_until
+ * (CLOCK_MONOTONIC ns; 0 or prev NULL: none); wg_xdp_cookie_gen() tells
+ * the generation XDP has.
  */
 int wg_xdp_set_cookie_secret(struct wg_xdp *x, uint64_t gen,
-			     const uint8_t secret[32]);
+			     const uint8_t secret[32], const uint8_t prev[32],
+			     uint64_t prev_until);
 uint64_t wg_xdp_cookie_gen(const struct wg_xdp *x);
 /*
  * Has XDP dropped handshakes over the rate limit within window_ns of now?

@@ -703,6 +703,8 @@ static void peer_counters(void **state)
 	assert_int_equal(wg_xdp_get_peer(env.x, PEER_ID, &got), -ENOENT);
 }
 
+static uint64_t mono_ns(void);
+
 /* The ratelimit key of s's source (IPv4 address, IPv6 /64). */
 static struct wg_xdp_addr bucket_key(const struct spec *s)
 {
@@ -860,11 +862,11 @@ static void ratelimit(void **state)
 		struct spec s = { .src_last = 54, .word = 1, .msg_len = 148,
 				  .mac2 = true };
 
-		assert_int_equal(wg_xdp_set_cookie_secret(env.x, 0, NULL), 0);
+		assert_int_equal(wg_xdp_set_cookie_secret(env.x, 0, NULL, NULL, 0), 0);
 		run("no secret: proven one passes uncharged", &s, XDP_REDIRECT,
 		    WG_XDP_REDIRECT_INITIATION);
 		assert_false(charged(&s));
-		assert_int_equal(wg_xdp_set_cookie_secret(env.x, 7, secret), 0);
+		assert_int_equal(wg_xdp_set_cookie_secret(env.x, 7, secret, NULL, 0), 0);
 		run("secret back: charged", &s, XDP_REDIRECT,
 		    WG_XDP_REDIRECT_INITIATION);
 		assert_true(charged(&s));
@@ -878,6 +880,48 @@ static void ratelimit(void **state)
 		run("not under load", &s, XDP_REDIRECT,
 		    WG_XDP_REDIRECT_INITIATION);
 	}
+}
+
+/*
+ * The secret just replaced still proves a source until its until_ns, as
+ * the daemon takes it (cookie.h WG_COOKIE_PREV_NS); after that, no.
+ */
+static void prev_secret(void **state)
+{
+	uint8_t old[WG_HASH_LEN];
+	struct spec s = { .src_last = 90, .word = 1, .msg_len = 148,
+			  .mac2 = true };
+	uint64_t now = mono_ns();
+
+	(void)state;
+	assert_int_equal(wg_xdp_set_config(env.x, PORT, WG_XDP_F_UNDER_LOAD),
+			 0);
+	/* s's mac2 is made with `secret`: make it the previous one. */
+	memcpy(old, secret, sizeof(old));
+	wg_random(secret, sizeof(secret));
+	assert_int_equal(wg_xdp_set_cookie_secret(env.x, 8, secret, old,
+						  now + 3600 * 1000000000ULL),
+			 0);
+	memcpy(secret, old, sizeof(old));
+	run("mac2 of the previous secret, in time", &s, XDP_REDIRECT,
+	    WG_XDP_REDIRECT_INITIATION);
+	assert_true(charged(&s));
+	uncharge(&s);
+	memcpy(old, secret, sizeof(old));
+	wg_random(secret, sizeof(secret));
+	assert_int_equal(wg_xdp_set_cookie_secret(env.x, 9, secret, old, now),
+			 0);
+	memcpy(secret, old, sizeof(old));
+	run("mac2 of the previous secret, too late", &s, XDP_REDIRECT,
+	    WG_XDP_REDIRECT_INITIATION);
+	assert_false(charged(&s));
+	/* And as the current one again. */
+	assert_int_equal(wg_xdp_set_cookie_secret(env.x, 10, secret, NULL, 0),
+			 0);
+	run("mac2 of the current secret", &s, XDP_REDIRECT,
+	    WG_XDP_REDIRECT_INITIATION);
+	assert_true(charged(&s));
+	assert_int_equal(wg_xdp_set_config(env.x, PORT, 0), 0);
 }
 
 /* Handshakes while we have no private key: dropped, under their reason. */
@@ -974,7 +1018,7 @@ static void rekey(struct cookie_checker *cc, uint64_t gen, uint64_t now)
 	pthread_mutex_unlock(&cc->lock);
 	assert_int_equal(wg_xdp_set_hs_key(env.x, WG_XDP_KEY_MAC1, mac1_key),
 			 0);
-	assert_int_equal(wg_xdp_set_cookie_secret(env.x, gen, secret), 0);
+	assert_int_equal(wg_xdp_set_cookie_secret(env.x, gen, secret, NULL, 0), 0);
 }
 
 static void flip_bit(uint8_t *p, size_t len)
@@ -1126,7 +1170,7 @@ static void mac1_knob(void **state)
 	run_frame_on(x, "knob: bad mac1 goes on", false, buf, build(&s, buf),
 		     XDP_PASS, WG_XDP_PASS_NO_SOCKET);
 	assert_int_equal(wg_xdp_set_hs_key(x, WG_XDP_KEY_MAC1, mac1_key), 0);
-	assert_int_equal(wg_xdp_set_cookie_secret(x, 1, secret), 0);
+	assert_int_equal(wg_xdp_set_cookie_secret(x, 1, secret, NULL, 0), 0);
 	s.bad_mac1 = false;
 	s.mac2 = true;
 	s.src_last = 77;
@@ -1517,7 +1561,7 @@ static int setup(void **state)
 	    wg_xdp_add_local(env.x, AF_INET6, local6) ||
 	    wg_xdp_add_index(env.x, KNOWN_INDEX, PEER_ID) ||
 	    wg_xdp_set_hs_key(env.x, WG_XDP_KEY_MAC1, mac1_key) ||
-	    wg_xdp_set_cookie_secret(env.x, 1, secret))
+	    wg_xdp_set_cookie_secret(env.x, 1, secret, NULL, 0))
 		goto err_xsk;
 	set_next_log(~0ULL); /* no log samples but where a test asks */
 	return 0;
@@ -1561,6 +1605,7 @@ int main(void)
 		cmocka_unit_test(truncated),
 		cmocka_unit_test(peer_counters),
 		cmocka_unit_test(ratelimit),
+		cmocka_unit_test(prev_secret),
 		cmocka_unit_test(no_key),
 		cmocka_unit_test(log_sample),
 		cmocka_unit_test(macs_random),

@@ -298,13 +298,23 @@ static void cookie_across_a_new_secret(void **state)
 {
 	struct fixture *f = *state;
 	const uint64_t change = T0 + WG_COOKIE_SECRET_MAX_AGE * SEC;
+	uint8_t cur[WG_HASH_LEN], cur2[WG_HASH_LEN], prev[WG_HASH_LEN];
+	uint64_t gen, until;
 
 	/* The secret is born with the first cookie, at T0. */
 	get_cookie(f, &f->flooder, other_src, 6, T0);
 	get_cookie(f, &f->peer, peer_src, 6, change - SEC);
 	/* Someone else's message at change replaces the secret. */
+	gen = wg_cookie_checker_secrets(&f->cc, cur, prev, &until);
+	assert_int_equal(until, 0);
 	assert_int_equal(send(f, &f->flooder, other_src, 6, true, change),
 			 WG_COOKIE_SEND_COOKIE);
+	/* What XDP is given: the new one, and the old one with its end. */
+	assert_int_equal(wg_cookie_checker_secrets(&f->cc, cur2, prev, &until),
+			 gen + 1);
+	assert_memory_equal(prev, cur, sizeof(cur));
+	assert_memory_not_equal(cur2, cur, sizeof(cur));
+	assert_int_equal(until, change + WG_COOKIE_PREV_NS);
 	assert_int_equal(send(f, &f->peer, peer_src, 6, true,
 			      change + WG_REKEY_TIMEOUT * SEC),
 			 WG_COOKIE_ACCEPT);
