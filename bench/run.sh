@@ -474,6 +474,21 @@ daemon_counter() {
 		END {if (!f) print "null"}'
 }
 
+# hs_sources KEY: the $HS_SRC source addresses of hsload on side A, from
+# 10.66.N.10 up (and $TMP/hs.del, the batch that removes them again).
+hs_sources() {
+	n=$(cat "$TMP/$1.n")
+	i=0
+	: >"$TMP/hs.add"
+	: >"$TMP/hs.del"
+	while [ $i -lt "$HS_SRC" ]; do
+		echo "addr add 10.66.$n.$((10 + i))/24 dev vethA$n" >>"$TMP/hs.add"
+		echo "addr del 10.66.$n.$((10 + i))/24 dev vethA$n" >>"$TMP/hs.del"
+		i=$((i + 1))
+	done
+	nsx A $1 ip -batch "$TMP/hs.add"
+}
+
 # hs_rate KEY: handshakes/s with side B answering hsload from side A.
 hs_rate() {
 	k=$1
@@ -484,15 +499,7 @@ hs_rate() {
 		rec $k hs_per_s null
 		return
 	fi
-	i=0
-	: >"$TMP/hs.add"
-	: >"$TMP/hs.del"
-	while [ $i -lt "$HS_SRC" ]; do
-		echo "addr add 10.66.$n.$((10 + i))/24 dev vethA$n" >>"$TMP/hs.add"
-		echo "addr del 10.66.$n.$((10 + i))/24 dev vethA$n" >>"$TMP/hs.del"
-		i=$((i + 1))
-	done
-	nsx A $k ip -batch "$TMP/hs.add"
+	hs_sources $k
 	c0=$(cpu_of "$TMP/$k.pidsB")
 	out=$(nsx A $k timeout $((HS_T + 30)) "$HSLOAD" run "$HS_KEYS" \
 		"$(ip_b $k | sed 's/^10\.67/10.66/')" 51822 \
@@ -614,15 +621,7 @@ flood_test() {
 scale_hs() {
 	k=$1 sz=$2
 	n=$(cat "$TMP/$k.n")
-	i=0
-	: >"$TMP/hs.add"
-	: >"$TMP/hs.del"
-	while [ $i -lt "$HS_SRC" ]; do
-		echo "addr add 10.66.$n.$((10 + i))/24 dev vethA$n" >>"$TMP/hs.add"
-		echo "addr del 10.66.$n.$((10 + i))/24 dev vethA$n" >>"$TMP/hs.del"
-		i=$((i + 1))
-	done
-	nsx A $k ip -batch "$TMP/hs.add"
+	hs_sources $k
 	t0=$(ms_now)
 	out=$(nsx A $k timeout $((SCALE_HS_TO + 30)) "$HSLOAD" run "$sz" \
 		10.66.$n.2 51822 "$(cat "$TMP/$k.kb.pub")" "$SCALE_HS_TO" \

@@ -1197,6 +1197,21 @@ static uint32_t count_entries(int fd, size_t key_size)
 
 static uint32_t map_id(int fd);
 
+/* dir/name is the pin of x's current map name, holding n entries. */
+static void pinned_whole(struct wg_xdp *x, const char *dir, const char *name,
+			 uint32_t n)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	assert_int_equal(map_id(fd), map_id(wg_xdp_map_fd(x, name)));
+	assert_int_equal(count_entries(fd, 4), n);
+	close(fd);
+}
+
 /*
  * index and peers grow past their first size: every entry survives, XDP
  * and the pins follow the new maps, removal still works.
@@ -1208,9 +1223,8 @@ static void maps_grow(void **state)
 	struct wg_xdp_peer p = { .family = AF_INET, .port = 1 }, got;
 	uint32_t n, max, i;
 	uint8_t buf[FRAME_MAX];
-	char path[128];
 	struct wg_xdp *x;
-	int fd, sock_ok;
+	int sock_ok;
 
 	(void)state;
 	assert_int_equal(wg_xdp_open(&x, "wgtestgrow"), 0);
@@ -1236,18 +1250,8 @@ static void maps_grow(void **state)
 		assert_int_equal(got.port, i);
 	}
 	/* The pins name the grown maps, whole. */
-	snprintf(path, sizeof(path), "%s/index", dir);
-	fd = bpf_obj_get(path);
-	assert_true(fd >= 0);
-	assert_int_equal(map_id(fd), map_id(wg_xdp_map_fd(x, "index")));
-	assert_int_equal(count_entries(fd, 4), nidx);
-	close(fd);
-	snprintf(path, sizeof(path), "%s/peers", dir);
-	fd = bpf_obj_get(path);
-	assert_true(fd >= 0);
-	assert_int_equal(map_id(fd), map_id(wg_xdp_map_fd(x, "peers")));
-	assert_int_equal(count_entries(fd, 4), npeers);
-	close(fd);
+	pinned_whole(x, dir, "index", nidx);
+	pinned_whole(x, dir, "peers", npeers);
 
 	/* XDP reads the grown maps: first and last index, peer counters. */
 	assert_int_equal(wg_xdp_set_config(x, PORT, 0), 0);
