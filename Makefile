@@ -46,9 +46,10 @@ BPF_SRC  := bpf/wg_xdp.bpf.c
 BPF_OBJ  := $(BUILD)/wg_xdp.bpf.o
 BPF_SKEL := $(BUILD)/wg_xdp.skel.h
 # -fno-builtin-index: the receiver-index map is named `index`, which clang
-# otherwise takes for the strings.h builtin in gnu modes.
-BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Ibpf -I$(ARCH_INC) -D__TARGET_ARCH_x86 \
-	      -fno-builtin-index
+# otherwise takes for the strings.h builtin in gnu modes. -mcpu=v3 (Linux
+# 5.1+): 32-bit ALU and jumps, a fifth fewer instructions in BLAKE2s.
+BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -Werror -Ibpf -I$(ARCH_INC) \
+	      -D__TARGET_ARCH_x86 -fno-builtin-index
 
 # The daemon is everything in daemon/ but main.c; the command line is tools/.
 LIB_SRC  := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
@@ -74,7 +75,7 @@ FUZZ_OBJ := $(FUZZ_LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_CFLAGS := -std=gnu11 $(WARN) -MMD -MP -pthread -g -O1 \
 	       -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-all: $(BUILD)/wg-xdp $(UNIT_BIN) $(BPFT_BIN)
+all: $(BUILD)/wg-xdp $(UNIT_BIN) $(BPFT_BIN) $(BUILD)/bench/flood
 
 $(BUILD)/libwg.a: $(LIB_OBJ)
 	$(call msg,AR,$@)
@@ -111,7 +112,7 @@ $(BUILD)/tests/asan/%: tests/unit/%.c $(TEST_HELPERS) $(BUILD)/asan/libwg.a
 $(BUILD)/tests/test_bpf_%: tests/bpf/test_bpf_%.c $(BUILD)/libwg.a $(BPF_SKEL)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libwg.a $(LIBS) -lcmocka
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $< $(BUILD)/libwg.a $(LIBS) -lcmocka
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	$(call msg,CC-FUZZ,$@)
@@ -159,7 +160,7 @@ check-unit: $(UNIT_BIN) $(ASAN_BIN)
 check-bpf: $(BPFT_BIN)
 	$(Q)TIER=bpf sh tests/run-unit.sh $(BUILD)/tests/test_bpf_*
 
-check-e2e: $(BUILD)/wg-xdp
+check-e2e: $(BUILD)/wg-xdp $(BUILD)/bench/flood
 	$(Q)sh tests/e2e/run.sh
 
 # The package tier: make deb, apt-get install it, wg-xdp up from the
@@ -171,7 +172,7 @@ check-deb:
 check-peer: $(BUILD)/wg-xdp
 	$(Q)sh tests/peer/run.sh $(BUILD)/wg-xdp
 
-check-vm: $(BUILD)/wg-xdp
+check-vm: $(BUILD)/wg-xdp $(BUILD)/bench/flood
 	$(Q)sh tests/vm/run.sh
 
 # Not part of check: SOAK_MIN minutes (default 10) of a loaded tunnel.
@@ -198,10 +199,11 @@ $(BUILD)/bench/hsload: bench/hsload.c $(BUILD)/libwg.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libwg.a $(LIBS)
 
-$(BUILD)/bench/junk: bench/junk.c
+# flood: junk and valid-mac1 handshake floods (the e2e tier uses it too).
+$(BUILD)/bench/flood: bench/flood.c $(BUILD)/libwg.a
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libwg.a $(LIBS)
 
 # probe takes the daemon's Internet checksum.
 $(BUILD)/bench/probe: bench/probe.c $(BUILD)/libwg.a
@@ -209,7 +211,7 @@ $(BUILD)/bench/probe: bench/probe.c $(BUILD)/libwg.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libwg.a $(LIBS)
 
-bench: $(BUILD)/wg-xdp $(BUILD)/bench/aead $(BUILD)/bench/hsload $(BUILD)/bench/junk \
+bench: $(BUILD)/wg-xdp $(BUILD)/bench/aead $(BUILD)/bench/hsload $(BUILD)/bench/flood \
 	$(BUILD)/bench/probe
 	$(Q)BUILD=$(BUILD) sh bench/run.sh
 

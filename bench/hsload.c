@@ -6,11 +6,13 @@
  *	print N [Peer] sections (keys derived from a fixed seed, one /32
  *	each from 10.200.0.0 up, and with v6 one /128 each under
  *	fd00:200::/64) for `wg addconf` on the responder
- *   hsload run N HOST PORT PUBKEY SECONDS SRC NSRC [WINDOW]
+ *   hsload run N HOST PORT PUBKEY SECONDS SRC NSRC [WINDOW [once]]
  *	from the same N keys, keep WINDOW (default N) initiations in flight to HOST:PORT
  *	(responder public key PUBKEY, base64) for SECONDS, from NSRC UDP
  *	sockets bound to SRC, SRC+1, ... (key i always uses socket i % NSRC,
- *	so its cookie stays valid); print one line of counts
+ *	so its cookie stays valid); print one line of counts. With "once",
+ *	every key handshakes once only, and it stops when all have (so the
+ *	responder holds a session, and a receiver index, for each)
  *
  * Every initiation is built by the daemon's own Noise and cookie code:
  * mac1 always, mac2 once the responder sent a cookie reply (it does that
@@ -46,6 +48,7 @@ struct initiator {
 	struct cookie_maker cm;
 	uint32_t index; /* live sender index, 0 when none */
 	uint64_t sent;	/* now at the last initiation, 0 when idle */
+	bool done; /* completed a handshake (for "once") */
 	int fd;
 };
 
@@ -161,6 +164,7 @@ static int run(int argc, char **argv)
 	double secs = atof(argv[6]);
 	uint32_t nsrc = (uint32_t)strtoul(argv[8], NULL, 0);
 	uint32_t window = argc > 9 ? (uint32_t)strtoul(argv[9], NULL, 0) : n;
+	bool once = argc > 10 && !strcmp(argv[10], "once");
 	uint8_t rpub[WG_KEY_LEN], priv[WG_KEY_LEN];
 	struct sockaddr_in dst = { .sin_family = AF_INET };
 	struct in_addr src;
@@ -226,14 +230,15 @@ static int run(int argc, char **argv)
 		uint64_t now = now_ns();
 		int ne;
 
-		if (now >= end)
+		if (now >= end || (once && st.done >= n))
 			break;
 		/* Refill the window, oldest key first, round robin. */
-		while (inflight < window) {
+		for (uint32_t tries = 0; inflight < window && tries < n;
+		     tries++) {
 			struct initiator *in = &ini[next];
 
 			next = (next + 1) % n;
-			if (in->sent)
+			if (in->sent || (once && in->done))
 				continue;
 			initiate(in, &dst, &st);
 			inflight++;
@@ -274,6 +279,7 @@ static int run(int argc, char **argv)
 					/* Drop the session: only handshakes count. */
 					wg_noise_remote_clear(&in->r);
 					in->sent = 0;
+					in->done = true;
 					inflight--;
 				} else if (buf[0] == WG_MSG_COOKIE &&
 					   len == sizeof(*ck)) {
@@ -324,10 +330,10 @@ int main(int argc, char **argv)
 		return 1;
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "conf"))
 		return conf((uint32_t)strtoul(argv[2], NULL, 0), argc == 4);
-	if ((argc == 9 || argc == 10) && !strcmp(argv[1], "run"))
+	if (argc >= 9 && argc <= 11 && !strcmp(argv[1], "run"))
 		return run(argc, argv);
 	fprintf(stderr, "usage: hsload conf N [v6]\n"
 			"       hsload run N HOST PORT PUBKEY SECONDS SRC NSRC "
-			"[WINDOW]\n");
+			"[WINDOW [once]]\n");
 	return 2;
 }

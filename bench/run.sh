@@ -21,12 +21,26 @@
 #   BENCH_HS_SECONDS (10; 0 skips): handshakes/s of side B as responder to
 #     build/bench/hsload from BENCH_HS_KEYS (1000) keys configured as peers,
 #     sending from BENCH_HS_SOURCES (100) addresses of side A.
-#   BENCH_JUNK (1; 0 skips): TCP A->B with and without build/bench/junk
+#   BENCH_JUNK (1; 0 skips): TCP A->B with and without `build/bench/flood mix`
 #     flooding B's listen port from A; B's CPU seconds during the flood.
+#   BENCH_FLOOD_T (15; 0 skips): handshake floods at B's listen port from
+#     build/bench/flood on A, while A starts a fresh handshake with B:
+#     junk initiations (random MACs) from A's own address; initiations
+#     with a valid mac1 from 8 more addresses of A that answer cookie
+#     replies (A starts once they all have); the same valid-mac1 message
+#     from 64 forged addresses of A's subnet, which cannot; pings of 20
+#     that pass, ms to the first one (the handshake), B's daemon CPU
+#     seconds and the machine's over the flood. The pair
+#     wgxdpnomac1:wgxdpnomac1 is wg-xdp with WG_XDP_MAC1=0 (mac1 checked by
+#     the daemon, not XDP): "before" to wgxdp's "after" (it runs only the
+#     handshake, junk and flood rows).
 #   BENCH_SCALE ("10000 100000"; "" skips): wg setconf of that many extra
 #     peers (one /32 and one /128 each) on B, timed, capped at
 #     BENCH_SCALE_TIMEOUT (120) seconds ("timeout"); B's RSS, `wg show`
-#     time, and TCP A->B with the largest size configured.
+#     time, and TCP A->B with the largest size configured; then, for the
+#     largest size, one handshake from every one of its keys (hsload
+#     once, capped at BENCH_SCALE_HS_TIMEOUT, 400 s): how many completed,
+#     and for wg-xdp the entries of its XDP index and peers maps.
 # Rows measured on the X:X pairs whose system is in BENCH_RIG_SYSTEMS
 # ("wgxdp wgxdpbase wggo-new"):
 #   BENCH_STALL (1; 0 skips): forwarding stall during a configuration
@@ -74,6 +88,8 @@ JUNK=${BENCH_JUNK:-1}
 SCALE=${BENCH_SCALE-10000 100000}
 SCALE_TO=${BENCH_SCALE_TIMEOUT:-120}
 RIG_SYS=${BENCH_RIG_SYSTEMS:-wgxdp wgxdpbase wggo-new}
+SCALE_HS_TO=${BENCH_SCALE_HS_TIMEOUT:-400}
+FLOOD_T=${BENCH_FLOOD_T:-15}
 STALL=${BENCH_STALL:-1}
 STALL_T=${BENCH_STALL_T:-10}
 STALL_AIPS=${BENCH_STALL_AIPS:-10000}
@@ -89,7 +105,7 @@ BASELINE=${BENCH_BASELINE:-}
 BASE_REF=${BENCH_BASELINE_REF:-}
 BASE_WT=
 HSLOAD=$ROOT/$BUILD/bench/hsload
-JUNKBIN=$ROOT/$BUILD/bench/junk
+FLOOD=$ROOT/$BUILD/bench/flood
 PROBE=$ROOT/$BUILD/bench/probe
 # The stall probe runs real-time where it may: its own scheduling delays
 # would show as gaps.
@@ -108,6 +124,7 @@ bin_of() {
 	case $1 in
 	wgxdp) echo "$WGXDP" ;;
 	wgxdpbase) echo "$BASELINE" ;;
+	wgxdpnomac1) echo "$WGXDP" ;;
 	wggo-deb) echo /usr/bin/wireguard-go ;;
 	wggo-new) echo "$ANCH/wireguard" ;;
 	boringtun) echo "$ANCH/bin/boringtun-cli" ;;
@@ -115,7 +132,8 @@ bin_of() {
 }
 
 ALL_PAIRS="veth wgxdp:wgxdp wggo-deb:wggo-deb wggo-new:wggo-new \
-boringtun:boringtun wgxdp:wggo-deb wgxdp:wggo-new wgxdp:boringtun"
+boringtun:boringtun wgxdp:wggo-deb wgxdp:wggo-new wgxdp:boringtun \
+wgxdpnomac1:wgxdpnomac1"
 if [ "$SMOKE" = 1 ]; then
 	# About a second of each rig: the CI job must stay short.
 	PAIRS="wgxdp:wgxdp" RIG_SYS=wgxdp
@@ -221,6 +239,7 @@ version_of() {
 	wgxdpbase) if [ -n "$BASE_REF" ]; then
 		echo "wg-xdp baseline $BASE_REF ($(git -C "$ROOT" rev-parse --short "$BASE_REF^{commit}"))"
 	else echo "wg-xdp baseline $BASELINE"; fi ;;
+	wgxdpnomac1) echo "wg-xdp $(git -C "$ROOT" describe --always --dirty 2>/dev/null) with WG_XDP_MAC1=0 (mac1 checked in the daemon only)" ;;
 	wggo-deb) echo "wireguard-go $(dpkg-query -W -f '${Version}' wireguard-go 2>/dev/null) (Debian)" ;;
 	wggo-new) echo "wireguard-go $(go version -m "$ANCH/wireguard" 2>/dev/null |
 		awk '$1 == "mod" {print $3}') ($("$ANCH/wireguard" --version 2>/dev/null | head -1 | awk '{print $2}'))" ;;
@@ -257,10 +276,12 @@ sys_up() (
 	sys=$1 ns=$2 ifn=$3 conf=$4 nic=$5 lg=$TMP/$6.log lan=${7:-}
 	b=$(bin_of "$sys")
 	case $sys in
-	wgxdp | wgxdpbase)
+	wgxdp | wgxdpbase | wgxdpnomac1)
+		mac1=1
+		[ "$sys" = wgxdpnomac1 ] && mac1=0
 		echo "$ns $ifn $b" >>"$TMP/wgxdp.ifs"
-		WG_XDP_LOG=$lg nsn $ns "$b" up $nic -i $ifn -c "$conf" \
-			${lan:+--lan "$lan"}
+		WG_XDP_MAC1=$mac1 WG_XDP_LOG=$lg nsn $ns "$b" up $nic -i $ifn \
+			-c "$conf" ${lan:+--lan "$lan"}
 		exit
 		;;
 	boringtun)
@@ -546,12 +567,12 @@ restore_b() {
 	tunnel_wait $1 || log "bench: $1 tunnel does not come back"
 }
 
-# xdp_stat KEY PATTERN: sum of wg-xdp's XDP stat packets matching PATTERN.
-xdp_stat() {
+# report_b KEY: side B's "wgxdp=1" report (wg-xdp only).
+report_b() {
 	printf 'wgxdp=1\n\n' | python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
-s.settimeout(3)
+s.settimeout(5)
 s.connect(sys.argv[1])
 s.sendall(sys.stdin.buffer.read())
 out = b""
@@ -560,9 +581,34 @@ while not out.endswith(b"\n\n"):
 	if not d:
 		break
 	out += d
-sys.stdout.write(out.decode())' "/var/run/wireguard/$(ifb $1).sock" 2>/dev/null |
-		awk -v p="$2" '$1 ~ "^stat=" p {sub(/^stat=/, "", $1); n += $2}
-			END {print n + 0}'
+sys.stdout.write(out.decode())' "/var/run/wireguard/$(ifb $1).sock" 2>/dev/null
+}
+
+# xdp_stat KEY PATTERN: sum of wg-xdp's XDP stat packets matching PATTERN.
+xdp_stat() {
+	report_b $1 | awk -v p="$2" '$1 ~ "^stat=" p {sub(/^stat=/, "", $1); n += $2}
+		END {print n + 0}'
+}
+
+# daemon_counter KEY NAME: a counter of side B's report, or null.
+daemon_counter() {
+	report_b $1 | awk -v k="counter=$2" '$1 == k {print $2; f = 1}
+		END {if (!f) print "null"}'
+}
+
+# hs_sources KEY: the $HS_SRC source addresses of hsload on side A, from
+# 10.66.N.10 up (and $TMP/hs.del, the batch that removes them again).
+hs_sources() {
+	n=$(cat "$TMP/$1.n")
+	i=0
+	: >"$TMP/hs.add"
+	: >"$TMP/hs.del"
+	while [ $i -lt "$HS_SRC" ]; do
+		echo "addr add 10.66.$n.$((10 + i))/24 dev vethA$n" >>"$TMP/hs.add"
+		echo "addr del 10.66.$n.$((10 + i))/24 dev vethA$n" >>"$TMP/hs.del"
+		i=$((i + 1))
+	done
+	nsx A $1 ip -batch "$TMP/hs.add"
 }
 
 # hs_rate KEY: handshakes/s with side B answering hsload from side A.
@@ -575,15 +621,7 @@ hs_rate() {
 		rec $k hs_per_s null
 		return
 	fi
-	i=0
-	: >"$TMP/hs.add"
-	: >"$TMP/hs.del"
-	while [ $i -lt "$HS_SRC" ]; do
-		echo "addr add 10.66.$n.$((10 + i))/24 dev vethA$n" >>"$TMP/hs.add"
-		echo "addr del 10.66.$n.$((10 + i))/24 dev vethA$n" >>"$TMP/hs.del"
-		i=$((i + 1))
-	done
-	nsx A $k ip -batch "$TMP/hs.add"
+	hs_sources $k
 	c0=$(cpu_of "$TMP/$k.pidsB")
 	out=$(nsx A $k timeout $((HS_T + 30)) "$HSLOAD" run "$HS_KEYS" \
 		"$(ip_b $k | sed 's/^10\.67/10.66/')" 51822 \
@@ -608,20 +646,117 @@ junk_test() {
 	n=$(cat "$TMP/$k.n")
 	tcp $k junk_base_tcp ab
 	case $k in wgxdp*) d0=$(xdp_stat $k drop_) r0=$(xdp_stat $k 'redirect_(initiation|response|cookie)') ;; esac
-	nsx A $k "$JUNKBIN" 10.66.$n.2 51822 $((T + 4)) >"$TMP/junk.out" &
+	nsx A $k "$FLOOD" mix 10.66.$n.2 51822 $((T + 4)) >"$TMP/junk.out" &
 	jpid=$!
 	sleep 1
 	j0=$(cpu_of "$TMP/$k.pidsB")
 	tcp $k junk_tcp ab
 	j1=$(cpu_of "$TMP/$k.pidsB")
 	wait $jpid
-	sent=$(sed -n 's/^junk: sent=//p' "$TMP/junk.out")
+	sent=$(sed -n 's/^flood: .* sent=\([0-9]*\).*/\1/p' "$TMP/junk.out")
 	rec $k junk_sent_pps "$(awk -v s="${sent:-0}" -v t=$((T + 4)) 'BEGIN {printf "%.0f", s / t}')"
 	rec $k junk_cpu_s "$(awk -v c=$((j1 - j0)) -v h="$(hz)" 'BEGIN {printf "%.2f", c / h}')"
 	case $k in wgxdp*)
 		rec $k junk_xdp_drops $(($(xdp_stat $k drop_) - d0))
 		rec $k junk_daemon_pkts $(($(xdp_stat $k 'redirect_(initiation|response|cookie)') - r0)) ;;
 	esac
+}
+
+# fresh_session KEY: A forgets its peer B and is given it again, so the
+# next packet to B starts a new handshake (two sets: a remove and an add in
+# one are not applied in order everywhere).
+fresh_session() {
+	k=$1
+	n=$(cat "$TMP/$k.n")
+	ifa=bw${n}a$ID
+	nsx A $k wg set $ifa peer "$(cat "$TMP/$k.kb.pub")" remove &&
+		nsx A $k wg set $ifa peer "$(cat "$TMP/$k.kb.pub")" \
+			endpoint 10.66.$n.2:51822 allowed-ips 10.67.$n.2/32
+}
+
+# flood_one KEY NAME FLOOD-ARGS...: B under `build/bench/flood ARGS` from A
+# for $FLOOD_T s while A handshakes afresh and pings B (see BENCH_FLOOD_T).
+# A valid-mac1 flood first gets its cookies: A starts in its steady state.
+flood_one() {
+	k=$1 name=$2
+	shift 2
+	fresh_session $k || log "bench: $k: could not renew A's peer"
+	nsx A $k "$FLOOD" "$@" >"$TMP/flood.out" 2>&1 &
+	fpid=$!
+	sleep 1
+	if [ "$name" = mac1 ]; then
+		t=50
+		until grep -q "all sources proven" "$TMP/flood.out"; do
+			t=$((t - 1))
+			[ $t -gt 0 ] || break
+			sleep 0.1
+		done
+	fi
+	c0=$(cpu_of "$TMP/$k.pidsB") b0=$(busy_ticks)
+	t0=$(ms_now)
+	hs=null
+	until [ $(($(ms_now) - t0)) -ge $(((FLOOD_T - 5) * 1000)) ]; do
+		if nsx A $k ping -c 1 -W 1 "$(ip_b $k)" >/dev/null 2>&1; then
+			hs=$(($(ms_now) - t0))
+			break
+		fi
+	done
+	got=0
+	if [ "$hs" != null ]; then
+		got=$(nsx A $k ping -c 20 -i 0.2 -W 2 -q "$(ip_b $k)" 2>/dev/null |
+			sed -n 's/.* \([0-9]*\) received.*/\1/p')
+	fi
+	wait $fpid
+	c1=$(cpu_of "$TMP/$k.pidsB") b1=$(busy_ticks)
+	log "  $name: $(grep '^flood: mode' "$TMP/flood.out"); handshake ${hs} ms, ${got:-0}/20 pings"
+	rec $k flood_${name}_hs_ms "$hs"
+	rec $k flood_${name}_pings "${got:-0}"
+	rec $k flood_${name}_pps "$(sed -n 's/.*pps=\([0-9]*\).*/\1/p' "$TMP/flood.out")"
+	rec $k flood_${name}_cpu_s "$(awk -v c=$((c1 - c0)) -v h="$(hz)" 'BEGIN {printf "%.2f", c / h}')"
+	rec $k flood_${name}_sys_cpu_s "$(awk -v c=$((b1 - b0)) -v h="$(hz)" 'BEGIN {printf "%.2f", c / h}')"
+	tunnel_wait $k || log "bench: $k: tunnel down after the $name flood"
+}
+
+# flood_test KEY: the junk and the valid-mac1 flood (BENCH_FLOOD_T).
+flood_test() {
+	k=$1
+	same_sys $k || return 0
+	n=$(cat "$TMP/$k.n")
+	flood_one $k junk junk 10.66.$n.2 51822 "$FLOOD_T"
+	i=0
+	while [ $i -lt 8 ]; do
+		nsx A $k ip addr add 10.66.$n.$((200 + i))/24 dev vethA$n
+		i=$((i + 1))
+	done
+	flood_one $k mac1 mac1 10.66.$n.2 51822 "$FLOOD_T" \
+		"$(cat "$TMP/$k.kb.pub")" 10.66.$n.200 8
+	flood_one $k spoofmac1 spoofmac1 10.66.$n.2 51822 "$FLOOD_T" \
+		"$(cat "$TMP/$k.kb.pub")" 10.66.$n.100 64
+	i=0
+	while [ $i -lt 8 ]; do
+		nsx A $k ip addr del 10.66.$n.$((200 + i))/24 dev vethA$n
+		i=$((i + 1))
+	done
+}
+
+# scale_hs KEY N: one handshake from each of the N scale keys on B.
+scale_hs() {
+	k=$1 sz=$2
+	n=$(cat "$TMP/$k.n")
+	hs_sources $k
+	t0=$(ms_now)
+	out=$(nsx A $k timeout $((SCALE_HS_TO + 30)) "$HSLOAD" run "$sz" \
+		10.66.$n.2 51822 "$(cat "$TMP/$k.kb.pub")" "$SCALE_HS_TO" \
+		10.66.$n.10 "$HS_SRC" 2000 once)
+	t1=$(ms_now)
+	log "  $sz keys, one handshake each: $out"
+	rec $k scale_hs_done_$sz "$(echo "$out" | sed -n 's/.*completed=\([0-9]*\).*/\1/p')"
+	rec $k scale_hs_s_$sz "$(awk -v d=$((t1 - t0)) 'BEGIN {printf "%.1f", d / 1000}')"
+	case $k in wgxdp*)
+		rec $k scale_xdp_index_$sz "$(daemon_counter $k xdp_index_entries)"
+		rec $k scale_xdp_peers_$sz "$(daemon_counter $k xdp_peers_entries)" ;;
+	esac
+	nsx A $k ip -batch "$TMP/hs.del"
 }
 
 # scale KEY: B gets $SCALE extra peers by wg setconf, in turn.
@@ -668,6 +803,7 @@ scale() {
 	# Only with the largest size in place, else the column would lie.
 	if [ -n "$last" ] && [ "$last" = "${SCALE##* }" ] && tunnel_wait $k; then
 		tcp $k scale_tcp ab
+		scale_hs $k "$last"
 	else
 		rec $k scale_tcp null
 	fi
@@ -1001,9 +1137,15 @@ lo_tcp1_ab lo_tcp1_ab_retr lo_tcp1_ba lo_tcp1_ba_retr lo_udp1420_mbit \
 lo_cpu_s_per_gb lo_sys_cpu_s_per_gb \
 gw_tcp1_ab gw_tcp1_ab_retr gw_cpu_s_per_gb gw_sys_cpu_s_per_gb \
 gw_ping_p50_ms gw_ping_p99_ms"
+for f in junk mac1 spoofmac1; do
+	METRICS="$METRICS flood_${f}_hs_ms flood_${f}_pings flood_${f}_pps \
+flood_${f}_cpu_s flood_${f}_sys_cpu_s"
+done
 for s in $SCALE; do
 	METRICS="$METRICS scale_setconf_s_$s scale_rss_kb_$s scale_show_s_$s"
 done
+METRICS="$METRICS scale_hs_done_${SCALE##* } scale_hs_s_${SCALE##* } \
+scale_xdp_index_${SCALE##* } scale_xdp_peers_${SCALE##* }"
 
 # med KEY METRIC: median over rounds (null when never measured).
 med() {
@@ -1035,7 +1177,7 @@ report() {
 	base=
 	if [ -n "$BASE_REF" ]; then base=" BENCH_BASELINE_REF=$BASE_REF"
 	elif [ -n "$BASELINE" ]; then base=" BENCH_BASELINE=$BASELINE"; fi
-	cmd="${BENCH_CMD:-make bench} (BENCH_T=$T BENCH_UDP_T=$UT BENCH_PINGS=$PINGS BENCH_ROUNDS=$ROUNDS BENCH_BASE=$BASE BENCH_HS_SECONDS=$HS_T BENCH_HS_KEYS=$HS_KEYS BENCH_HS_SOURCES=$HS_SRC BENCH_JUNK=$JUNK BENCH_SCALE=\"$SCALE\" BENCH_SCALE_TIMEOUT=$SCALE_TO BENCH_RIG_SYSTEMS=\"$RIG_SYS\" BENCH_STALL=$STALL BENCH_STALL_T=$STALL_T BENCH_STALL_AIPS=$STALL_AIPS BENCH_STALL_INTERVAL=$STALL_I BENCH_LO=$LO BENCH_LO_UDP=$LO_UDP BENCH_GW=$GW BENCH_GW_LAN_MTU=$GW_MTU$base)"
+	cmd="${BENCH_CMD:-make bench} (BENCH_T=$T BENCH_UDP_T=$UT BENCH_PINGS=$PINGS BENCH_ROUNDS=$ROUNDS BENCH_BASE=$BASE BENCH_HS_SECONDS=$HS_T BENCH_HS_KEYS=$HS_KEYS BENCH_HS_SOURCES=$HS_SRC BENCH_JUNK=$JUNK BENCH_FLOOD_T=$FLOOD_T BENCH_SCALE=\"$SCALE\" BENCH_SCALE_TIMEOUT=$SCALE_TO BENCH_SCALE_HS_TIMEOUT=$SCALE_HS_TO BENCH_RIG_SYSTEMS=\"$RIG_SYS\" BENCH_STALL=$STALL BENCH_STALL_T=$STALL_T BENCH_STALL_AIPS=$STALL_AIPS BENCH_STALL_INTERVAL=$STALL_I BENCH_LO=$LO BENCH_LO_UDP=$LO_UDP BENCH_GW=$GW BENCH_GW_LAN_MTU=$GW_MTU$base)"
 	{
 		jq -n --arg date "$date" --arg host "$host" --arg cpu "$cpu" \
 			--arg kernel "$(uname -r)" --argjson nproc "$(nproc)" \
@@ -1060,7 +1202,7 @@ report() {
 		done
 	} | jq -s '.[0] + {pairs: .[1:]}' >"$out.json"
 	# Ratios: wg-xdp on both ends over each anchor on both ends.
-	for a in wggo-deb wggo-new boringtun wgxdpbase; do
+	for a in wggo-deb wggo-new boringtun wgxdpbase wgxdpnomac1; do
 		echo "$PAIRS" | grep -q "$a:$a" || continue
 		echo "$PAIRS" | grep -q "wgxdp:wgxdp" || continue
 		obj='{}'
@@ -1138,7 +1280,7 @@ markdown() {
 	 "Side B of each X:X pair is the system under test. Handshakes/s: B answers",
 	 "build/bench/hsload, which initiates from many keys configured as peers on B",
 	 "(several source addresses, mac2 after cookie replies, every response",
-	 "checked with wg_noise_consume_response). Junk: build/bench/junk floods the",
+	 "checked with wg_noise_consume_response). Junk: `build/bench/flood mix` floods the",
 	 "listen port of B from A (random bytes, handshake types of wrong size, bad-mac1",
 	 "initiations, data to unknown indexes) while TCP A→B runs; daemon CPU is",
 	 "that of B over the TCP run. Scale: `wg setconf` of the peer of B plus N",
@@ -1199,6 +1341,36 @@ markdown() {
 	  "" else empty end)
 	 else empty end),
 	(if .load != "" then "Machine load: \(.load)\n" else empty end)' "$j"
+	jq -r '
+	def f: if . == null then "–" else tostring end;
+	(.scale_sizes // [])[-1] as $big |
+	(if (.pairs | map(.figures.flood_junk_pings != null) | any) then
+	 "## Handshake floods\n",
+	 "Side B answers a fresh handshake from side A while `build/bench/flood` floods",
+	 "B'"'"'s listen port from A: junk initiations (148 bytes, random MACs) from A'"'"'s",
+	 "own address; initiations with a valid mac1 from 8 more addresses of A that",
+	 "answer cookie replies (so their mac2 proves them; A starts once they all",
+	 "have their cookie); the same valid-mac1 message from 64 forged addresses of",
+	 "A'"'"'s subnet, which can never prove themselves. Handshake: ms from the",
+	 "first ping to the first reply (– : none within the flood); then 20 pings at",
+	 "0.2 s. CPU: B'"'"'s daemon and all CPUs (softirq, where XDP runs, included) over",
+	 "the flood. wgxdpnomac1 is wg-xdp with WG_XDP_MAC1=0: mac1 checked by the",
+	 "daemon, not in XDP.\n",
+	 "| pair | flood | handshake ms | pings of 20 | sent pkt/s | B daemon CPU s | machine CPU s |",
+	 "|---|---|---|---|---|---|---|",
+	 (.pairs[] | select(.figures.flood_junk_pings != null) | .pair as $p | .figures as $x |
+	  (["junk", "mac1", "spoofmac1"][] | . as $f |
+	   "| \($p) | \({junk: "junk, same address", mac1: "valid mac1, proven", spoofmac1: "valid mac1, forged"}[$f]) | \($x["flood_\($f)_hs_ms"]|f) | \($x["flood_\($f)_pings"]|f) | \($x["flood_\($f)_pps"]|f) | \($x["flood_\($f)_cpu_s"]|f) | \($x["flood_\($f)_sys_cpu_s"]|f) |")),
+	 "" else empty end),
+	(if $big and (.pairs | map(.figures["scale_hs_done_\($big)"] != null) | any) then
+	 "Scale, handshakes: after the \($big)-peer setconf, `hsload run ... once` makes one",
+	 "handshake from each of the \($big) keys (B then holds a session and a receiver",
+	 "index for each); for wg-xdp, the entries of its XDP maps after.\n",
+	 "| pair | handshakes completed | seconds | XDP index entries | XDP peers entries |",
+	 "|---|---|---|---|---|",
+	 (.pairs[] | select(.figures["scale_hs_done_\($big)"] != null) | .figures as $x |
+	  "| \(.pair) | \($x["scale_hs_done_\($big)"]|f) | \($x["scale_hs_s_\($big)"]|f) | \($x["scale_xdp_index_\($big)"]|f) | \($x["scale_xdp_peers_\($big)"]|f) |"),
+	 "" else empty end)' "$j"
 }
 
 # ----------------------------------------------------------------- main
@@ -1273,11 +1445,17 @@ each() {
 		done
 	done
 }
-tcp1_ab() { tcp "$1" tcp1_ab ab; }
-tcp1_ba() { tcp "$1" tcp1_ba ba; }
-tcp4_ab() { tcp "$1" tcp4_ab ab -P 4; }
-ping_idle() { ping_rtt "$1" ping_idle; }
-ping_load() { ping_rtt "$1" ping_load load; }
+# wgxdpnomac1 differs from wgxdp in handshakes only: the rest skips it.
+base() { [ "$1" != wgxdpnomac1_wgxdpnomac1 ]; }
+tcp1_ab() { base "$1" && tcp "$1" tcp1_ab ab; }
+tcp1_ba() { base "$1" && tcp "$1" tcp1_ba ba; }
+tcp4_ab() { base "$1" && tcp "$1" tcp4_ab ab -P 4; }
+udp_search_() { base "$1" && udp1420 "$1"; }
+udp_pps_() { base "$1" && udp_pps "$1"; }
+ping_idle() { base "$1" && ping_rtt "$1" ping_idle; }
+ping_load() { base "$1" && ping_rtt "$1" ping_load load; }
+hs_rate_() { base "$1" && hs_rate "$1"; }
+scale_() { base "$1" && scale "$1"; }
 
 if [ "$BASE" = 1 ] || [ "$SMOKE" = 1 ]; then
 	each tcp1_ab
@@ -1334,14 +1512,15 @@ fi
 LOAD_NOTE="loadavg at start $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$BASE" = 1 ]; then
 	each tcp4_ab
-	each udp1420
-	each udp_pps
+	each udp_search_
+	each udp_pps_
 	each ping_idle
 	each ping_load
 fi
-[ "$HS_T" != 0 ] && each hs_rate
+[ "$HS_T" != 0 ] && each hs_rate_
 [ "$JUNK" = 1 ] && each junk_test
-[ -n "$SCALE" ] && each scale
+[ "$FLOOD_T" != 0 ] && each flood_test
+[ -n "$SCALE" ] && each scale_
 new_rows
 LOAD_NOTE="$LOAD_NOTE, at end $(cut -d' ' -f1-3 /proc/loadavg) (other engineers' builds and tests share the 2 CPUs)"
 report

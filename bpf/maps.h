@@ -15,6 +15,7 @@
 
 #include <linux/types.h>
 
+#include "blake2s.h"
 #include "wire.h"
 
 /* Address families as the kernel numbers them (AF_INET, AF_INET6). */
@@ -24,11 +25,23 @@
 /* Map sizes. LPM tries and hashes are not preallocated: memory follows use. */
 #define WG_XDP_MAX_QUEUES 64
 #define WG_XDP_MAX_ADDRS 256
-#define WG_XDP_MAX_INDEXES (1U << 18)
 #define WG_XDP_MAX_AIPS (1U << 20)
-#define WG_XDP_MAX_PEERS (1U << 16)
 #define WG_XDP_MAX_SOURCES (1U << 16)
 #define WG_XDP_MAX_LAN_ADDRS 4096
+
+/*
+ * `index` and `peers` start small and grow at run time: each sits in a
+ * one-slot map of maps (index_of, peers_of) through which the program
+ * reaches it, and when an update finds it full the daemon builds one twice
+ * the size, copies it, swaps it into the slot and re-pins it under the
+ * same name (daemon/xdp.c). A hash's bucket array is allocated whole at
+ * creation (16 bytes a slot), so a fixed size large enough for 100,000
+ * peers would cost every interface megabytes it may never use.
+ */
+#define WG_XDP_INDEXES_MIN (1U << 10)
+#define WG_XDP_INDEXES_MAX (1U << 24)
+#define WG_XDP_PEERS_MIN (1U << 8)
+#define WG_XDP_PEERS_MAX (1U << 22)
 
 /*
  * Handshake rate limit per source (IPv4 address or IPv6 /64) while the
@@ -44,6 +57,8 @@
 enum wg_xdp_flags {
 	WG_XDP_F_UNDER_LOAD = 1U << 0, /* rate-limit handshakes per source */
 	WG_XDP_F_DEBUG = 1U << 1, /* the daemon logs at debug level */
+	/* handshakes reach the daemon with mac1 unchecked (bench knob) */
+	WG_XDP_F_MAC1_OFF = 1U << 2,
 };
 
 /* config[0]: what the program steals. listen_port 0 steals nothing. */
@@ -128,6 +143,41 @@ struct wg_xdp_bucket {
 	__u64 tokens;
 };
 
+/*
+ * hs_keys[]: what XDP needs to check the MACs of handshakes addressed to
+ * us, as BLAKE2s states after their key block (bpf/blake2s.h), so that
+ * the program hashes only the message's own blocks. The previous cookie
+ * secret is there because the daemon accepts it for a while after a
+ * change (cookie.h WG_COOKIE_PREV_NS): a flood proven with it must be
+ * shed here too, not passed on as unproven.
+ */
+enum wg_xdp_hs_key_id {
+	/* mac1 key, HASH("mac1----" || our public key); unset: no key */
+	WG_XDP_KEY_MAC1 = 0,
+	/* the daemon's cookie secret; cookies are MAC(secret, ip || port) */
+	WG_XDP_KEY_COOKIE = 1,
+	/* the secret before it, still proof until its until_ns */
+	WG_XDP_KEY_COOKIE_PREV = 2,
+	WG_XDP_KEY_MAX
+};
+
+struct wg_xdp_hs_key {
+	__u32 set; /* 0: no such key (yet) */
+	__u32 pad;
+	__u64 until_ns; /* CLOCK_MONOTONIC; 0: no end */
+	struct wg_b2s_state state;
+};
+
+/*
+ * hs_scratch: per-CPU working space of the MAC checks (a map value, not
+ * the 512-byte stack, and memory that a global function may take).
+ */
+struct wg_xdp_hs_scratch {
+	struct wg_b2s_block msg[3]; /* the message (at most 148 bytes) */
+	struct wg_b2s_block tmp; /* a final or key block, zero-padded */
+	struct wg_b2s_state st;
+};
+
 _Static_assert(sizeof(struct wg_xdp_config) == 8, "config size");
 _Static_assert(sizeof(struct wg_xdp_addr) == 20, "addr size");
 _Static_assert(sizeof(struct wg_xdp_aip4_key) == 8, "aip4 key size");
@@ -136,6 +186,9 @@ _Static_assert(sizeof(struct wg_xdp_peer) == 64, "peer size");
 _Static_assert(sizeof(struct wg_xdp_counter) == 16, "counter size");
 _Static_assert(sizeof(struct wg_xdp_bucket) == 16, "bucket size");
 _Static_assert(sizeof(struct wg_xdp_lan_config) == 20, "lan config size");
+_Static_assert(sizeof(struct wg_xdp_hs_key) == 48, "hs key size");
+_Static_assert(sizeof(struct wg_xdp_hs_scratch) >= WG_MSG_INITIATION_LEN +
+		       2 * WG_B2S_BLOCK_LEN, "hs scratch size");
 
 /*
  * Every verdict the programs reach, each packet counted under exactly one.
@@ -178,7 +231,11 @@ _Static_assert(sizeof(struct wg_xdp_lan_config) == 20, "lan config size");
 	X(REDIRECT_LAN_MSS, "redirect: LAN TCP SYN, MSS clamped")           \
 	X(REDIRECT_LAN_CSUM, "redirect: LAN offloaded checksum completed")   \
 	X(PASS_LAN_CSUM_PARTIAL, "pass: LAN offloaded checksum, too long here") \
-	X(PASS_TOO_BIG, "pass: larger than an AF_XDP frame (UDP socket)")
+	X(PASS_TOO_BIG, "pass: larger than an AF_XDP frame (UDP socket)")   \
+	X(DROP_BAD_MAC1_INITIATION, "drop: initiation with a bad mac1")      \
+	X(DROP_BAD_MAC1_RESPONSE, "drop: response with a bad mac1")          \
+	X(DROP_NO_KEY, "drop: handshake while we have no private key")       \
+	X(REDIRECT_BAD_MAC1, "redirect: bad mac1, one a second for the log")
 
 /*
  * The most bytes of a frame an AF_XDP socket's UMEM frame holds: 4096-byte
@@ -246,14 +303,28 @@ struct {
 	__type(value, __u8);
 } local_addrs SEC(".maps");
 
-/* Receiver index (the 4 wire bytes, little-endian) -> peer id. */
-struct {
+/*
+ * Receiver index (the 4 wire bytes, little-endian) -> peer id. The daemon
+ * replaces it by a larger copy when it fills up: the program reaches the
+ * current one through index_of[0] only.
+ */
+struct wg_xdp_index_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, WG_XDP_MAX_INDEXES);
+	__uint(max_entries, WG_XDP_INDEXES_MIN);
 	__type(key, __u32);
 	__type(value, __u32);
 } index SEC(".maps");
+
+/* [0] -> the current `index` map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct wg_xdp_index_map);
+} index_of SEC(".maps") = {
+	.values = { [0] = &index },
+};
 
 /* IPv4 allowed-IPs prefix -> peer id (gateway fast path). */
 struct {
@@ -273,14 +344,24 @@ struct {
 	__type(value, __u32);
 } aip6 SEC(".maps");
 
-/* Peer id -> identity, endpoint and counters. */
-struct {
+/* Peer id -> identity, endpoint and counters; grows like `index`. */
+struct wg_xdp_peers_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, WG_XDP_MAX_PEERS);
+	__uint(max_entries, WG_XDP_PEERS_MIN);
 	__type(key, __u32);
 	__type(value, struct wg_xdp_peer);
 } peers SEC(".maps");
+
+/* [0] -> the current `peers` map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct wg_xdp_peers_map);
+} peers_of SEC(".maps") = {
+	.values = { [0] = &peers },
+};
 
 /* enum wg_xdp_reason -> packets and bytes, per CPU. */
 struct {
@@ -311,13 +392,31 @@ struct {
 	__type(value, __u8);
 } lan_addrs SEC(".maps");
 
-/* Handshake source (IPv4 address, IPv6 /64) -> token bucket. */
+/*
+ * Handshake source (IPv4 address, IPv6 /64) -> token bucket, charged only
+ * for messages whose mac2 proves the source (see xdp_wg_nic).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, WG_XDP_MAX_SOURCES);
 	__type(key, struct wg_xdp_addr);
 	__type(value, struct wg_xdp_bucket);
 } ratelimit SEC(".maps");
+/* enum wg_xdp_hs_key_id -> key state, written by the daemon. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WG_XDP_KEY_MAX);
+	__type(key, __u32);
+	__type(value, struct wg_xdp_hs_key);
+} hs_keys SEC(".maps");
+
+/* [0] -> this CPU's working space for the MAC checks. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wg_xdp_hs_scratch);
+} hs_scratch SEC(".maps");
 #endif /* __bpf__ */
 
 #endif /* WG_MAPS_H */

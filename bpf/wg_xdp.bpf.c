@@ -22,6 +22,12 @@
  * only the pseudo-header's sum, which the kernel would complete on the way
  * out; the program completes it, since the daemon sees bytes only.
  *
+ * Handshakes (types 1 and 2) addressed to us must carry a valid mac1,
+ * checked here with BLAKE2s against the key the daemon put in `hs_keys`:
+ * whoever does not know our public key is dropped at line rate and never
+ * reaches the daemon. Under load a message whose mac2 proves its source
+ * address is charged to that source's token bucket; nothing else is.
+ *
  * Every packet bumps exactly one counter in `stats` (enum wg_xdp_reason).
  * Headers are read through a cursor that checks bounds before every read.
  * Uses nothing newer than Linux 6.1.
@@ -36,6 +42,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "blake2s.h"
 #include "maps.h"
 #include "wire.h"
 
@@ -51,6 +58,16 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define TCPOPT_EOL 0
 #define TCPOPT_NOP 1
 #define TCPOPT_MSS 2
+
+/* At most one bad-mac1 handshake a second goes on to the daemon's log. */
+#define LOG_SAMPLE_NS 1000000000ULL
+
+/*
+ * When the next bad-mac1 handshake may go to the daemon, which logs the
+ * wg(4) diagnostic ("Invalid initiation MAC from ...") that would be lost
+ * if XDP dropped them all. One clock for all CPUs: a race lets two through.
+ */
+__u64 next_log_ns;
 
 /* An 802.1Q / 802.1ad tag (the kernel's struct vlan_hdr is not uapi). */
 struct vlan_tag {
@@ -184,9 +201,218 @@ static __always_inline int ratelimit_ok(const struct wg_xdp_addr *src)
 	return 1;
 }
 
+/*
+ * Has src a bucket with less than one packet's credit, refilled to now?
+ * Looks only: nothing is charged.
+ */
+static __always_inline int bucket_spent(const struct wg_xdp_addr *src)
+{
+	struct wg_xdp_bucket *b = bpf_map_lookup_elem(&ratelimit, src);
+
+	return b && b->tokens + (bpf_ktime_get_ns() - b->last_ns) <
+			    WG_XDP_RL_COST;
+}
+
+/*
+ * One BLAKE2s compression. A global function: the verifier checks its
+ * 2,000 straight-line instructions once, not at every call site.
+ */
+__attribute__((noinline)) int b2s_block(struct wg_b2s_state *s,
+					const struct wg_b2s_block *b, __u32 t,
+					__u32 last)
+{
+	if (!s || !b)
+		return 0;
+	wg_b2s_compress(s, b, t, last);
+	return 1;
+}
+
+/*
+ * Word k of the message in s. k must be a constant: a computed one is a
+ * variable offset into the map value, which the verifier refuses.
+ */
+#define MSG_WORD(s, k) ((s)->msg[(k) / 16].m[(k) % 16])
+
+/*
+ * From the key state in s->st, the MAC of the first len bytes of the
+ * message (len a constant multiple of 4, 4 to 128 bytes past whole
+ * blocks): the tag is left in s->st.h[0..3].
+ */
+static __always_inline void mac_msg(struct wg_xdp_hs_scratch *s, __u32 len)
+{
+	const __u32 full = (len - 1) / WG_B2S_BLOCK_LEN;
+	const __u32 words = (len - full * WG_B2S_BLOCK_LEN) / 4;
+	__u32 i;
+
+#pragma unroll
+	for (i = 0; i < 2; i++)
+		if (i < full)
+			b2s_block(&s->st, &s->msg[i],
+				  (i + 2) * WG_B2S_BLOCK_LEN, 0);
+#pragma unroll
+	for (i = 0; i < 16; i++)
+		s->tmp.m[i] = i < words ? s->msg[full].m[i] : 0;
+	b2s_block(&s->st, &s->tmp, WG_B2S_BLOCK_LEN + len, 1);
+}
+
+/* Does the tag in s->st equal the four message words from word k? */
+static __always_inline int tag_ok(const struct wg_xdp_hs_scratch *s, __u32 k)
+{
+	return !((s->st.h[0] ^ MSG_WORD(s, k)) |
+		 (s->st.h[1] ^ MSG_WORD(s, k + 1)) |
+		 (s->st.h[2] ^ MSG_WORD(s, k + 2)) |
+		 (s->st.h[3] ^ MSG_WORD(s, k + 3)));
+}
+
+/* Are the four message words from word k (a constant: see MSG_WORD) zero? */
+static __always_inline int zero_tag(const struct wg_xdp_hs_scratch *s,
+				    __u32 k)
+{
+	return !(MSG_WORD(s, k) | MSG_WORD(s, k + 1) | MSG_WORD(s, k + 2) |
+		 MSG_WORD(s, k + 3));
+}
+
+/* What mac1 of a handshake message says. */
+enum mac1 {
+	MAC1_NO_KEY, /* we have no private key */
+	MAC1_BAD,
+	MAC1_GOOD,
+};
+
+/*
+ * Checks mac1 of the handshake of type (1 or 2) at offset off of the
+ * frame, leaving the message in the scratch for check_mac2. The layouts:
+ * an initiation's mac1 covers bytes 0..115 and sits at 116, its mac2
+ * covers 0..131 and sits at 132; a response's sit at 60 and 76.
+ */
+static __always_inline enum mac1 check_mac1(struct xdp_md *ctx, __u32 off,
+					    __u32 type)
+{
+	__u32 zero = 0, k = WG_XDP_KEY_MAC1;
+	struct wg_xdp_hs_scratch *s;
+	struct wg_xdp_hs_key *key;
+	int good;
+
+	key = bpf_map_lookup_elem(&hs_keys, &k);
+	s = bpf_map_lookup_elem(&hs_scratch, &zero);
+	if (!key || !s || !key->set)
+		return MAC1_NO_KEY;
+	if (type == WG_MSG_INITIATION) {
+		if (bpf_xdp_load_bytes(ctx, off, s->msg,
+				       WG_MSG_INITIATION_LEN))
+			return MAC1_BAD;
+	} else if (bpf_xdp_load_bytes(ctx, off, s->msg, WG_MSG_RESPONSE_LEN)) {
+		return MAC1_BAD;
+	}
+	s->st = key->state;
+	if (type == WG_MSG_INITIATION) {
+		mac_msg(s, 116);
+		good = tag_ok(s, 116 / 4);
+	} else {
+		mac_msg(s, 60);
+		good = tag_ok(s, 60 / 4);
+	}
+	return good ? MAC1_GOOD : MAC1_BAD;
+}
+
+/*
+ * Does mac2 of the message check_mac1 left in the scratch hold with the
+ * cookie that the secret key[id] gives src (IPv4: 4 bytes, IPv6: 16) and
+ * sport, MAC(secret, src || port)? No such secret, or one past its end:
+ * no.
+ */
+static __always_inline int mac2_with(__u32 id, __u32 type, const __u8 *src,
+				     int v6, __be16 sport)
+{
+	__u32 zero = 0, i;
+	struct wg_xdp_hs_scratch *s;
+	struct wg_xdp_hs_key *key;
+
+	key = bpf_map_lookup_elem(&hs_keys, &id);
+	s = bpf_map_lookup_elem(&hs_scratch, &zero);
+	if (!key || !s || !key->set ||
+	    (key->until_ns && bpf_ktime_get_ns() >= key->until_ns))
+		return 0;
+	/* cookie = MAC(secret, src ip || src port), port in wire order */
+	s->st = key->state;
+#pragma unroll
+	for (i = 0; i < 16; i++)
+		s->tmp.m[i] = 0;
+	__builtin_memcpy(s->tmp.m, src, 4);
+	if (v6) {
+		__builtin_memcpy(&s->tmp.m[1], src + 4, 12);
+		s->tmp.m[4] = sport;
+		b2s_block(&s->st, &s->tmp, WG_B2S_BLOCK_LEN + 18, 1);
+	} else {
+		s->tmp.m[1] = sport;
+		b2s_block(&s->st, &s->tmp, WG_B2S_BLOCK_LEN + 6, 1);
+	}
+	/* mac2 = MAC(cookie, message up to mac2): the cookie is the key */
+#pragma unroll
+	for (i = 0; i < 4; i++)
+		s->tmp.m[i] = s->st.h[i];
+	s->tmp.m[4] = 0; /* the IPv6 source's port */
+	wg_b2s_init(&s->st, WG_B2S_OUT_LEN);
+	b2s_block(&s->st, &s->tmp, WG_B2S_BLOCK_LEN, 0);
+	if (type == WG_MSG_INITIATION) {
+		mac_msg(s, 132);
+		return tag_ok(s, 132 / 4);
+	}
+	mac_msg(s, 76);
+	return tag_ok(s, 76 / 4);
+}
+
+/*
+ * Does mac2 of the message check_mac1 left in the scratch prove its
+ * source: made with the cookie the daemon would give it, from its current
+ * secret or the one before while the daemon still takes that?
+ */
+static __always_inline int check_mac2(__u32 type, const __u8 *src, int v6,
+				      __be16 sport)
+{
+	__u32 zero = 0;
+	struct wg_xdp_hs_scratch *s = bpf_map_lookup_elem(&hs_scratch, &zero);
+
+	if (!s)
+		return 0;
+	/*
+	 * A sender without a cookie sends mac2 zero: nothing to prove, and
+	 * the five compressions spared (a forged flood cannot do better).
+	 */
+	if (type == WG_MSG_INITIATION ? zero_tag(s, 132 / 4) :
+					 zero_tag(s, 76 / 4))
+		return 0;
+	return mac2_with(WG_XDP_KEY_COOKIE, type, src, v6, sport) ||
+	       mac2_with(WG_XDP_KEY_COOKIE_PREV, type, src, v6, sport);
+}
+
+/* May this bad-mac1 handshake go to the daemon's log? */
+static __always_inline int log_sample(void)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (now < next_log_ns)
+		return 0;
+	next_log_ns = now + LOG_SAMPLE_NS;
+	return 1;
+}
+
+/* The current map of an index_of / peers_of slot. */
+static __always_inline void *inner(void *outer)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(outer, &zero);
+}
+
 static __always_inline void peer_rx(__u32 peer_id, __u32 bytes)
 {
-	struct wg_xdp_peer *p = bpf_map_lookup_elem(&peers, &peer_id);
+	void *map = inner(&peers_of);
+	struct wg_xdp_peer *p;
+
+	if (!map)
+		return;
+	p = bpf_map_lookup_elem(map, &peer_id);
 
 	if (p) {
 		__sync_fetch_and_add(&p->rx_packets, 1);
@@ -204,6 +430,7 @@ int xdp_wg_nic(struct xdp_md *ctx)
 	__u32 key = 0, ip_payload, udp_len, len, word, type, peer_id = 0;
 	enum wg_xdp_reason reason;
 	struct udphdr *udp;
+	__u8 src_ip[16] = {};
 	__u8 *msg;
 	__be16 proto;
 	long ret;
@@ -237,6 +464,7 @@ int xdp_wg_nic(struct xdp_md *ctx)
 		__builtin_memcpy(dst.addr, &iph->daddr, 4);
 		src.family = WG_XDP_AF_INET;
 		__builtin_memcpy(src.addr, &iph->saddr, 4);
+		__builtin_memcpy(src_ip, &iph->saddr, 4);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = pull(&c, sizeof(*ip6));
 
@@ -254,6 +482,7 @@ int xdp_wg_nic(struct xdp_md *ctx)
 		/* Handshake sources are rate-limited by their /64. */
 		src.family = WG_XDP_AF_INET6;
 		__builtin_memcpy(src.addr, &ip6->saddr, 8);
+		__builtin_memcpy(src_ip, &ip6->saddr, 16);
 	} else {
 		return count(WG_XDP_PASS_NOT_IP, ctx, XDP_PASS);
 	}
@@ -312,27 +541,93 @@ int xdp_wg_nic(struct xdp_md *ctx)
 		/* The receiver index follows the sender index in a response. */
 		__u32 off = type == WG_MSG_RESPONSE ? 4 : 0;
 		__u8 *idx = pull(&c, off + 4);
+		void *map = inner(&index_of);
 		__u32 *id;
 
 		if (!idx)
 			return drop(WG_XDP_DROP_TRUNCATED, ctx, cfg);
 		key = raw32_at(idx + off);
-		id = bpf_map_lookup_elem(&index, &key);
+		id = map ? bpf_map_lookup_elem(map, &key) : NULL;
 		if (!id)
 			return drop(WG_XDP_DROP_UNKNOWN_INDEX, ctx, cfg);
 		peer_id = *id;
 	}
 
-	if ((cfg->flags & WG_XDP_F_UNDER_LOAD) && type <= WG_MSG_RESPONSE &&
-	    !ratelimit_ok(&src))
-		return drop(WG_XDP_DROP_RATELIMIT, ctx, cfg);
+	/*
+	 * Handshakes: mac1 first, so that whoever does not know our public
+	 * key costs the daemon nothing. Under load, the rate limit charges a
+	 * source only for what proves it: a mac2 made with the cookie we
+	 * would send that address. Charging on the source address alone let
+	 * anyone who forges it (or shares a NAT with a peer) spend the peer's
+	 * budget with junk; charging after mac1 alone would let anyone who
+	 * knows our public key do the same. Messages with a good mac1 and no
+	 * proof go on uncharged, for the daemon to answer with a cookie reply
+	 * (it checks every MAC again and keeps its own per-source limit, in
+	 * the same order, for the paths without XDP).
+	 *
+	 * Why XDP checks mac2 at all, rather than only dropping bad mac1s
+	 * and leaving every limit to the daemon: a flood from an address that
+	 * has its cookie (a real one: it must receive the cookie reply) would
+	 * otherwise reach the daemon whole, and past the rate at which the
+	 * control thread can check and refuse it, its handshake queue
+	 * overflows and drops real peers' messages with the flood's. Shed
+	 * here, it costs the daemon nothing beyond the budget.
+	 *
+	 * A source whose bucket is spent is shed before its mac2 is even
+	 * computed (three of the five compressions it costs), so that a
+	 * proven flood costs XDP no more than junk does and the NIC's ring
+	 * keeps up. Nothing is charged for it; what it drops besides the
+	 * flood is an unproven message from the same address, which the
+	 * proven flood would starve of budget anyway.
+	 */
+	if (type <= WG_MSG_RESPONSE && !(cfg->flags & WG_XDP_F_MAC1_OFF)) {
+		/*
+		 * The message's offset for bpf_xdp_load_bytes, kept 64-bit
+		 * (the range check): clang narrows a plain (__u32) of the
+		 * difference to 32-bit halves of the two pointers, whose
+		 * 4-byte spill the verifier refuses.
+		 */
+		long off = (long)msg - (long)ctx->data;
+
+		if (off < 0 || off > 0xffff)
+			return drop(WG_XDP_DROP_TRUNCATED, ctx, cfg);
+		switch (check_mac1(ctx, (__u32)off, type)) {
+		case MAC1_NO_KEY:
+			/*
+			 * Without a private key the daemon can answer no
+			 * handshake (its checker fails every mac1): passing
+			 * them on would only queue work that ends in a drop.
+			 */
+			return drop(WG_XDP_DROP_NO_KEY, ctx, cfg);
+		case MAC1_BAD:
+			if (log_sample()) {
+				reason = WG_XDP_REDIRECT_BAD_MAC1;
+				break;
+			}
+			return drop(type == WG_MSG_INITIATION ?
+					    WG_XDP_DROP_BAD_MAC1_INITIATION :
+					    WG_XDP_DROP_BAD_MAC1_RESPONSE,
+				    ctx, cfg);
+		case MAC1_GOOD:
+			if (!(cfg->flags & WG_XDP_F_UNDER_LOAD))
+				break;
+			if (bucket_spent(&src))
+				return drop(WG_XDP_DROP_RATELIMIT, ctx, cfg);
+			if (check_mac2(type, src_ip,
+				       src.family == WG_XDP_AF_INET6,
+				       udp->source) &&
+			    !ratelimit_ok(&src))
+				return drop(WG_XDP_DROP_RATELIMIT, ctx, cfg);
+			break;
+		}
+	}
 
 	if (ctx->data_end - ctx->data > WG_XDP_XSK_FRAME_MAX)
 		return count(WG_XDP_PASS_TOO_BIG, ctx, XDP_PASS);
 	ret = bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
 	if (ret != XDP_REDIRECT)
 		return count(WG_XDP_PASS_NO_SOCKET, ctx, XDP_PASS);
-	if (type != WG_MSG_INITIATION)
+	if (type != WG_MSG_INITIATION && reason != WG_XDP_REDIRECT_BAD_MAC1)
 		peer_rx(peer_id, len);
 	return count(reason, ctx, XDP_REDIRECT);
 }

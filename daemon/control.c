@@ -24,9 +24,11 @@
 
 /*
  * Housekeeping that is not a peer's timer: idle rate-limiter entries and
- * the end of the under-load state. Only while either has something to do.
+ * the under-load state (whether XDP still sheds a flood is read at most
+ * every 50 ms, and the load lapses after a second without it). Only while
+ * either has something to do.
  */
-#define HOUSEKEEPING_NS WG_NSEC_PER_SEC
+#define HOUSEKEEPING_NS (200 * WG_NSEC_PER_MSEC)
 
 enum tag { TAG_SIGNAL = 1, TAG_TIMER, TAG_WAKE, TAG_UAPI, TAG_NL };
 

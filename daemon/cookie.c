@@ -12,6 +12,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define LABEL_MAC1 "mac1----"
 #define LABEL_COOKIE "cookie--"
@@ -23,6 +24,12 @@ static void derive(uint8_t out[WG_KEY_LEN], const char *label,
 		   const uint8_t pub[WG_KEY_LEN])
 {
 	wg_hash2(out, label, LABEL_LEN, pub, WG_KEY_LEN);
+}
+
+void wg_cookie_mac1_key(uint8_t out[WG_KEY_LEN],
+			const uint8_t pub[WG_KEY_LEN])
+{
+	derive(out, LABEL_MAC1, pub);
 }
 
 /* Offsets of mac1 and mac2 in a handshake message of len bytes. */
@@ -85,6 +92,14 @@ bool wg_cookie_under_load(struct cookie_checker *cc, size_t queued,
 	return load;
 }
 
+void wg_cookie_checker_load_seen(struct cookie_checker *cc, uint64_t now)
+{
+	pthread_mutex_lock(&cc->lock);
+	cc->load_since = now;
+	cc->has_load = true;
+	pthread_mutex_unlock(&cc->lock);
+}
+
 /* cookie = MAC(secret, src), renewing a stale secret; caller holds lock. */
 static void make_cookie(struct cookie_checker *cc,
 			uint8_t cookie[WG_COOKIE_LEN], const void *src,
@@ -92,11 +107,58 @@ static void make_cookie(struct cookie_checker *cc,
 {
 	if (!cc->has_secret || now < cc->secret_birth ||
 	    now - cc->secret_birth >= SEC(WG_COOKIE_SECRET_MAX_AGE)) {
+		/* The old one still proves a source for a short while. */
+		memcpy(cc->prev_secret, cc->secret, sizeof(cc->secret));
+		cc->prev_until = cc->has_secret ? now + WG_COOKIE_PREV_NS : 0;
 		wg_random(cc->secret, sizeof(cc->secret));
 		cc->secret_birth = now;
 		cc->has_secret = true;
+		atomic_fetch_add(&cc->secret_gen, 1);
 	}
 	wg_mac(cookie, cc->secret, sizeof(cc->secret), src, srclen);
+}
+
+/*
+ * Does mac2 of msg hold with the cookie of the secret replaced less than
+ * WG_COOKIE_PREV_NS ago? Caller holds lock.
+ */
+static bool prev_cookie_ok(struct cookie_checker *cc, const uint8_t *m,
+			   size_t len, const void *src, size_t srclen,
+			   uint64_t now)
+{
+	uint8_t mac[WG_MAC_LEN], cookie[WG_COOKIE_LEN];
+	bool ok;
+
+	if (!cc->prev_until || now >= cc->prev_until)
+		return false;
+	wg_mac(cookie, cc->prev_secret, sizeof(cc->prev_secret), src, srclen);
+	wg_mac(mac, cookie, WG_COOKIE_LEN, m, mac2_off(len));
+	ok = wg_ct_eq(mac, m + mac2_off(len), WG_MAC_LEN);
+	wg_wipe(cookie, sizeof(cookie));
+	return ok;
+}
+
+uint64_t wg_cookie_checker_secrets(struct cookie_checker *cc,
+				   uint8_t cur[WG_HASH_LEN],
+				   uint8_t prev[WG_HASH_LEN],
+				   uint64_t *prev_until)
+{
+	uint64_t gen;
+
+	pthread_mutex_lock(&cc->lock);
+	gen = cc->has_secret ? atomic_load(&cc->secret_gen) : 0;
+	memset(cur, 0, WG_HASH_LEN);
+	memset(prev, 0, WG_HASH_LEN);
+	*prev_until = 0;
+	if (gen) {
+		memcpy(cur, cc->secret, WG_HASH_LEN);
+		if (cc->prev_until) {
+			memcpy(prev, cc->prev_secret, WG_HASH_LEN);
+			*prev_until = cc->prev_until;
+		}
+	}
+	pthread_mutex_unlock(&cc->lock);
+	return gen;
 }
 
 enum wg_cookie_mac wg_cookie_checker_validate(struct cookie_checker *cc,
@@ -119,7 +181,8 @@ enum wg_cookie_mac wg_cookie_checker_validate(struct cookie_checker *cc,
 
 	make_cookie(cc, cookie, src, srclen, now);
 	wg_mac(mac, cookie, WG_COOKIE_LEN, m, mac2_off(len));
-	if (wg_ct_eq(mac, m + mac2_off(len), WG_MAC_LEN))
+	if (wg_ct_eq(mac, m + mac2_off(len), WG_MAC_LEN) ||
+	    prev_cookie_ok(cc, m, len, src, srclen, now))
 		ret = WG_COOKIE_MAC_VALID_COOKIE;
 	else if (under_load)
 		ret = WG_COOKIE_MAC_NEED_COOKIE;
@@ -129,6 +192,51 @@ out_unlock:
 	pthread_mutex_unlock(&cc->lock);
 	wg_wipe(cookie, sizeof(cookie));
 	return ret;
+}
+
+static const char *const verdict_names[] = {
+#define VERDICT_NAME(name, text) [WG_COOKIE_##name] = text,
+	WG_COOKIE_VERDICTS(VERDICT_NAME)
+#undef VERDICT_NAME
+};
+
+const char *wg_cookie_verdict_name(enum wg_cookie_verdict v)
+{
+	return v < WG_COOKIE_VERDICT_MAX ? verdict_names[v] : "?";
+}
+
+enum wg_cookie_verdict wg_cookie_checker_admit(struct cookie_checker *cc,
+					       struct wg_ratelimiter *rl,
+					       const void *msg, size_t len,
+					       const void *src, size_t srclen,
+					       bool under_load, uint64_t now)
+{
+	enum wg_cookie_verdict v;
+
+	switch (wg_cookie_checker_validate(cc, msg, len, src, srclen,
+					   under_load, now)) {
+	case WG_COOKIE_MAC_INVALID_MAC1:
+		v = WG_COOKIE_DROP_MAC1;
+		break;
+	case WG_COOKIE_MAC_NEED_COOKIE:
+		v = WG_COOKIE_SEND_COOKIE;
+		break;
+	case WG_COOKIE_MAC_VALID_COOKIE:
+		/* Only mac2 proves the source: only now is it charged. */
+		if (under_load &&
+		    !wg_ratelimiter_allow(rl, srclen == 18 ? AF_INET6 : AF_INET,
+					  src, now)) {
+			v = WG_COOKIE_RATELIMITED;
+			break;
+		}
+		v = WG_COOKIE_ACCEPT;
+		break;
+	default: /* WG_COOKIE_MAC_VALID: not under load, no limit */
+		v = WG_COOKIE_ACCEPT;
+		break;
+	}
+	atomic_fetch_add_explicit(&cc->verdicts[v], 1, memory_order_relaxed);
+	return v;
 }
 
 int wg_cookie_checker_create_reply(struct cookie_checker *cc,

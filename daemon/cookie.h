@@ -5,9 +5,18 @@
  * The checker is ours: it verifies mac1 of incoming handshake messages with
  * HASH("mac1----" || our public key), and, under load, mac2 with the cookie
  * MAC(secret, source address) of the sender, where the secret is random and
- * replaced every WG_COOKIE_SECRET_MAX_AGE seconds (lazily, when next used).
+ * replaced every WG_COOKIE_SECRET_MAX_AGE seconds (lazily, when next used;
+ * the one before is still accepted for WG_COOKIE_PREV_NS).
  * The maker is per peer: it stamps mac1/mac2 on our outgoing handshake
  * messages and keeps the cookie the peer last sent us.
+ *
+ * wg_cookie_checker_admit() is the whole decision on an incoming handshake
+ * message, in the Linux module's order: a bad mac1 is dropped; without
+ * load nothing more is asked; under load a message without a valid mac2
+ * is answered with a cookie reply and never charged; only a message whose
+ * mac2 proves its source address is charged to that source's token bucket
+ * (ratelimiter.h), and processed while the bucket has tokens. So nothing
+ * that has not proved an address can spend that address's budget.
  *
  * No clock is read: `now` is monotonic nanoseconds.
  */
@@ -15,16 +24,29 @@
 #define WG_COOKIE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "crypto.h"
 #include "noise.h"
+#include "ratelimiter.h"
 #include "wire.h"
 
 /* Stay under load this long after the handshake queue last was long. */
 #define WG_COOKIE_UNDER_LOAD_NS WG_NSEC_PER_SEC
+/*
+ * How long a cookie of the secret before the current one still proves its
+ * source. A peer that got a cookie just before the secret was replaced
+ * (every WG_COOKIE_SECRET_MAX_AGE) answers REKEY_TIMEOUT (and its jitter)
+ * later with it; checking the current secret alone, as the Linux module
+ * does, would refuse that proof and cost the peer another cookie round
+ * under load. The old cookie proves that the source received a packet we
+ * sent it at most two minutes and these ten seconds ago.
+ */
+#define WG_COOKIE_PREV_NS \
+	((uint64_t)(WG_REKEY_TIMEOUT + WG_COOKIE_SECRET_LATENCY) * WG_NSEC_PER_SEC)
 
 /* The outcome of checking the macs of an incoming handshake message. */
 enum wg_cookie_mac {
@@ -34,10 +56,28 @@ enum wg_cookie_mac {
 	WG_COOKIE_MAC_NEED_COOKIE,   /* under load without a good mac2 */
 };
 
+/*
+ * What wg_cookie_checker_admit() decided, X(name, counter name): name
+ * becomes WG_COOKIE_<name>; each verdict is counted in the checker.
+ */
+#define WG_COOKIE_VERDICTS(X)                                              \
+	X(DROP_MAC1, "hs_bad_mac1")		/* drop */                  \
+	X(SEND_COOKIE, "hs_cookie_needed")	/* answer with a cookie */  \
+	X(RATELIMITED, "hs_ratelimited")	/* proven, over budget */   \
+	X(ACCEPT, "hs_accepted")		/* go on to Noise */
+
+enum wg_cookie_verdict {
+#define WG_COOKIE_VERDICT_ENUM(name, text) WG_COOKIE_##name,
+	WG_COOKIE_VERDICTS(WG_COOKIE_VERDICT_ENUM)
+#undef WG_COOKIE_VERDICT_ENUM
+	WG_COOKIE_VERDICT_MAX
+};
+
 struct cookie_checker {
 	/*
 	 * lock guards has_keys, mac1_key, cookie_key, secret,
-	 * secret_birth, has_secret, load_since, has_load.
+	 * secret_birth, has_secret, prev_secret, prev_until, load_since,
+	 * has_load.
 	 */
 	pthread_mutex_t lock;
 	bool has_keys;
@@ -46,8 +86,13 @@ struct cookie_checker {
 	uint8_t secret[WG_HASH_LEN];
 	uint64_t secret_birth;
 	bool has_secret;
+	uint8_t prev_secret[WG_HASH_LEN]; /* the one before, until prev_until */
+	uint64_t prev_until; /* 0: none */
 	uint64_t load_since; /* last time the queue was long */
 	bool has_load;
+	/* Bumped (under lock) whenever secret changes; 0: none yet. */
+	_Atomic uint64_t secret_gen;
+	_Atomic uint64_t verdicts[WG_COOKIE_VERDICT_MAX];
 };
 
 struct cookie_maker {
@@ -79,6 +124,8 @@ void wg_cookie_checker_update(struct cookie_checker *cc,
  */
 bool wg_cookie_under_load(struct cookie_checker *cc, size_t queued,
 			  size_t limit, uint64_t now);
+/* Under load from now on, for WG_COOKIE_UNDER_LOAD_NS (load seen elsewhere). */
+void wg_cookie_checker_load_seen(struct cookie_checker *cc, uint64_t now);
 /*
  * Check mac1 (and mac2) of the handshake message msg (len bytes, ending in
  * struct wg_msg_macs) that came from the address bytes src (IP then port).
@@ -87,6 +134,33 @@ enum wg_cookie_mac wg_cookie_checker_validate(struct cookie_checker *cc,
 					      const void *msg, size_t len,
 					      const void *src, size_t srclen,
 					      bool under_load, uint64_t now);
+/*
+ * The kernel module's order for the handshake message msg (len bytes) from
+ * src (IPv4 address and port, 6 bytes, or IPv6, 18: as
+ * wg_send_source_bytes makes them): see the top of this file. rl holds the
+ * per-source buckets; it is charged only for WG_COOKIE_ACCEPT and
+ * WG_COOKIE_RATELIMITED under load. Counts the verdict.
+ */
+enum wg_cookie_verdict wg_cookie_checker_admit(struct cookie_checker *cc,
+					       struct wg_ratelimiter *rl,
+					       const void *msg, size_t len,
+					       const void *src, size_t srclen,
+					       bool under_load, uint64_t now);
+/* The counter name of verdict v ("hs_accepted", ...). */
+const char *wg_cookie_verdict_name(enum wg_cookie_verdict v);
+/*
+ * Copies the current cookie secret to cur and returns its generation
+ * (compare with secret_gen), or 0 with cur zeroed when there is none yet;
+ * the one before goes to prev with the time it is taken until (0 and
+ * zeroes: none).
+ */
+uint64_t wg_cookie_checker_secrets(struct cookie_checker *cc,
+				   uint8_t cur[WG_HASH_LEN],
+				   uint8_t prev[WG_HASH_LEN],
+				   uint64_t *prev_until);
+/* out <- HASH("mac1----" || pub): the key of mac1 for messages to pub. */
+void wg_cookie_mac1_key(uint8_t out[WG_KEY_LEN],
+			const uint8_t pub[WG_KEY_LEN]);
 /*
  * Fill reply with a cookie reply (type 3) to the handshake message msg from
  * src, whose sender index was sender_index. 0 or -errno.

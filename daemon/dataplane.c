@@ -103,14 +103,59 @@ void wg_dataplane_set_debug(struct wg_dataplane *dp, bool on)
 	push_config(dp);
 }
 
-void wg_dataplane_set_load(struct wg_dataplane *dp, bool under_load)
+/* XDP's copy of the cookie secret follows the checker's (renewed lazily). */
+static void sync_cookie_secret(struct wg_dataplane *dp,
+			       struct cookie_checker *cc)
 {
-	if (dp->under_load == under_load)
+	uint8_t secret[WG_HASH_LEN], prev[WG_HASH_LEN];
+	uint64_t gen, until;
+
+	if (atomic_load(&cc->secret_gen) == wg_xdp_cookie_gen(dp->xdp))
 		return;
+	gen = wg_cookie_checker_secrets(cc, secret, prev, &until);
+	failed(dp, wg_xdp_set_cookie_secret(dp->xdp, gen, secret, prev, until),
+	       "XDP's cookie secret");
+	wg_wipe(secret, sizeof(secret));
+	wg_wipe(prev, sizeof(prev));
+}
+
+bool wg_dataplane_set_load(struct wg_dataplane *dp, struct cookie_checker *cc,
+			   bool under_load, uint64_t now)
+{
+	if (dp->xdp) {
+		sync_cookie_secret(dp, cc);
+		/*
+		 * XDP shedding proven floods over their budget keeps the
+		 * queue short, but the load is still there: stay under it,
+		 * or the flood would reach Noise each time it expired. Also
+		 * when the queue's own signal has just run out: XDP still
+		 * sheds under the flag we gave it, so it counts what we
+		 * missed.
+		 */
+		if ((under_load || dp->under_load) &&
+		    wg_xdp_shedding(dp->xdp, now, WG_COOKIE_UNDER_LOAD_NS))
+			under_load = true;
+	}
+	if (dp->under_load == under_load)
+		return under_load;
 	dp->under_load = under_load;
 	log_dbg("Handshake load %s: XDP rate limiting %s",
 		under_load ? "high" : "normal", under_load ? "on" : "off");
 	push_config(dp);
+	return under_load;
+}
+
+void wg_dataplane_mac1_key(struct wg_dataplane *dp, const uint8_t *pub)
+{
+	uint8_t key[WG_KEY_LEN];
+
+	if (!dp->xdp)
+		return;
+	if (pub)
+		wg_cookie_mac1_key(key, pub);
+	failed(dp, wg_xdp_set_hs_key(dp->xdp, WG_XDP_KEY_MAC1, pub ? key : NULL),
+	       "XDP's mac1 key");
+	wg_wipe(key, sizeof(key));
 }
 
 void wg_dataplane_local(struct wg_dataplane *dp, bool removed, int family,

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cookie.h"
 #include "endpoint.h"
 #include "netlink.h"
 #include "wire.h"
@@ -76,8 +77,16 @@ void wg_dataplane_peer_del(struct wg_dataplane *dp, uint32_t peer_id);
 /* The XDP configuration map: listen port and flags. */
 void wg_dataplane_set_port(struct wg_dataplane *dp, uint16_t port);
 void wg_dataplane_set_debug(struct wg_dataplane *dp, bool on);
-/* Under handshake load XDP sheds handshakes (control thread). */
-void wg_dataplane_set_load(struct wg_dataplane *dp, bool under_load);
+/*
+ * Under handshake load XDP rate-limits proven handshakes per source
+ * (control thread, on every load decision, with the checker whose cookie
+ * secret XDP's copy follows). Returns the load in force: it stays on while
+ * XDP is still shedding a flood, even though the queue is short.
+ */
+bool wg_dataplane_set_load(struct wg_dataplane *dp, struct cookie_checker *cc,
+			   bool under_load, uint64_t now);
+/* Our public key changed (NULL: no private key): XDP's mac1 key follows. */
+void wg_dataplane_mac1_key(struct wg_dataplane *dp, const uint8_t *pub);
 /* A local address of the NIC appeared or went (XDP's local map). */
 void wg_dataplane_local(struct wg_dataplane *dp, bool removed, int family,
 			const void *addr);

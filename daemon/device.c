@@ -433,6 +433,8 @@ static void set_private_key(struct wg_device *dev,
 		if (p)
 			remove_peer(dev, p, g);
 	}
+	/* XDP checks mac1 with the key of our new identity (or drops). */
+	wg_dataplane_mac1_key(&dev->dp, none ? NULL : pub);
 	for (p = dev->peers; p; p = p->next) {
 		wg_noise_remote_precompute(&p->remote);
 		/* Sessions made with the old key are void. */

@@ -81,9 +81,11 @@ bool wg_receive_under_load(struct wg_device *dev)
 		q->long_at = now;
 	load = q->long_at && now - q->long_at < WG_COOKIE_UNDER_LOAD_NS;
 	pthread_mutex_unlock(&q->lock);
-	/* XDP then sheds floods before they reach the queue. */
-	wg_dataplane_set_load(&dev->dp, load);
-	return load;
+	/*
+	 * XDP then sheds floods before they reach the queue; while it does,
+	 * the load is still there even though the queue is short.
+	 */
+	return wg_dataplane_set_load(&dev->dp, &dev->cookie, load, now);
 }
 
 unsigned int wg_receive_handshakes(struct wg_device *dev)
@@ -165,7 +167,6 @@ void wg_receive_handshake(struct wg_device *dev, const uint8_t *msg,
 	uint64_t now = wg_now();
 	struct noise_remote *r = NULL;
 	enum wg_noise_error err;
-	enum wg_cookie_mac mac;
 	struct wg_peer *p;
 	uint8_t who[18];
 	size_t wlen;
@@ -195,14 +196,17 @@ void wg_receive_handshake(struct wg_device *dev, const uint8_t *msg,
 	    (type != WG_MSG_INITIATION && type != WG_MSG_RESPONSE))
 		return;
 
+	/*
+	 * The kernel module's order (cookie.h): bad mac1 dropped; under load
+	 * no valid mac2 gets a cookie reply; only a proven source is charged.
+	 */
 	wlen = wg_send_source_bytes(src, who);
-	mac = wg_cookie_checker_validate(&dev->cookie, msg, len, who, wlen,
-					 under_load, now);
-	if (mac == WG_COOKIE_MAC_INVALID_MAC1) {
+	switch (wg_cookie_checker_admit(&dev->cookie, &dev->ratelimiter, msg,
+					len, who, wlen, under_load, now)) {
+	case WG_COOKIE_DROP_MAC1:
 		log_bad_handshake(type, WG_NOISE_ERR_MAC1, src);
 		return;
-	}
-	if (mac == WG_COOKIE_MAC_NEED_COOKIE) {
+	case WG_COOKIE_SEND_COOKIE: {
 		/* sender_index sits right after the header in types 1 and 2. */
 		uint32_t sender;
 
@@ -210,13 +214,11 @@ void wg_receive_handshake(struct wg_device *dev, const uint8_t *msg,
 		wg_send_cookie(dev, sender, msg, len, rx);
 		return;
 	}
-	if (under_load && mac != WG_COOKIE_MAC_VALID_COOKIE &&
-	    !wg_ratelimiter_allow(&dev->ratelimiter, src->sa.sa_family,
-				  src->sa.sa_family == AF_INET6 ?
-					  (const void *)&src->in6.sin6_addr :
-					  (const void *)&src->in.sin_addr,
-				  now))
-		return;
+	case WG_COOKIE_RATELIMITED:
+		return; /* counted by the checker */
+	default:
+		break;
+	}
 
 	if (type == WG_MSG_INITIATION) {
 		err = wg_noise_consume_initiation(&dev->local, (const void *)msg,

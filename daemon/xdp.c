@@ -9,6 +9,13 @@
  * the stack again instead of into a dead AF_XDP socket. libbpf 1.1's
  * bpf_program__attach_xdp() cannot ask for a mode, so the link is created
  * with bpf_link_create() and the fd kept here.
+ *
+ * `index` and `peers` grow: an update that finds one full builds a map
+ * twice the size with the same types and BTF, copies it, swaps it into its
+ * map-of-maps slot (the program's only way to it, so the swap is atomic
+ * for XDP) and moves the pin to it. Counters that XDP adds to `peers`
+ * between the copy and the swap are lost: one syscall's window, once per
+ * doubling.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +37,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "crypto.h"
 #include "log.h"
 #include "xdp.h"
 
@@ -46,11 +54,26 @@ _Static_assert(WG_XDP_AF_INET6 == AF_INET6, "AF_INET6");
 
 #define BPFFS "/sys/fs/bpf"
 
+/* A map that grows, reached by XDP through the one slot of outer. */
+struct growable {
+	const char *name; /* its pin's name */
+	struct bpf_map *orig; /* the skeleton's first one */
+	struct bpf_map *outer;
+	int fd; /* the current one: orig's fd, or ours */
+	uint32_t max_entries, limit;
+	uint32_t count; /* entries, as counted by our updates */
+};
+
 struct wg_xdp {
 	struct wg_xdp_skel *skel;
 	int link_fd[2]; /* [0] NIC, [1] LAN; -1 when not attached */
 	enum wg_xdp_mode mode[2];
 	char pin_dir[64]; /* empty when nothing is pinned */
+	struct growable index, peers;
+	uint32_t flags_extra; /* WG_XDP_F_MAC1_OFF from the environment */
+	uint64_t cookie_gen; /* generation of the cookie secret XDP has */
+	/* wg_xdp_shedding(): DROP_RATELIMIT as last read, when, when moved */
+	uint64_t shed_count, shed_read_ns, shed_at_ns;
 };
 
 /* libbpf's own messages, into our log: warnings and errors only. */
@@ -162,6 +185,206 @@ err_dir:
 	return err;
 }
 
+static void growable_init(struct growable *g, const char *name,
+			  struct bpf_map *orig, struct bpf_map *outer,
+			  uint32_t limit)
+{
+	g->name = name;
+	g->orig = orig;
+	g->outer = outer;
+	g->fd = bpf_map__fd(orig);
+	g->max_entries = bpf_map__max_entries(orig);
+	g->limit = limit;
+	g->count = 0;
+}
+
+static void growable_release(struct growable *g)
+{
+	if (g->orig && g->fd >= 0 && g->fd != bpf_map__fd(g->orig))
+		close(g->fd);
+	g->fd = -1;
+}
+
+/* Every entry of map from into map to, in batches. 0 or -errno. */
+static int copy_entries(int from, int to, uint32_t key_size,
+			uint32_t value_size)
+{
+	enum { BATCH = 4096 };
+	void *keys = calloc(BATCH, key_size);
+	void *vals = calloc(BATCH, value_size);
+	uint64_t token_in = 0, token_out = 0;
+	bool first = true, done = false;
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!done) {
+		uint32_t n = BATCH;
+
+		err = bpf_map_lookup_batch(from, first ? NULL : &token_in,
+					   &token_out, keys, vals, &n, NULL);
+		if (err == -ENOENT) {
+			done = true; /* the last (possibly partial) batch */
+			err = 0;
+		} else if (err) {
+			goto out;
+		}
+		if (n) {
+			uint32_t m = n;
+
+			err = bpf_map_update_batch(to, keys, vals, &m, NULL);
+			if (err)
+				goto out;
+		}
+		token_in = token_out;
+		first = false;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/*
+ * Points the pin of g at fd: pin beside it, then rename over it (bpffs
+ * refuses names with a dot).
+ */
+static int repin(struct wg_xdp *x, struct growable *g, int fd)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+
+	if (!x->pin_dir[0])
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", x->pin_dir, g->name);
+	snprintf(tmp, sizeof(tmp), "%s/%s_new", x->pin_dir, g->name);
+	unlink(tmp);
+	if (bpf_obj_pin(fd, tmp))
+		return -errno;
+	if (rename(tmp, path) == 0)
+		return 0;
+	/* No rename on this bpffs: a short moment without the pin. */
+	unlink(path);
+	unlink(tmp);
+	return bpf_obj_pin(fd, path) ? -errno : 0;
+}
+
+/*
+ * Replaces g's map by one twice the size holding the same entries.
+ * -ENOSPC at g->limit; on any failure the old map stays in place.
+ */
+static int grow(struct wg_xdp *x, struct growable *g)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info), zero = 0, max;
+	int fd = -1, btf_fd = -1, err;
+
+	if (g->max_entries >= g->limit)
+		return -ENOSPC;
+	max = g->max_entries * 2;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(g->fd, &info, &len))
+		return -errno;
+	if (info.btf_id) {
+		btf_fd = bpf_btf_get_fd_by_id(info.btf_id);
+		if (btf_fd < 0)
+			info.btf_id = 0; /* a map without BTF still works */
+	}
+	{
+		LIBBPF_OPTS(bpf_map_create_opts, opts,
+			    .map_flags = info.map_flags);
+
+		if (info.btf_id) {
+			opts.btf_fd = btf_fd;
+			opts.btf_key_type_id = info.btf_key_type_id;
+			opts.btf_value_type_id = info.btf_value_type_id;
+		}
+		fd = bpf_map_create(info.type, g->name, info.key_size,
+				    info.value_size, max, &opts);
+	}
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = copy_entries(g->fd, fd, info.key_size, info.value_size);
+	if (err)
+		goto out;
+	if (bpf_map_update_elem(bpf_map__fd(g->outer), &zero, &fd, BPF_ANY)) {
+		err = -errno;
+		goto out;
+	}
+	/* XDP uses the new map from here on; the old one goes with its fd. */
+	err = repin(x, g, fd);
+	if (err)
+		log_warn("%s grew but its pin could not follow: %s", g->name,
+			 strerror(-err));
+	log_info("XDP map %s grown to %u entries", g->name, max);
+	growable_release(g);
+	g->fd = fd;
+	g->max_entries = max;
+	fd = -1;
+	err = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (btf_fd >= 0)
+		close(btf_fd);
+	return err;
+}
+
+/*
+ * Inserts or replaces key -> val in g, growing it when full. Counts new
+ * keys. 0 or -errno.
+ */
+static int growable_update(struct wg_xdp *x, struct growable *g,
+			   const void *key, const void *val)
+{
+	int err;
+
+	for (;;) {
+		err = bpf_map_update_elem(g->fd, key, val, BPF_NOEXIST);
+		if (!err) {
+			g->count++;
+			return 0;
+		}
+		if (err == -EEXIST)
+			return bpf_map_update_elem(g->fd, key, val, BPF_EXIST);
+		if (err != -E2BIG)
+			return err;
+		err = grow(x, g);
+		if (err)
+			return err;
+	}
+}
+
+static int growable_delete(struct growable *g, const void *key)
+{
+	int err = bpf_map_delete_elem(g->fd, key);
+
+	if (!err && g->count)
+		g->count--;
+	return err;
+}
+
+/* $WG_XDP_MAC1: "0" lets handshakes reach the daemon with mac1 unchecked. */
+static int mac1_knob(uint32_t *flags)
+{
+	const char *env = getenv("WG_XDP_MAC1");
+
+	*flags = 0;
+	if (!env || !env[0] || !strcmp(env, "1"))
+		return 0;
+	if (!strcmp(env, "0")) {
+		log_warn("WG_XDP_MAC1=0: XDP passes handshakes to the daemon "
+			 "without checking mac1");
+		*flags = WG_XDP_F_MAC1_OFF;
+		return 0;
+	}
+	log_err("WG_XDP_MAC1: want 0 or 1");
+	return -EINVAL;
+}
+
 int wg_xdp_open(struct wg_xdp **out, const char *wg_ifname)
 {
 	struct wg_xdp *x;
@@ -177,10 +400,17 @@ int wg_xdp_open(struct wg_xdp **out, const char *wg_ifname)
 		err = -errno;
 		goto err_alloc;
 	}
+	err = mac1_knob(&x->flags_extra);
+	if (err)
+		goto err_skel;
 	/* No read-only configuration yet: everything lives in `config`. */
 	err = wg_xdp__load(x->skel);
 	if (err)
 		goto err_skel;
+	growable_init(&x->index, "index", x->skel->maps.index,
+		      x->skel->maps.index_of, WG_XDP_INDEXES_MAX);
+	growable_init(&x->peers, "peers", x->skel->maps.peers,
+		      x->skel->maps.peers_of, WG_XDP_PEERS_MAX);
 	if (wg_ifname) {
 		err = pin(x, wg_ifname);
 		if (err)
@@ -203,6 +433,8 @@ void wg_xdp_close(struct wg_xdp *x)
 	wg_xdp_detach(x, false);
 	wg_xdp_detach(x, true);
 	unpin(x);
+	growable_release(&x->index);
+	growable_release(&x->peers);
 	wg_xdp__destroy(x->skel);
 	free(x);
 }
@@ -276,6 +508,7 @@ static int update(struct bpf_map *map, const void *key, const void *val)
 	return bpf_map_update_elem(bpf_map__fd(map), key, val, BPF_ANY);
 }
 
+
 static int delete(struct bpf_map *map, const void *key)
 {
 	return bpf_map_delete_elem(bpf_map__fd(map), key);
@@ -289,6 +522,7 @@ int wg_xdp_set_config(struct wg_xdp *x, uint16_t listen_port, uint32_t flags)
 
 	if (flags & ~(uint32_t)(WG_XDP_F_UNDER_LOAD | WG_XDP_F_DEBUG))
 		return -EINVAL;
+	cfg.flags |= x->flags_extra;
 	return update(x->skel->maps.config, &key, &cfg);
 }
 
@@ -430,14 +664,14 @@ int wg_xdp_add_index(struct wg_xdp *x, uint32_t index, uint32_t peer_id)
 {
 	uint32_t key = htole32(index); /* the 4 bytes as on the wire */
 
-	return update(x->skel->maps.index, &key, &peer_id);
+	return growable_update(x, &x->index, &key, &peer_id);
 }
 
 int wg_xdp_del_index(struct wg_xdp *x, uint32_t index)
 {
 	uint32_t key = htole32(index);
 
-	return delete(x->skel->maps.index, &key);
+	return growable_delete(&x->index, &key);
 }
 
 /* Copies the first cidr bits of addr into out (len bytes), zeroing the rest. */
@@ -508,19 +742,117 @@ int wg_xdp_set_peer(struct wg_xdp *x, uint32_t peer_id,
 		v.rx_packets = v.rx_bytes = 0;
 	}
 	v.pad = 0;
-	return update(x->skel->maps.peers, &peer_id, &v);
+	return growable_update(x, &x->peers, &peer_id, &v);
 }
 
 int wg_xdp_get_peer(struct wg_xdp *x, uint32_t peer_id,
 		    struct wg_xdp_peer *p)
 {
-	return bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.peers), &peer_id,
-				   p);
+	return bpf_map_lookup_elem(x->peers.fd, &peer_id, p);
 }
 
 int wg_xdp_del_peer(struct wg_xdp *x, uint32_t peer_id)
 {
-	return delete(x->skel->maps.peers, &peer_id);
+	return growable_delete(&x->peers, &peer_id);
+}
+
+/* hs_keys[id] <- the state of key (NULL: none), taken until until_ns. */
+static int set_key(struct wg_xdp *x, uint32_t id, const uint8_t key[32],
+		   uint64_t until_ns)
+{
+	struct wg_xdp_hs_key v;
+	int err;
+
+	memset(&v, 0, sizeof(v));
+	if (key) {
+		wg_b2s_key_state(&v.state, key, 32);
+		v.set = 1;
+		v.until_ns = until_ns;
+	}
+	err = update(x->skel->maps.hs_keys, &id, &v);
+	wg_wipe(&v, sizeof(v));
+	return err;
+}
+
+int wg_xdp_set_hs_key(struct wg_xdp *x, enum wg_xdp_hs_key_id id,
+		      const uint8_t key[32])
+{
+	if (id >= WG_XDP_KEY_MAX)
+		return -EINVAL;
+	return set_key(x, id, key, 0);
+}
+
+int wg_xdp_set_cookie_secret(struct wg_xdp *x, uint64_t gen,
+			     const uint8_t secret[32], const uint8_t prev[32],
+			     uint64_t prev_until)
+{
+	int err = set_key(x, WG_XDP_KEY_COOKIE, gen ? secret : NULL, 0);
+
+	if (!err)
+		err = set_key(x, WG_XDP_KEY_COOKIE_PREV,
+			      gen && prev && prev_until ? prev : NULL,
+			      prev_until);
+	if (!err)
+		x->cookie_gen = gen;
+	return err;
+}
+
+uint64_t wg_xdp_cookie_gen(const struct wg_xdp *x)
+{
+	return x->cookie_gen;
+}
+
+/* The stats of one reason, summed over CPUs. */
+static int read_stat(struct wg_xdp *x, uint32_t reason,
+		     struct wg_xdp_counter *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct wg_xdp_counter *v;
+	int err;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.stats), &reason,
+				  v);
+	out->packets = out->bytes = 0;
+	for (int i = 0; !err && i < ncpu; i++) {
+		out->packets += v[i].packets;
+		out->bytes += v[i].bytes;
+	}
+	free(v);
+	return err;
+}
+
+bool wg_xdp_shedding(struct wg_xdp *x, uint64_t now, uint64_t window_ns)
+{
+	struct wg_xdp_counter c;
+
+	if (!x->shed_read_ns || now - x->shed_read_ns >= WG_XDP_SHED_POLL_NS) {
+		x->shed_read_ns = now;
+		if (!read_stat(x, WG_XDP_DROP_RATELIMIT, &c) &&
+		    c.packets != x->shed_count) {
+			x->shed_count = c.packets;
+			x->shed_at_ns = now;
+		}
+	}
+	return x->shed_at_ns && now - x->shed_at_ns < window_ns;
+}
+
+int wg_xdp_map_usage(const struct wg_xdp *x, const char *name,
+		     uint32_t *entries, uint32_t *max_entries)
+{
+	const struct growable *g = !strcmp(name, "index") ? &x->index :
+				   !strcmp(name, "peers") ? &x->peers :
+							    NULL;
+
+	if (!g)
+		return -ENOENT;
+	*entries = g->count;
+	*max_entries = g->max_entries;
+	return 0;
 }
 
 int wg_xdp_set_xsk(struct wg_xdp *x, bool lan, uint32_t queue, int fd)
@@ -573,7 +905,13 @@ int wg_xdp_prog_fd(const struct wg_xdp *x, bool lan)
 
 int wg_xdp_map_fd(const struct wg_xdp *x, const char *name)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(x->skel->obj, name);
+	struct bpf_map *map;
+
+	if (!strcmp(name, "index"))
+		return x->index.fd;
+	if (!strcmp(name, "peers"))
+		return x->peers.fd;
+	map = bpf_object__find_map_by_name(x->skel->obj, name);
 
 	return map ? bpf_map__fd(map) : -ENOENT;
 }

@@ -62,7 +62,10 @@ enum wg_xdp_mode wg_xdp_mode(const struct wg_xdp *x, bool lan);
 /* "native", "generic" or "none", for `wg-xdp show`. */
 const char *wg_xdp_mode_name(enum wg_xdp_mode mode);
 
-/* Sets the listen port (0: steal nothing) and enum wg_xdp_flags. */
+/*
+ * Sets the listen port (0: steal nothing) and enum wg_xdp_flags.
+ * WG_XDP_F_MAC1_OFF comes from $WG_XDP_MAC1=0 at open, not from here.
+ */
 int wg_xdp_set_config(struct wg_xdp *x, uint16_t listen_port,
 		      uint32_t flags);
 /* Adds/removes one of the NIC's own addresses (AF_INET or AF_INET6). */
@@ -92,7 +95,11 @@ struct wg_xdp_lan_entry {
  */
 int wg_xdp_sync_lan_addrs(struct wg_xdp *x, struct wg_xdp_lan_entry *set,
 			  size_t n);
-/* Maps a receiver index we allocated to its peer / forgets it. */
+/*
+ * Maps a receiver index we allocated to its peer / forgets it. The index
+ * map (and peers, below) grows when full, up to WG_XDP_INDEXES_MAX
+ * (WG_XDP_PEERS_MAX); -ENOSPC beyond.
+ */
 int wg_xdp_add_index(struct wg_xdp *x, uint32_t index, uint32_t peer_id);
 int wg_xdp_del_index(struct wg_xdp *x, uint32_t index);
 /* Adds/removes an allowed-IPs prefix; the address is masked to cidr. */
@@ -110,13 +117,43 @@ int wg_xdp_set_peer(struct wg_xdp *x, uint32_t peer_id,
 int wg_xdp_get_peer(struct wg_xdp *x, uint32_t peer_id,
 		    struct wg_xdp_peer *p);
 int wg_xdp_del_peer(struct wg_xdp *x, uint32_t peer_id);
+/*
+ * Gives XDP a 32-byte MAC key for hs_keys[id] (NULL: none): the mac1 key
+ * HASH("mac1----" || our public key), or the cookie secret. XDP gets the
+ * BLAKE2s state after the key block, not the key itself.
+ */
+int wg_xdp_set_hs_key(struct wg_xdp *x, enum wg_xdp_hs_key_id id,
+		      const uint8_t key[32]);
+/*
+ * XDP's copy of the cookie secret (cookie.h), generation gen (0: none,
+ * the rest ignored), and of the one before it, taken until prev_until
+ * (CLOCK_MONOTONIC ns; 0 or prev NULL: none); wg_xdp_cookie_gen() tells
+ * the generation XDP has.
+ */
+int wg_xdp_set_cookie_secret(struct wg_xdp *x, uint64_t gen,
+			     const uint8_t secret[32], const uint8_t prev[32],
+			     uint64_t prev_until);
+uint64_t wg_xdp_cookie_gen(const struct wg_xdp *x);
+/*
+ * Has XDP dropped handshakes over the rate limit within window_ns of now?
+ * Reads its counter at most every WG_XDP_SHED_POLL_NS, so call it at
+ * least that often while the answer matters.
+ */
+#define WG_XDP_SHED_POLL_NS (50 * 1000 * 1000ULL)
+bool wg_xdp_shedding(struct wg_xdp *x, uint64_t now, uint64_t window_ns);
+/* Entries and current size of the growing map "index" or "peers". */
+int wg_xdp_map_usage(const struct wg_xdp *x, const char *name,
+		     uint32_t *entries, uint32_t *max_entries);
 /* Puts the AF_XDP socket fd on queue of the NIC (or LAN); fd < 0 clears. */
 int wg_xdp_set_xsk(struct wg_xdp *x, bool lan, uint32_t queue, int fd);
 /* Sums the per-CPU stats into out[reason]; names: wg_xdp_reason_name(). */
 int wg_xdp_read_stats(struct wg_xdp *x,
 		      struct wg_xdp_counter out[WG_XDP_REASON_MAX]);
 
-/* File descriptors of the NIC or LAN program and of a map by name (tests). */
+/*
+ * File descriptors of the NIC or LAN program and of a map by name (tests);
+ * "index" and "peers" give the current map of their slot.
+ */
 int wg_xdp_prog_fd(const struct wg_xdp *x, bool lan);
 int wg_xdp_map_fd(const struct wg_xdp *x, const char *name);
 

@@ -7,6 +7,12 @@
  * and the one stats reason whose counter must move by exactly one packet
  * (and the frame's bytes) while every other counter stays put.
  *
+ * Handshakes carry a mac1 made with the daemon's own code (crypto.c
+ * wg_mac, cookie.c's key) for the identity whose key is in hs_keys; the
+ * random tests compare the program's verdict on thousands of messages with
+ * the daemon's wg_cookie_checker_validate (WG_TEST_SEED overrides the
+ * seed; a failure names it).
+ *
  * The whole test runs in its own network and mount namespaces:
  *
  *     [ test process, unshared netns + mountns ]
@@ -45,9 +51,15 @@
 #include <bpf/libbpf.h>
 #include <xdp/xsk.h>
 
+#include "cookie.h"
+#include "crypto.h"
 #include "xdp.h"
 
+static uint64_t seed = 0x6d6163312d786470ULL;
+#include "seeded.h"
+
 #define PORT 51820
+#define SRC_PORT (PORT + 1000)
 #define KNOWN_INDEX 0x11223344u
 #define UNKNOWN_INDEX 0x55667788u
 #define PEER_ID 3
@@ -76,7 +88,14 @@ struct env {
 };
 
 static struct env env;
-static unsigned int fixtures;
+static unsigned int fixtures, random_cases;
+
+/*
+ * The identity the fixtures' handshakes are addressed to, its mac1 key,
+ * and the cookie secret that XDP and the reference checker share.
+ */
+static uint8_t our_pub[WG_KEY_LEN], mac1_key[WG_KEY_LEN];
+static uint8_t secret[WG_HASH_LEN];
 
 /* What a crafted frame looks like; zero fields take the defaults. */
 struct spec {
@@ -99,6 +118,9 @@ struct spec {
 	size_t trailer; /* bytes after the IP packet (Ethernet padding) */
 	int ttl; /* IPv4 TTL / IPv6 hop limit; 0: 64, negative: 0 */
 	const uint8_t *dst_mac; /* 0: lan_mac */
+	bool bad_mac1; /* handshakes: leave mac1 zero (else it is valid) */
+	bool mac2; /* handshakes: a valid mac2 for this source */
+	uint16_t sport; /* 0: SRC_PORT */
 };
 
 /* The destination MAC of every crafted frame, and the LAN's in lan_config. */
@@ -128,6 +150,50 @@ static uint16_t csum(const uint8_t *p, size_t len)
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return ~sum;
+}
+
+/* The source as cookies bind it (wg_send_source_bytes): IP, then port. */
+static size_t src_bytes(const struct spec *s, uint8_t *out)
+{
+	uint16_t port = htons(s->sport ? s->sport : SRC_PORT);
+
+	if (s->v6) {
+		memset(out, 0, 16);
+		out[0] = 0xfd;
+		if (s->src6_prefix)
+			memcpy(out, s->src6_prefix, 8);
+		out[15] = s->src_last ? s->src_last : 9;
+		memcpy(out + 16, &port, 2);
+		return 18;
+	}
+	memcpy(out, "\x0a\x00\x00", 3);
+	out[3] = s->src_last ? s->src_last : 9;
+	memcpy(out + 4, &port, 2);
+	return 6;
+}
+
+/* mac2 of the handshake msg (len bytes) from src, with the shared secret. */
+static void stamp_mac2(uint8_t *msg, size_t len, const uint8_t *src,
+		       size_t srclen)
+{
+	uint8_t cookie[WG_COOKIE_LEN];
+
+	wg_mac(cookie, secret, sizeof(secret), src, srclen);
+	wg_mac(msg + len - WG_MAC_LEN, cookie, sizeof(cookie), msg,
+	       len - WG_MAC_LEN);
+}
+
+/* Stamps a valid mac1 (and with s->mac2 a valid mac2) on a handshake. */
+static void stamp(const struct spec *s, uint8_t *msg, size_t len)
+{
+	uint8_t src[18];
+
+	if (s->bad_mac1)
+		return;
+	wg_mac(msg + len - 2 * WG_MAC_LEN, mac1_key, sizeof(mac1_key), msg,
+	       len - 2 * WG_MAC_LEN);
+	if (s->mac2)
+		stamp_mac2(msg, len, src, src_bytes(s, src));
 }
 
 /* Writes the frame for s into buf; returns its length. */
@@ -182,7 +248,7 @@ static size_t build(const struct spec *s, uint8_t *buf)
 	udp = ip + hlen;
 	msg = udp + 8;
 	iplen = 8 + s->msg_len;
-	put16(buf + udp, PORT + 1000);
+	put16(buf + udp, s->sport ? s->sport : SRC_PORT);
 	put16(buf + udp + 2, s->dport ? s->dport : PORT);
 	put16(buf + udp + 4, iplen + s->udp_len_delta);
 	put_le32(buf + msg, word);
@@ -192,6 +258,9 @@ static size_t build(const struct spec *s, uint8_t *buf)
 	} else if ((type == 3 || type == 4) && s->msg_len >= 8) {
 		put_le32(buf + msg + 4, s->index ? s->index : KNOWN_INDEX);
 	}
+	if ((word == 1 && s->msg_len == WG_MSG_INITIATION_LEN) ||
+	    (word == 2 && s->msg_len == WG_MSG_RESPONSE_LEN))
+		stamp(s, buf + msg, s->msg_len);
 	if (s->v6) {
 		put16(buf + ip + 4, iplen + s->ip_len_delta);
 	} else {
@@ -202,13 +271,13 @@ static size_t build(const struct spec *s, uint8_t *buf)
 }
 
 /*
- * Runs the program on frame and checks the verdict and the counters; with
+ * Runs x's program on frame and checks the verdict and the counters; with
  * out, the frame as the program left it goes there (FRAME_MAX bytes) and
  * its length is returned.
  */
-static size_t run_frame_out(const char *name, bool lan, const uint8_t *frame,
-			    size_t len, int verdict, enum wg_xdp_reason reason,
-			    uint8_t *out)
+static size_t run_frame_on(struct wg_xdp *x, const char *name, bool lan,
+			   const uint8_t *frame, size_t len, int verdict,
+			   enum wg_xdp_reason reason, uint8_t *out)
 {
 	struct wg_xdp_counter before[WG_XDP_REASON_MAX];
 	struct wg_xdp_counter after[WG_XDP_REASON_MAX];
@@ -223,8 +292,8 @@ static size_t run_frame_out(const char *name, bool lan, const uint8_t *frame,
 	int err;
 
 	fixtures++;
-	assert_int_equal(wg_xdp_read_stats(env.x, before), 0);
-	err = bpf_prog_test_run_opts(wg_xdp_prog_fd(env.x, lan), &opts);
+	assert_int_equal(wg_xdp_read_stats(x, before), 0);
+	err = bpf_prog_test_run_opts(wg_xdp_prog_fd(x, lan), &opts);
 	if (len < ETH_HLEN) {
 		/* The kernel refuses to run XDP on less than a header. */
 		if (err != -EINVAL)
@@ -236,7 +305,7 @@ static size_t run_frame_out(const char *name, bool lan, const uint8_t *frame,
 		fail_msg("%s: test run failed: %d", name, err);
 	if ((int)opts.retval != verdict)
 		fail_msg("%s: verdict %u, want %d", name, opts.retval, verdict);
-	assert_int_equal(wg_xdp_read_stats(env.x, after), 0);
+	assert_int_equal(wg_xdp_read_stats(x, after), 0);
 	for (r = 0; r < WG_XDP_REASON_MAX; r++) {
 		uint64_t dp = after[r].packets - before[r].packets;
 		uint64_t db = after[r].bytes - before[r].bytes;
@@ -254,10 +323,17 @@ static size_t run_frame_out(const char *name, bool lan, const uint8_t *frame,
 	return opts.data_size_out;
 }
 
+static size_t run_frame_out(const char *name, bool lan, const uint8_t *frame,
+			    size_t len, int verdict, enum wg_xdp_reason reason,
+			    uint8_t *out)
+{
+	return run_frame_on(env.x, name, lan, frame, len, verdict, reason, out);
+}
+
 static void run_frame(const char *name, bool lan, const uint8_t *frame,
 		      size_t len, int verdict, enum wg_xdp_reason reason)
 {
-	run_frame_out(name, lan, frame, len, verdict, reason, NULL);
+	run_frame_on(env.x, name, lan, frame, len, verdict, reason, NULL);
 }
 
 static void run(const char *name, const struct spec *s, int verdict,
@@ -653,6 +729,43 @@ static void peer_counters(void **state)
 	assert_int_equal(wg_xdp_get_peer(env.x, PEER_ID, &got), -ENOENT);
 }
 
+static uint64_t mono_ns(void);
+
+/* The ratelimit key of s's source (IPv4 address, IPv6 /64). */
+static struct wg_xdp_addr bucket_key(const struct spec *s)
+{
+	struct wg_xdp_addr k = { .family = s->v6 ? AF_INET6 : AF_INET };
+	uint8_t src[18];
+
+	src_bytes(s, src);
+	memcpy(k.addr, src, s->v6 ? 8 : 4);
+	return k;
+}
+
+/* Reads the bucket of s's source into b: 0, or -ENOENT without one. */
+static int bucket(const struct spec *s, struct wg_xdp_bucket *b)
+{
+	struct wg_xdp_addr k = bucket_key(s);
+
+	memset(b, 0, sizeof(*b));
+	return bpf_map_lookup_elem(wg_xdp_map_fd(env.x, "ratelimit"), &k, b);
+}
+
+/* Was s's source ever charged (has it a bucket)? */
+static bool charged(const struct spec *s)
+{
+	struct wg_xdp_bucket b;
+
+	return !bucket(s, &b);
+}
+
+static void uncharge(const struct spec *s)
+{
+	struct wg_xdp_addr k = bucket_key(s);
+
+	bpf_map_delete_elem(wg_xdp_map_fd(env.x, "ratelimit"), &k);
+}
+
 static void ratelimit(void **state)
 {
 	static const uint8_t net_a[8] = { 0xfd, 0, 0, 0, 0, 0, 0xaa, 0 };
@@ -662,20 +775,65 @@ static void ratelimit(void **state)
 	(void)state;
 	assert_int_equal(
 		wg_xdp_set_config(env.x, PORT, WG_XDP_F_UNDER_LOAD), 0);
+	/* Proven (mac2) handshakes are held to the burst. */
 	for (i = 0; i < WG_XDP_RL_BURST; i++) {
-		struct spec s = { .src_last = 50, .word = 1, .msg_len = 148 };
+		struct spec s = { .src_last = 50, .word = 1, .msg_len = 148,
+				  .mac2 = true };
 
-		run("burst within limit", &s, XDP_REDIRECT,
+		run("proven burst within limit", &s, XDP_REDIRECT,
 		    WG_XDP_REDIRECT_INITIATION);
 	}
 	{
-		struct spec s = { .src_last = 50, .word = 1, .msg_len = 148 };
+		struct spec s = { .src_last = 50, .word = 1, .msg_len = 148,
+				  .mac2 = true };
 
-		run("6th initiation", &s, XDP_DROP, WG_XDP_DROP_RATELIMIT);
+		run("6th proven initiation", &s, XDP_DROP,
+		    WG_XDP_DROP_RATELIMIT);
 		s.word = 2;
 		s.msg_len = 92;
-		run("response over limit", &s, XDP_DROP,
+		run("proven response over limit", &s, XDP_DROP,
 		    WG_XDP_DROP_RATELIMIT);
+		/*
+		 * A spent source is shed before its mac2 is computed,
+		 * unproven messages too, and nothing is charged for them.
+		 */
+		{
+			struct wg_xdp_bucket b0, b1;
+
+			s.mac2 = false;
+			bucket(&s, &b0);
+			for (i = 0; i < 3 * WG_XDP_RL_BURST; i++)
+				run("unproven, bucket spent: shed", &s, XDP_DROP,
+				    WG_XDP_DROP_RATELIMIT);
+			bucket(&s, &b1);
+			assert_memory_equal(&b0, &b1, sizeof(b0));
+		}
+		/* Elsewhere unproven ones are never charged: cookies first. */
+		s.src_last = 52;
+		for (i = 0; i < 3 * WG_XDP_RL_BURST; i++)
+			run("unproven response", &s, XDP_REDIRECT,
+			    WG_XDP_REDIRECT_RESPONSE);
+		s.word = 1;
+		s.msg_len = 148;
+		for (i = 0; i < 3 * WG_XDP_RL_BURST; i++)
+			run("unproven initiation", &s, XDP_REDIRECT,
+			    WG_XDP_REDIRECT_INITIATION);
+		assert_false(charged(&s));
+		/* A mac2 made for another port proves nothing. */
+		{
+			uint8_t buf[FRAME_MAX];
+			size_t len;
+
+			s.mac2 = true;
+			s.sport = SRC_PORT + 1;
+			len = build(&s, buf);
+			put16(buf + 14 + 20, SRC_PORT);
+			run_frame("mac2 for another port", false, buf, len,
+				  XDP_REDIRECT, WG_XDP_REDIRECT_INITIATION);
+			assert_false(charged(&s));
+			s.sport = 0;
+		}
+		s.src_last = 50;
 		/* Data is never rate limited. */
 		s.word = 4;
 		s.msg_len = 32;
@@ -686,17 +844,38 @@ static void ratelimit(void **state)
 		run("another source", &s, XDP_REDIRECT,
 		    WG_XDP_REDIRECT_INITIATION);
 	}
+	/* Junk and unproven messages from a source leave its budget whole. */
+	{
+		struct spec s = { .src_last = 60, .word = 1, .msg_len = 148,
+				  .bad_mac1 = true };
+
+		for (i = 0; i < 4 * WG_XDP_RL_BURST; i++)
+			run("junk from the peer's address", &s, XDP_DROP,
+			    WG_XDP_DROP_BAD_MAC1_INITIATION);
+		s.bad_mac1 = false;
+		for (i = 0; i < 4 * WG_XDP_RL_BURST; i++)
+			run("valid mac1, no mac2, from the peer's address", &s,
+			    XDP_REDIRECT, WG_XDP_REDIRECT_INITIATION);
+		assert_false(charged(&s));
+		s.mac2 = true;
+		for (i = 0; i < WG_XDP_RL_BURST; i++)
+			run("the peer still has its whole burst", &s,
+			    XDP_REDIRECT, WG_XDP_REDIRECT_INITIATION);
+		assert_true(charged(&s));
+		run("and no more", &s, XDP_DROP, WG_XDP_DROP_RATELIMIT);
+	}
 	/* IPv6 sources share a bucket per /64. */
 	for (i = 0; i < WG_XDP_RL_BURST; i++) {
 		struct spec s = { .v6 = true, .src6_prefix = net_a,
 				  .src_last = 10 + i, .word = 1,
-				  .msg_len = 148 };
+				  .msg_len = 148, .mac2 = true };
 
 		run("v6 burst", &s, XDP_REDIRECT, WG_XDP_REDIRECT_INITIATION);
 	}
 	{
 		struct spec s = { .v6 = true, .src6_prefix = net_a,
-				  .src_last = 99, .word = 1, .msg_len = 148 };
+				  .src_last = 99, .word = 1, .msg_len = 148,
+				  .mac2 = true };
 
 		run("6th from the same /64", &s, XDP_DROP,
 		    WG_XDP_DROP_RATELIMIT);
@@ -704,14 +883,433 @@ static void ratelimit(void **state)
 		run("another /64", &s, XDP_REDIRECT,
 		    WG_XDP_REDIRECT_INITIATION);
 	}
+	/* Without the cookie secret XDP cannot tell proof: nothing charged. */
+	{
+		struct spec s = { .src_last = 54, .word = 1, .msg_len = 148,
+				  .mac2 = true };
+
+		assert_int_equal(wg_xdp_set_cookie_secret(env.x, 0, NULL, NULL, 0), 0);
+		run("no secret: proven one passes uncharged", &s, XDP_REDIRECT,
+		    WG_XDP_REDIRECT_INITIATION);
+		assert_false(charged(&s));
+		assert_int_equal(wg_xdp_set_cookie_secret(env.x, 7, secret, NULL, 0), 0);
+		run("secret back: charged", &s, XDP_REDIRECT,
+		    WG_XDP_REDIRECT_INITIATION);
+		assert_true(charged(&s));
+	}
 	/* Not under load: no limit at all. */
 	assert_int_equal(wg_xdp_set_config(env.x, PORT, 0), 0);
 	for (i = 0; i < 3; i++) {
-		struct spec s = { .src_last = 50, .word = 1, .msg_len = 148 };
+		struct spec s = { .src_last = 50, .word = 1, .msg_len = 148,
+				  .mac2 = true };
 
 		run("not under load", &s, XDP_REDIRECT,
 		    WG_XDP_REDIRECT_INITIATION);
 	}
+}
+
+/*
+ * The secret just replaced still proves a source until its until_ns, as
+ * the daemon takes it (cookie.h WG_COOKIE_PREV_NS); after that, no.
+ */
+static void prev_secret(void **state)
+{
+	uint8_t old[WG_HASH_LEN];
+	struct spec s = { .src_last = 90, .word = 1, .msg_len = 148,
+			  .mac2 = true };
+	uint64_t now = mono_ns();
+
+	(void)state;
+	assert_int_equal(wg_xdp_set_config(env.x, PORT, WG_XDP_F_UNDER_LOAD),
+			 0);
+	/* s's mac2 is made with `secret`: make it the previous one. */
+	memcpy(old, secret, sizeof(old));
+	wg_random(secret, sizeof(secret));
+	assert_int_equal(wg_xdp_set_cookie_secret(env.x, 8, secret, old,
+						  now + 3600 * 1000000000ULL),
+			 0);
+	memcpy(secret, old, sizeof(old));
+	run("mac2 of the previous secret, in time", &s, XDP_REDIRECT,
+	    WG_XDP_REDIRECT_INITIATION);
+	assert_true(charged(&s));
+	uncharge(&s);
+	memcpy(old, secret, sizeof(old));
+	wg_random(secret, sizeof(secret));
+	assert_int_equal(wg_xdp_set_cookie_secret(env.x, 9, secret, old, now),
+			 0);
+	memcpy(secret, old, sizeof(old));
+	run("mac2 of the previous secret, too late", &s, XDP_REDIRECT,
+	    WG_XDP_REDIRECT_INITIATION);
+	assert_false(charged(&s));
+	/* And as the current one again. */
+	assert_int_equal(wg_xdp_set_cookie_secret(env.x, 10, secret, NULL, 0),
+			 0);
+	run("mac2 of the current secret", &s, XDP_REDIRECT,
+	    WG_XDP_REDIRECT_INITIATION);
+	assert_true(charged(&s));
+	assert_int_equal(wg_xdp_set_config(env.x, PORT, 0), 0);
+}
+
+/* Handshakes while we have no private key: dropped, under their reason. */
+static void no_key(void **state)
+{
+	struct spec i = { .word = 1, .msg_len = 148 };
+	struct spec r = { .word = 2, .msg_len = 92 };
+
+	(void)state;
+	assert_int_equal(wg_xdp_set_hs_key(env.x, WG_XDP_KEY_MAC1, NULL), 0);
+	run("initiation, no key", &i, XDP_DROP, WG_XDP_DROP_NO_KEY);
+	run("response, no key", &r, XDP_DROP, WG_XDP_DROP_NO_KEY);
+	i.word = 4;
+	i.msg_len = 32;
+	run("data, no key", &i, XDP_REDIRECT, WG_XDP_REDIRECT_DATA);
+	assert_int_equal(wg_xdp_set_hs_key(env.x, WG_XDP_KEY_MAC1, mac1_key),
+			 0);
+	i.word = 1;
+	i.msg_len = 148;
+	run("initiation, key back", &i, XDP_REDIRECT,
+	    WG_XDP_REDIRECT_INITIATION);
+	run("response, key back", &r, XDP_REDIRECT, WG_XDP_REDIRECT_RESPONSE);
+}
+
+/* The program's clock for its next log sample (a global in .bss). */
+static void set_next_log(uint64_t ns)
+{
+	uint32_t zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(wg_xdp_map_fd(env.x, ".bss"),
+					     &zero, &ns, BPF_ANY),
+			 0);
+}
+
+static uint64_t next_log(void)
+{
+	uint32_t zero = 0;
+	uint64_t ns = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(wg_xdp_map_fd(env.x, ".bss"),
+					     &zero, &ns),
+			 0);
+	return ns;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* One bad-mac1 handshake a second goes to the daemon, for its log. */
+static void log_sample(void **state)
+{
+	struct spec s = { .word = 1, .msg_len = 148, .bad_mac1 = true };
+	uint64_t t0, t1, next;
+
+	(void)state;
+	run("bad mac1, no sample due", &s, XDP_DROP,
+	    WG_XDP_DROP_BAD_MAC1_INITIATION);
+	set_next_log(0);
+	t0 = mono_ns();
+	run("bad mac1, sample due", &s, XDP_REDIRECT,
+	    WG_XDP_REDIRECT_BAD_MAC1);
+	t1 = mono_ns();
+	next = next_log();
+	/* The program's clock is CLOCK_MONOTONIC: the next one in a second. */
+	assert_true(next >= t0 + 1000000000ULL && next <= t1 + 1000000000ULL);
+	set_next_log(t1 + 3600 * 1000000000ULL);
+	run("bad mac1 within the second", &s, XDP_DROP,
+	    WG_XDP_DROP_BAD_MAC1_INITIATION);
+	s.word = 2;
+	s.msg_len = 92;
+	set_next_log(0);
+	run("bad mac1 response, sample due", &s, XDP_REDIRECT,
+	    WG_XDP_REDIRECT_BAD_MAC1);
+	set_next_log(~0ULL);
+	run("bad mac1 response", &s, XDP_DROP, WG_XDP_DROP_BAD_MAC1_RESPONSE);
+}
+
+/* A fresh random identity and cookie secret for XDP and the checker. */
+static void rekey(struct cookie_checker *cc, uint64_t gen, uint64_t now)
+{
+	wg_random(our_pub, sizeof(our_pub));
+	wg_cookie_mac1_key(mac1_key, our_pub);
+	wg_cookie_checker_update(cc, our_pub);
+	wg_random(secret, sizeof(secret));
+	pthread_mutex_lock(&cc->lock);
+	memcpy(cc->secret, secret, sizeof(secret));
+	cc->secret_birth = now;
+	cc->has_secret = true;
+	pthread_mutex_unlock(&cc->lock);
+	assert_int_equal(wg_xdp_set_hs_key(env.x, WG_XDP_KEY_MAC1, mac1_key),
+			 0);
+	assert_int_equal(wg_xdp_set_cookie_secret(env.x, gen, secret, NULL, 0), 0);
+}
+
+static void flip_bit(uint8_t *p, size_t len)
+{
+	uint64_t r = rnd();
+
+	p[(r >> 3) % len] ^= (uint8_t)(1u << (r & 7));
+}
+
+#define RANDOM_CASES 4000
+
+/*
+ * Random handshakes, random keys, random sources, mac1 and mac2 good or
+ * spoilt in every way: the program's verdict, and whether it charged the
+ * source, against the daemon's wg_cookie_checker_validate under load, and
+ * its mac1 verdict without load.
+ */
+static void macs_random(void **state)
+{
+	static const enum wg_xdp_reason ok[] = { WG_XDP_REDIRECT_INITIATION,
+						 WG_XDP_REDIRECT_RESPONSE };
+	static const enum wg_xdp_reason bad[] = {
+		WG_XDP_DROP_BAD_MAC1_INITIATION, WG_XDP_DROP_BAD_MAC1_RESPONSE
+	};
+	unsigned int seen[4][3] = { { 0 } };
+	struct cookie_checker cc;
+	uint64_t now = 1000 * 1000000000ULL;
+	int n;
+
+	(void)state;
+	rng = seed;
+	wg_cookie_checker_init(&cc);
+	for (n = 0; n < RANDOM_CASES; n++) {
+		uint8_t buf[FRAME_MAX], src[18], *msg;
+		struct spec s = { 0 };
+		enum wg_cookie_mac want;
+		size_t len, mlen, off, srclen;
+		unsigned int m1 = rnd() % 4, m2 = rnd() % 5;
+		int t;
+
+		if (n % 64 == 0)
+			rekey(&cc, (uint64_t)n / 64 + 1, now);
+		t = rnd() % 2;
+		s.word = t ? 2 : 1;
+		mlen = t ? WG_MSG_RESPONSE_LEN : WG_MSG_INITIATION_LEN;
+		s.msg_len = mlen;
+		s.v6 = rnd() % 2;
+		s.src_last = 1 + rnd() % 254;
+		s.sport = 1024 + rnd() % 60000;
+		s.bad_mac1 = true; /* stamped below */
+		if (s.v6) {
+			static uint8_t pfx[8];
+			uint64_t r = rnd();
+
+			memcpy(pfx, &r, 8);
+			pfx[0] = 0xfd;
+			s.src6_prefix = pfx;
+		}
+		len = build(&s, buf);
+		off = len - mlen;
+		msg = buf + off;
+		/* Random body behind the type (and the response's index). */
+		for (size_t i = 4; i < mlen; i++)
+			if (!t || i < 8 || i >= 12)
+				msg[i] = (uint8_t)rnd();
+		srclen = src_bytes(&s, src);
+		wg_mac(msg + mlen - 32, mac1_key, sizeof(mac1_key), msg,
+		       mlen - 32);
+		if (m2 == 0 || m2 == 2)
+			stamp_mac2(msg, mlen, src, srclen);
+		else if (m2 == 1)
+			memset(msg + mlen - 16, 0, 16);
+		else if (m2 == 3) { /* valid for the next port */
+			uint8_t other[18];
+
+			memcpy(other, src, srclen);
+			other[srclen - 1] ^= 1;
+			stamp_mac2(msg, mlen, other, srclen);
+		} /* m2 == 4: random, as the body */
+		if (m2 == 2)
+			flip_bit(msg + mlen - 16, 16);
+		/*
+		 * Spoilt mac1: a flipped bit in it, in the body it covers
+		 * (not the type word or the receiver index, which other
+		 * tests own and XDP checks first), or a random one.
+		 */
+		if (m1 == 1)
+			flip_bit(msg + mlen - 32, 16);
+		else if (m1 == 2)
+			flip_bit(msg + 12, mlen - 32 - 12);
+		else if (m1 == 3)
+			wg_random(msg + mlen - 32, 16);
+
+		want = wg_cookie_checker_validate(&cc, msg, mlen, src, srclen,
+						  true, now);
+		uncharge(&s);
+		assert_int_equal(wg_xdp_set_config(env.x, PORT,
+						   WG_XDP_F_UNDER_LOAD), 0);
+		if (want == WG_COOKIE_MAC_INVALID_MAC1) {
+			run_frame("random, bad mac1, load", false, buf, len,
+				  XDP_DROP, bad[t]);
+			check(!charged(&s), "case %d: bad mac1 charged", n);
+		} else {
+			run_frame("random, good mac1, load", false, buf, len,
+				  XDP_REDIRECT, ok[t]);
+			check(charged(&s) ==
+				      (want == WG_COOKIE_MAC_VALID_COOKIE),
+			      "case %d (type %d, mac1 %u, mac2 %u): XDP %s, "
+			      "daemon %d", n, s.word, m1, m2,
+			      charged(&s) ? "proven" : "unproven", want);
+		}
+		uncharge(&s);
+		assert_int_equal(wg_xdp_set_config(env.x, PORT, 0), 0);
+		run_frame("random, no load", false, buf, len,
+			  want == WG_COOKIE_MAC_INVALID_MAC1 ? XDP_DROP :
+							       XDP_REDIRECT,
+			  want == WG_COOKIE_MAC_INVALID_MAC1 ? bad[t] : ok[t]);
+		check(!charged(&s), "case %d: charged without load", n);
+		seen[m1][want == WG_COOKIE_MAC_INVALID_MAC1 ? 0 :
+			 want == WG_COOKIE_MAC_NEED_COOKIE  ? 1 :
+							      2]++;
+		random_cases++;
+	}
+	/* Every kind of case came up, and only valid mac1s passed. */
+	assert_true(seen[0][1] > 0 && seen[0][2] > 0);
+	for (int i = 1; i < 4; i++)
+		assert_true(seen[i][0] > 0 && !seen[i][1] && !seen[i][2]);
+	/* A last fresh identity for the fixtures that follow. */
+	rekey(&cc, (uint64_t)RANDOM_CASES, now);
+	wg_cookie_checker_destroy(&cc);
+}
+
+/* $WG_XDP_MAC1=0: handshakes reach the daemon unchecked, never charged. */
+static void mac1_knob(void **state)
+{
+	struct spec s = { .word = 1, .msg_len = 148, .bad_mac1 = true };
+	uint8_t buf[FRAME_MAX];
+	struct wg_xdp *x;
+
+	(void)state;
+	setenv("WG_XDP_MAC1", "2", 1);
+	assert_int_equal(wg_xdp_open(&x, NULL), -EINVAL);
+	setenv("WG_XDP_MAC1", "0", 1);
+	assert_int_equal(wg_xdp_open(&x, NULL), 0);
+	unsetenv("WG_XDP_MAC1");
+	assert_int_equal(wg_xdp_set_config(x, PORT, WG_XDP_F_UNDER_LOAD), 0);
+	assert_int_equal(wg_xdp_add_local(x, AF_INET, local4), 0);
+	/* No key and a bad mac1: on to the (missing) socket all the same. */
+	run_frame_on(x, "knob: bad mac1 goes on", false, buf, build(&s, buf),
+		     XDP_PASS, WG_XDP_PASS_NO_SOCKET, NULL);
+	assert_int_equal(wg_xdp_set_hs_key(x, WG_XDP_KEY_MAC1, mac1_key), 0);
+	assert_int_equal(wg_xdp_set_cookie_secret(x, 1, secret, NULL, 0), 0);
+	s.bad_mac1 = false;
+	s.mac2 = true;
+	s.src_last = 77;
+	for (int i = 0; i < 2 * WG_XDP_RL_BURST; i++)
+		run_frame_on(x, "knob: proven, never charged", false, buf,
+			     build(&s, buf), XDP_PASS, WG_XDP_PASS_NO_SOCKET, NULL);
+	wg_xdp_close(x);
+}
+
+static uint32_t count_entries(int fd, size_t key_size)
+{
+	uint8_t key[64], next[64];
+	uint32_t n = 0;
+	void *prev = NULL;
+
+	assert_true(key_size <= sizeof(key));
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+static uint32_t map_id(int fd);
+
+/* dir/name is the pin of x's current map name, holding n entries. */
+static void pinned_whole(struct wg_xdp *x, const char *dir, const char *name,
+			 uint32_t n)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	assert_int_equal(map_id(fd), map_id(wg_xdp_map_fd(x, name)));
+	assert_int_equal(count_entries(fd, 4), n);
+	close(fd);
+}
+
+/*
+ * index and peers grow past their first size: every entry survives, XDP
+ * and the pins follow the new maps, removal still works.
+ */
+static void maps_grow(void **state)
+{
+	const char *dir = WG_XDP_PIN_ROOT "/wgtestgrow";
+	const uint32_t nidx = 5000, npeers = 600;
+	struct wg_xdp_peer p = { .family = AF_INET, .port = 1 }, got;
+	uint32_t n, max, i;
+	uint8_t buf[FRAME_MAX];
+	struct wg_xdp *x;
+	int sock_ok;
+
+	(void)state;
+	assert_int_equal(wg_xdp_open(&x, "wgtestgrow"), 0);
+	assert_int_equal(wg_xdp_map_usage(x, "index", &n, &max), 0);
+	assert_int_equal(max, WG_XDP_INDEXES_MIN);
+	for (i = 0; i < npeers; i++) {
+		p.port = (uint16_t)i;
+		assert_int_equal(wg_xdp_set_peer(x, 1000 + i, &p), 0);
+	}
+	for (i = 0; i < nidx; i++)
+		assert_int_equal(wg_xdp_add_index(x, 0x10000 + i,
+						  1000 + i % npeers), 0);
+	/* Replacing an entry does not count it twice. */
+	assert_int_equal(wg_xdp_add_index(x, 0x10000, 1000), 0);
+	assert_int_equal(wg_xdp_map_usage(x, "index", &n, &max), 0);
+	assert_int_equal(n, nidx);
+	assert_true(max >= nidx && max <= 2 * nidx);
+	assert_int_equal(wg_xdp_map_usage(x, "peers", &n, &max), 0);
+	assert_int_equal(n, npeers);
+	assert_true(max >= npeers && max <= 2 * npeers);
+	for (i = 0; i < npeers; i += 97) {
+		assert_int_equal(wg_xdp_get_peer(x, 1000 + i, &got), 0);
+		assert_int_equal(got.port, i);
+	}
+	/* The pins name the grown maps, whole. */
+	pinned_whole(x, dir, "index", nidx);
+	pinned_whole(x, dir, "peers", npeers);
+
+	/* XDP reads the grown maps: first and last index, peer counters. */
+	assert_int_equal(wg_xdp_set_config(x, PORT, 0), 0);
+	assert_int_equal(wg_xdp_add_local(x, AF_INET, local4), 0);
+	sock_ok = !wg_xdp_set_xsk(x, false, 0, env.xsk_fd);
+	for (i = 0; i < nidx; i += nidx - 1) {
+		struct spec s = { .word = 4, .msg_len = 64,
+				  .index = 0x10000 + i };
+
+		run_frame_on(x, "index after growth", false, buf,
+			     build(&s, buf), sock_ok ? XDP_REDIRECT : XDP_PASS,
+			     sock_ok ? WG_XDP_REDIRECT_DATA :
+				       WG_XDP_PASS_NO_SOCKET, NULL);
+	}
+	if (sock_ok) {
+		assert_int_equal(wg_xdp_get_peer(x, 1000 + (nidx - 1) % npeers,
+						 &got), 0);
+		assert_int_equal(got.rx_packets, 1);
+	}
+	assert_int_equal(wg_xdp_del_index(x, 0x10000 + nidx - 1), 0);
+	{
+		struct spec s = { .word = 4, .msg_len = 64,
+				  .index = 0x10000 + nidx - 1 };
+
+		run_frame_on(x, "removed after growth", false, buf,
+			     build(&s, buf), XDP_DROP,
+			     WG_XDP_DROP_UNKNOWN_INDEX, NULL);
+	}
+	assert_int_equal(wg_xdp_map_usage(x, "index", &n, &max), 0);
+	assert_int_equal(n, nidx - 1);
+	wg_xdp_close(x);
+	assert_true(access(dir, F_OK) < 0);
 }
 
 /* --- the LAN program (gateway mode) ------------------------------------- */
@@ -1622,10 +2220,11 @@ static void link_dies_with_process(void **state)
 	assert_false(attached(env.ifindex));
 }
 
-static const char *const map_names[] = { "xsks",  "xsks_lan",    "config",
-					 "index", "local_addrs", "aip4",
-					 "aip6",  "peers",	 "stats",
-					 "ratelimit" };
+static const char *const map_names[] = {
+	"xsks",	 "xsks_lan", "config",	  "index",   "index_of",  "local_addrs",
+	"aip4",	 "aip6",     "peers",	  "peers_of", "stats",	  "ratelimit",
+	"hs_keys", "hs_scratch"
+};
 
 static uint32_t map_id(int fd)
 {
@@ -1716,8 +2315,15 @@ static int setup(void **state)
 	env.ifindex = if_nametoindex(VETH);
 	if (!env.ifindex)
 		return -1;
-	if (wg_xdp_open(&env.x, NULL))
+	if (wg_crypto_init() || wg_xdp_open(&env.x, NULL))
 		return -1;
+	const char *env_seed = getenv("WG_TEST_SEED");
+
+	if (env_seed)
+		seed = strtoull(env_seed, NULL, 0);
+	wg_random(our_pub, sizeof(our_pub));
+	wg_cookie_mac1_key(mac1_key, our_pub);
+	wg_random(secret, sizeof(secret));
 	env.umem_area = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (env.umem_area == MAP_FAILED)
@@ -1734,8 +2340,11 @@ static int setup(void **state)
 	    wg_xdp_set_config(env.x, PORT, 0) ||
 	    wg_xdp_add_local(env.x, AF_INET, local4) ||
 	    wg_xdp_add_local(env.x, AF_INET6, local6) ||
-	    wg_xdp_add_index(env.x, KNOWN_INDEX, PEER_ID))
+	    wg_xdp_add_index(env.x, KNOWN_INDEX, PEER_ID) ||
+	    wg_xdp_set_hs_key(env.x, WG_XDP_KEY_MAC1, mac1_key) ||
+	    wg_xdp_set_cookie_secret(env.x, 1, secret, NULL, 0))
 		goto err_xsk;
+	set_next_log(~0ULL); /* no log samples but where a test asks */
 	return 0;
 
 err_xsk:
@@ -1757,7 +2366,9 @@ static int teardown(void **state)
 	xsk_umem__delete(env.umem);
 	munmap(env.umem_area, NUM_FRAMES * XSK_UMEM__DEFAULT_FRAME_SIZE);
 	/* The namespaces (veth, bpffs) go away with the process. */
-	printf("test_bpf_xdp: %u fixtures\n", fixtures);
+	printf("test_bpf_xdp: %u fixtures, of which %u random handshakes "
+	       "(each under load and without) compared with the daemon\n",
+	       fixtures, random_cases);
 	return 0;
 }
 
@@ -1783,6 +2394,12 @@ int main(void)
 		cmocka_unit_test(lan_mtu),
 		cmocka_unit_test(lan_mss),
 		cmocka_unit_test(lan_csum),
+		cmocka_unit_test(prev_secret),
+		cmocka_unit_test(no_key),
+		cmocka_unit_test(log_sample),
+		cmocka_unit_test(macs_random),
+		cmocka_unit_test(mac1_knob),
+		cmocka_unit_test(maps_grow),
 		cmocka_unit_test(attach_modes),
 		cmocka_unit_test(link_dies_with_process),
 		cmocka_unit_test(pins),

@@ -289,11 +289,20 @@ static void secret_rotates(void **state)
 	assert_int_equal(check(f, &f->init, sizeof(f->init), src, true,
 			       T0 + 119 * SEC_NS),
 			 WG_COOKIE_MAC_VALID_COOKIE);
-	/* ...fails once the secret is 120 s old and replaced. */
+	/*
+	 * ...still holds while the secret it was made with is the one just
+	 * replaced (at 120 s), for WG_COOKIE_PREV_NS, and fails after.
+	 */
 	assert_int_equal(check(f, &f->init, sizeof(f->init), src, true,
 			       T0 + 120 * SEC_NS),
+			 WG_COOKIE_MAC_VALID_COOKIE);
+	assert_int_equal(check(f, &f->init, sizeof(f->init), src, true,
+			       T0 + 120 * SEC_NS + WG_COOKIE_PREV_NS - 1),
+			 WG_COOKIE_MAC_VALID_COOKIE);
+	assert_int_equal(check(f, &f->init, sizeof(f->init), src, true,
+			       T0 + 120 * SEC_NS + WG_COOKIE_PREV_NS),
 			 WG_COOKIE_MAC_NEED_COOKIE);
-	get_cookie(f, T0 + 120 * SEC_NS);
+	get_cookie(f, T0 + 120 * SEC_NS + WG_COOKIE_PREV_NS);
 	assert_memory_not_equal(first, f->cm.cookie, WG_COOKIE_LEN);
 }
 
