@@ -100,6 +100,19 @@ int wg_report(struct wg_device *dev, struct wg_uapi_buf *out)
 		  (unsigned long long)named->v[i]);
 	P("counter=mirror_failures %llu\n",
 	  (unsigned long long)atomic_load(&dev->dp.failures));
+	/* The handshake admission's verdicts (cookie.h). */
+	for (unsigned int v = 0; v < WG_COOKIE_VERDICT_MAX; v++)
+		P("counter=%s %llu\n", wg_cookie_verdict_name(v),
+		  (unsigned long long)atomic_load(&dev->cookie.verdicts[v]));
+	/* The XDP maps that grow: how full they are. */
+	for (unsigned int m = 0; dev->dp.xdp && m < 2; m++) {
+		const char *name = m ? "peers" : "index";
+		uint32_t n, max;
+
+		if (!wg_xdp_map_usage(dev->dp.xdp, name, &n, &max))
+			P("counter=xdp_%s_entries %u\ncounter=xdp_%s_size %u\n",
+			  name, n, name, max);
+	}
 	pthread_mutex_lock(&dev->cfg_mutex);
 	for (struct wg_peer *p = dev->peers; p && !ret; p = p->next) {
 		const struct wg_peer_path *pp = wg_rcu_deref(p->path);
