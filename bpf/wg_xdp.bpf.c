@@ -55,6 +55,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 /* Offloaded checksums are completed over at most CSUM_CHUNKS * 256 bytes. */
 #define CSUM_CHUNK 256
 #define CSUM_CHUNKS 8
+_Static_assert((CSUM_CHUNK & (CSUM_CHUNK - 1)) == 0,
+	       "CSUM_CHUNK must be a power of two");
 #define TCPOPT_EOL 0
 #define TCPOPT_NOP 1
 #define TCPOPT_MSS 2
@@ -90,6 +92,28 @@ static __always_inline void *pull(struct cursor *c, __u32 len)
 		return NULL;
 	c->pos = p + len;
 	return p;
+}
+
+/*
+ * v below 65536, and the verifier knows it. Kernels before 6.13 track no
+ * range through a byte swap (bpf_ntohs() is any 64-bit value to them),
+ * and refuse a pointer plus a value whose bound lies only in a check
+ * that clang made on its 32-bit half, or on another register known to
+ * be equal. A mask in asm cannot be folded away and bounds the register
+ * the pointer arithmetic really uses, on every kernel.
+ */
+static __always_inline __u32 bound16(__u32 v)
+{
+	__u64 x = v;
+
+	asm volatile("%[x] &= 0xffff" : [x] "+r"(x));
+	return (__u32)x;
+}
+
+/* A 16-bit length field, in host order and bounded (bound16). */
+static __always_inline __u32 len16(__be16 v)
+{
+	return bound16(bpf_ntohs(v));
 }
 
 /* The little-endian 32-bit word at p (wire order) as a host integer. */
@@ -455,7 +479,7 @@ int xdp_wg_nic(struct xdp_md *ctx)
 			return count(WG_XDP_PASS_NOT_UDP, ctx, XDP_PASS);
 		if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 			return count(WG_XDP_PASS_FRAGMENT, ctx, XDP_PASS);
-		ip_payload = bpf_ntohs(iph->tot_len);
+		ip_payload = len16(iph->tot_len);
 		if (ip_payload < hlen)
 			ip_payload = 0xffff0000; /* never equals a UDP length */
 		else
@@ -476,7 +500,7 @@ int xdp_wg_nic(struct xdp_md *ctx)
 			return count(WG_XDP_PASS_IPV6_EXTHDR, ctx, XDP_PASS);
 		if (ip6->nexthdr != IPPROTO_UDP)
 			return count(WG_XDP_PASS_NOT_UDP, ctx, XDP_PASS);
-		ip_payload = bpf_ntohs(ip6->payload_len);
+		ip_payload = len16(ip6->payload_len);
 		dst.family = WG_XDP_AF_INET6;
 		__builtin_memcpy(dst.addr, &ip6->daddr, 16);
 		/* Handshake sources are rate-limited by their /64. */
@@ -496,10 +520,11 @@ int xdp_wg_nic(struct xdp_md *ctx)
 		return count(WG_XDP_PASS_NOT_LOCAL, ctx, XDP_PASS);
 
 	/* From here on the packet is ours: malformed means dropped. */
-	udp_len = bpf_ntohs(udp->len);
+	udp_len = len16(udp->len);
 	if (udp_len < sizeof(*udp) || udp_len != ip_payload)
 		return drop(WG_XDP_DROP_BAD_UDP_LEN, ctx, cfg);
-	len = udp_len - sizeof(*udp);
+	/* Bounded again: clang may compute it from ip_payload instead. */
+	len = bound16(udp_len - sizeof(*udp));
 	if (c.pos + len > c.end || len < sizeof(struct wg_msg_header))
 		return drop(WG_XDP_DROP_TRUNCATED, ctx, cfg);
 	msg = pull(&c, sizeof(struct wg_msg_header));
@@ -674,11 +699,13 @@ __noinline int lan_sum_bytes(struct xdp_md *ctx, __u32 off, __u32 len)
 		__u32 n = len < CSUM_CHUNK ? len : CSUM_CHUNK;
 		long sum;
 
-		/* Bounded where the verifier sees it (clang would fold it). */
+		/*
+		 * 1..CSUM_CHUNK (len is not 0), in a form every verifier
+		 * bounds on the register the call takes: 6.1's loses a zero
+		 * check made on a copy. After the asm clang cannot fold it.
+		 */
 		asm volatile("" : "+r"(n));
-		n &= 2 * CSUM_CHUNK - 1;
-		if (!n || n > CSUM_CHUNK)
-			return -1;
+		n = ((n - 1) & (CSUM_CHUNK - 1)) + 1;
 		/* A short last chunk: the zeros after it add nothing, and an
 		 * odd last byte becomes the first byte of a word, as it must. */
 		if (n < CSUM_CHUNK)
@@ -867,7 +894,7 @@ static __always_inline int lan_ipv4(struct cursor *c, struct lan_pkt *p)
 		return WG_XDP_PASS_MALFORMED;
 	if (iph->ihl != 5)
 		return WG_XDP_PASS_LAN_IP_OPTIONS; /* options: the kernel's */
-	len = bpf_ntohs(iph->tot_len);
+	len = len16(iph->tot_len);
 	if (len < sizeof(*iph) || (void *)iph + len > c->end ||
 	    !ipv4_csum_ok((__u16 *)iph))
 		return WG_XDP_PASS_MALFORMED; /* the kernel drops it */
@@ -909,7 +936,7 @@ static __always_inline int lan_ipv6(struct cursor *c, struct lan_pkt *p)
 
 	if (!ip6 || ip6->version != 6)
 		return WG_XDP_PASS_MALFORMED;
-	len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+	len = sizeof(*ip6) + len16(ip6->payload_len);
 	/* A hop-by-hop header is for every router (and jumbograms use it). */
 	if (ip6->nexthdr == IPPROTO_HOPOPTS)
 		return WG_XDP_PASS_LAN_IP_OPTIONS;
