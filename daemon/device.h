@@ -37,6 +37,7 @@
 #include "ratelimiter.h"
 #include "transport.h"
 #include "tun.h"
+#include "txsel.h"
 #include "udp.h"
 
 #define WG_DEFAULT_MTU 1420
@@ -87,6 +88,8 @@ struct wg_device {
 	 * sleep in poll() (0: never spin). Set before they start.
 	 */
 	unsigned int busy_poll_us;
+	/* How packets for the NIC leave: AF_XDP or UDP GSO (txsel.h). */
+	struct wg_txsel txsel;
 	unsigned int nworkers;
 	struct wg_worker **workers;
 	/* The control thread's transport for handshake messages. */

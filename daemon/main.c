@@ -480,6 +480,7 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 	struct wg_device *dev;
 	pthread_t control;
 	sigset_t mask;
+	enum wg_tx_mode tx_mode;
 	int ret, spin;
 
 	wg_config_init(&cfg);
@@ -495,6 +496,10 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 	if (spin < 0) {
 		report(&ready_fd, "%s", "WG_XDP_BUSY_POLL_US: not a number of "
 		       "microseconds from 0 to 1000");
+		return 1;
+	}
+	if (wg_txsel_parse(getenv("WG_XDP_TX"), &tx_mode)) {
+		report(&ready_fd, "%s", "WG_XDP_TX: not auto, xdp or udp");
 		return 1;
 	}
 	if (wg_crypto_init()) {
@@ -605,11 +610,16 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 			 dev->nworkers, strerror(-ret));
 	if (dev->dp.lan[0])
 		log_info("Gateway mode on %s", dev->dp.lan);
+	wg_txsel_init(&dev->txsel, tx_mode,
+		      dev->path == WG_PATH_XDP &&
+			      !strcmp(dev->xsk_mode, "zerocopy"));
 	if (dev->path == WG_PATH_XDP)
-		log_info("Data path: XDP (%s) on %s, AF_XDP %s mode, %u queue%s",
+		log_info("Data path: XDP (%s) on %s, AF_XDP %s mode, %u queue%s; "
+			 "transmit: %s",
 			 wg_xdp_mode_name(wg_xdp_mode(dev->dp.xdp, false)),
 			 dev->dp.nic, dev->xsk_mode, dev->nworkers,
-			 dev->nworkers == 1 ? "" : "s");
+			 dev->nworkers == 1 ? "" : "s",
+			 wg_txsel_name(&dev->txsel));
 
 	ret = wg_device_apply(dev, &cfg);
 	if (ret) {

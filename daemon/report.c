@@ -50,6 +50,7 @@ int wg_report(struct wg_device *dev, struct wg_uapi_buf *out)
 	uint64_t sum[WG_COUNTER_MAX];
 	struct named *named;
 	unsigned int nb = 0;
+	char why[96];
 	int ret = 0;
 
 	named = calloc(1, sizeof(*named));
@@ -66,6 +67,8 @@ int wg_report(struct wg_device *dev, struct wg_uapi_buf *out)
 		P("xdp_mode=%s\n",
 		  wg_xdp_mode_name(wg_xdp_mode(dev->dp.xdp, false)));
 		P("xsk_mode=%s\n", dev->xsk_mode);
+		wg_txsel_describe(&dev->txsel, why, sizeof(why));
+		P("tx=%s\ntx_why=%s\n", wg_txsel_name(&dev->txsel), why);
 		if (dev->dp.lan[0])
 			P("lan=%s\nlan_netfilter=bypassed\n", dev->dp.lan);
 	}

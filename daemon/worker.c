@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "icmp.h"
@@ -15,6 +16,7 @@
 #include "rcu.h"
 #include "receive.h"
 #include "send.h"
+#include "txsel.h"
 
 #define BATCH 64
 /* On the AF_XDP path, the UDP sockets are read at least every this many passes. */
@@ -56,6 +58,9 @@ struct wg_worker {
 	struct wg_pkt rx[BATCH];
 	struct wg_pkt inner[BATCH];
 	struct out out_nic, out_udp;
+	/* How this pass sends what could go by AF_XDP (txsel.h). */
+	enum wg_txsel_way tx_way;
+	unsigned int tx_pass;
 };
 
 struct wg_counters *wg_worker_counters(struct wg_worker *w)
@@ -84,14 +89,40 @@ static struct wg_peer *route(struct wg_device *dev, const struct wg_pkt *pkt)
 	return NULL;
 }
 
+static uint64_t thread_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * WG_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
 static void send_out(struct wg_worker *w, struct out *o)
 {
+	struct wg_txsel *ts = &w->dev->txsel;
 	unsigned int n = o->n, sent;
+	uint64_t t0 = 0, bytes = 0;
+	bool timed;
 
 	if (!n)
 		return;
 	o->n = 0;
+	/*
+	 * While the transmit choice is measured: the CPU this send takes,
+	 * for the way this pass tries (the UDP batch of an AF_XDP pass holds
+	 * only packets that cannot go by AF_XDP: not charged).
+	 */
+	timed = wg_txsel_measuring(ts) &&
+		(o == &w->out_nic || w->tx_way == WG_TXSEL_UDP);
+	if (timed) {
+		for (unsigned int i = 0; i < n; i++)
+			bytes += o->pkts[i].len;
+		t0 = thread_ns();
+	}
 	sent = o->t->ops->send(o->t, o->pkts, n);
+	if (timed)
+		wg_txsel_charge(ts, o == &w->out_nic ? WG_TXSEL_XDP : WG_TXSEL_UDP,
+				thread_ns() - t0, bytes);
 	wg_count(&w->counters, o->t->tx_counter, sent);
 	if (sent < n)
 		wg_count(&w->counters, WG_C_drop_send, n - sent);
@@ -113,7 +144,9 @@ static void send_out(struct wg_worker *w, struct out *o)
 static void queue_out(struct wg_worker *w, struct wg_peer *p,
 		      struct wg_pkt *pkt, bool xdp)
 {
-	struct out *o = xdp && w->nic ? &w->out_nic : &w->out_udp;
+	struct out *o = xdp && w->nic && w->tx_way == WG_TXSEL_XDP ?
+				&w->out_nic :
+				&w->out_udp;
 
 	pkt->peer = p;
 	if (o->n == OUT_MAX)
@@ -465,6 +498,7 @@ unsigned int wg_worker_poll(struct wg_worker *w)
 {
 	unsigned int did = 0;
 
+	w->tx_way = wg_txsel_way(&w->dev->txsel, w->tx_pass++);
 	if (w->nic)
 		did += outer_in(w, w->nic);
 	if (!w->nic || w->udp_ready || ++w->passes % UDP_EVERY == 0) {

@@ -50,7 +50,7 @@ struct show_dev {
 	bool has_xdp;
 	char path[NAME_LEN], nic[IFNAMSIZ], lan[IFNAMSIZ];
 	char lan_netfilter[NAME_LEN]; /* "bypassed" in gateway mode */
-	char xdp_mode[NAME_LEN], xsk_mode[NAME_LEN];
+	char xdp_mode[NAME_LEN], xsk_mode[NAME_LEN], tx[NAME_LEN], tx_why[96];
 	unsigned int queues;
 	bool debug;
 	struct show_stat *stats; /* XDP stats by reason */
@@ -153,6 +153,10 @@ static int xdp_line(struct show_dev *d, const char *key, const char *v)
 		snprintf(d->xdp_mode, sizeof(d->xdp_mode), "%s", v);
 	else if (!strcmp(key, "xsk_mode"))
 		snprintf(d->xsk_mode, sizeof(d->xsk_mode), "%s", v);
+	else if (!strcmp(key, "tx"))
+		snprintf(d->tx, sizeof(d->tx), "%s", v);
+	else if (!strcmp(key, "tx_why"))
+		snprintf(d->tx_why, sizeof(d->tx_why), "%s", v);
 	else if (!strcmp(key, "queues") && wg_config_parse_u64(v, 1U << 20, &n))
 		d->queues = (unsigned int)n;
 	else if (!strcmp(key, "debug"))
@@ -337,6 +341,11 @@ static void print_xdp(const struct show_dev *d)
 		printf("  data path: udp socket\n");
 	else if (*d->path)
 		printf("  data path: %s\n", d->path);
+	if (*d->tx)
+		printf("  transmit: %s (%s)\n",
+		       !strcmp(d->tx, "udp") ? "udp gso" :
+		       !strcmp(d->tx, "xdp") ? "af_xdp" : d->tx,
+		       d->tx_why);
 	if (*d->nic)
 		printf("  nic: %s\n", d->nic);
 	if (*d->lan)
@@ -547,6 +556,10 @@ static void json(const struct show_dev *d)
 		json_name_or_null(d->xdp_mode);
 		printf(",\"xsk_mode\":");
 		json_name_or_null(d->xsk_mode);
+		printf(",\"transmit\":");
+		json_name_or_null(d->tx);
+		printf(",\"transmit_why\":");
+		json_name_or_null(d->tx_why);
 		printf(",\"queues\":%u,\"nic\":", d->queues);
 		json_name_or_null(d->nic);
 		printf(",\"lan\":");
