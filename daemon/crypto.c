@@ -5,10 +5,15 @@
  * over BLAKE2s and the HKDF expansion of the whitepaper's KDF_n.
  *
  * The transport AEAD (wg_aead_seal/open, ChaCha20-Poly1305 with a counter
- * nonce: every data packet) goes through OpenSSL's libcrypto, whose
- * assembly is faster per packet on x86-64 than libsodium's (bench/aead.c);
- * each thread keeps one EVP context and sets key and nonce per call. Should
- * OpenSSL fail, libsodium does the job. Everything else stays libsodium.
+ * nonce: every data packet) goes through OpenSSL's libcrypto for large
+ * packets, whose assembly streams faster than libsodium's on x86-64
+ * (bench/aead.c); each thread keeps one EVP context and sets key and nonce
+ * per call. But EVP costs several hundred ns per call whatever the length
+ * (the provider's init, final and tag parameters), about twice libsodium's
+ * fixed cost, so small packets (TCP ACKs, keepalives, small datagrams) are
+ * faster with libsodium: wg_crypto_calibrate() times both at start and
+ * sets the length from which OpenSSL takes over. Should OpenSSL fail,
+ * libsodium does the job. Everything else stays libsodium.
  */
 #include "crypto.h"
 
@@ -16,7 +21,10 @@
 #include <endian.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -127,6 +135,9 @@ static void counter_nonce(uint8_t nonce[12], uint64_t counter)
 	memcpy(nonce + 4, &le, sizeof(le));
 }
 
+/* Packets of at least this many bytes go through OpenSSL (0: all). */
+static _Atomic size_t evp_from;
+
 static pthread_key_t evp_key;
 static pthread_once_t evp_once = PTHREAD_ONCE_INIT;
 static bool evp_ok;
@@ -203,10 +214,14 @@ void wg_aead_seal(uint8_t *dst, const uint8_t *src, size_t len,
 		  const uint8_t *ad, size_t adlen)
 {
 	uint8_t nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
-	EVP_CIPHER_CTX *ctx = evp_ctx();
+	EVP_CIPHER_CTX *ctx;
 	int ret = -1;
 
 	counter_nonce(nonce, counter);
+	if (len < atomic_load_explicit(&evp_from, memory_order_relaxed))
+		ctx = NULL;
+	else
+		ctx = evp_ctx();
 	if (ctx)
 		ret = evp_aead(ctx, true, dst, src, len, nonce, key, ad, adlen);
 	if (ret == -2) /* src may be gone (in place): send nothing readable */
@@ -229,7 +244,10 @@ bool wg_aead_open(uint8_t *dst, const uint8_t *src, size_t len,
 	if (len < WG_AEAD_TAG_LEN)
 		return false;
 	counter_nonce(nonce, counter);
-	ctx = evp_ctx();
+	ctx = len - WG_AEAD_TAG_LEN < atomic_load_explicit(&evp_from,
+							  memory_order_relaxed) ?
+		      NULL :
+		      evp_ctx();
 	if (ctx) {
 		ret = evp_aead(ctx, false, dst, src, len - WG_AEAD_TAG_LEN,
 			       nonce, key, ad, adlen);
@@ -243,6 +261,94 @@ bool wg_aead_open(uint8_t *dst, const uint8_t *src, size_t len,
 	}
 	return crypto_aead_chacha20poly1305_ietf_decrypt(
 		       dst, NULL, NULL, src, len, ad, adlen, nonce, key) == 0;
+}
+
+void wg_crypto_set_evp_from(size_t len)
+{
+	atomic_store(&evp_from, len);
+}
+
+size_t wg_crypto_evp_from(void)
+{
+	return atomic_load(&evp_from);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The fastest of five rounds of CAL_SEALS seals of len bytes, in ns. */
+#define CAL_SEALS 32
+static uint64_t time_seals(bool openssl, uint8_t *buf, size_t len,
+			   const uint8_t *key)
+{
+	uint64_t best = UINT64_MAX;
+
+	wg_crypto_set_evp_from(openssl ? 0 : SIZE_MAX);
+	for (int round = 0; round < 5; round++) {
+		uint64_t t0 = mono_ns(), t;
+
+		for (uint64_t i = 0; i < CAL_SEALS; i++)
+			wg_aead_seal(buf, buf, len, i, key, NULL, 0);
+		t = mono_ns() - t0;
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+
+/*
+ * Per packet, EVP has the larger fixed cost and libsodium the larger cost
+ * per byte, but not in a straight line: OpenSSL's assembly is slow on a
+ * tail short of a 64-byte block (1420 bytes, a full packet at the default
+ * MTU, seals slower than 1536 here). So time both at the lengths packets
+ * have (the tunnel's MTU among them) and let OpenSSL take the longest run
+ * of lengths it wins, from the top.
+ */
+size_t wg_crypto_calibrate(size_t mtu)
+{
+	size_t sizes[] = { 64, 256, 512, 768, 1024, 1280, 1420, 1536, 0 };
+	const size_t n = sizeof(sizes) / sizeof(sizes[0]);
+	uint8_t key[WG_KEY_LEN], *buf;
+	size_t from = SIZE_MAX, max = 1536;
+
+	/* The MTU's packet, where it is none of the above (sorted in). */
+	if (mtu > 1536 && mtu <= 65535)
+		max = mtu;
+	sizes[n - 1] = mtu >= 64 && mtu <= 65535 ? mtu : 1420;
+	for (size_t i = n - 1; i > 0 && sizes[i] < sizes[i - 1]; i--) {
+		size_t t = sizes[i];
+
+		sizes[i] = sizes[i - 1];
+		sizes[i - 1] = t;
+	}
+	buf = calloc(1, max + WG_AEAD_TAG_LEN);
+	if (!buf || !evp_ctx()) {
+		free(buf);
+		wg_crypto_set_evp_from(buf ? SIZE_MAX : 0);
+		return wg_crypto_evp_from();
+	}
+	randombytes_buf(key, sizeof(key));
+	/* Warm both up (first calls fault pages and fill caches). */
+	time_seals(true, buf, max, key);
+	time_seals(false, buf, max, key);
+	for (size_t i = n; i-- > 0;) {
+		if (time_seals(true, buf, sizes[i], key) >=
+		    time_seals(false, buf, sizes[i], key))
+			break;
+		from = sizes[i];
+	}
+	sodium_memzero(key, sizeof(key));
+	free(buf);
+	/* OpenSSL wins even the shortest: it takes all. */
+	if (from == sizes[0])
+		from = 0;
+	wg_crypto_set_evp_from(from);
+	return from;
 }
 
 void wg_xaead_seal(uint8_t *dst, const uint8_t *src, size_t len,

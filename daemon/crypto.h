@@ -51,6 +51,17 @@ bool wg_aead_open(uint8_t *dst, const uint8_t *src, size_t len,
 		  uint64_t counter, const uint8_t key[WG_KEY_LEN],
 		  const uint8_t *ad, size_t adlen) wg_must_check;
 
+/*
+ * Which library wg_aead_seal/open use: OpenSSL for packets of at least
+ * wg_crypto_evp_from() bytes (0, the default: all), libsodium below (the
+ * same bytes either way). wg_crypto_calibrate() times both on this machine
+ * and sets it (SIZE_MAX: OpenSSL never wins or fails) for packets up to
+ * the tunnel's mtu among others; a few ms, once.
+ */
+size_t wg_crypto_calibrate(size_t mtu);
+void wg_crypto_set_evp_from(size_t len);
+size_t wg_crypto_evp_from(void);
+
 /* XAEAD: XChaCha20-Poly1305 with a 24-byte random nonce (cookie replies). */
 void wg_xaead_seal(uint8_t *dst, const uint8_t *src, size_t len,
 		   const uint8_t nonce[WG_COOKIE_NONCE_LEN],

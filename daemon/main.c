@@ -481,6 +481,7 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 	pthread_t control;
 	sigset_t mask;
 	enum wg_tx_mode tx_mode;
+	size_t from;
 	int ret, spin;
 
 	wg_config_init(&cfg);
@@ -518,6 +519,12 @@ int wg_daemon_run(const struct wg_daemon_opts *o, int ready_fd)
 		wg_config_free(&cfg);
 		return 1;
 	}
+	from = wg_crypto_calibrate(cfg.has_mtu ? cfg.mtu : WG_DEFAULT_MTU);
+	if (from == SIZE_MAX)
+		log_info("Data AEAD: libsodium (OpenSSL is not faster here)");
+	else
+		log_info("Data AEAD: OpenSSL from %zu bytes, libsodium below",
+			 from);
 	/* The wg-quick keys outlive cfg (which holds keys and is wiped). */
 	quick = cfg.quick;
 	memset(&cfg.quick, 0, sizeof(cfg.quick));

@@ -763,6 +763,48 @@ static void aead_matches_libsodium_across_calls(void **state)
 	}
 }
 
+/*
+ * Small packets go through libsodium, large ones through OpenSSL
+ * (wg_crypto_calibrate): the same tests hold with either alone and split,
+ * and what one library seals the other opens.
+ */
+static void aead_either_library(void **state)
+{
+	const size_t froms[] = { SIZE_MAX, 700, 0 };
+	uint8_t key[WG_KEY_LEN], buf[1600], copy[1600];
+	size_t from;
+
+	for (size_t i = 0; i < sizeof(froms) / sizeof(froms[0]); i++) {
+		wg_crypto_set_evp_from(froms[i]);
+		assert_int_equal(wg_crypto_evp_from(), froms[i]);
+		aead_rfc8439_a5_as_counter(state);
+		aead_counter_nonce_layout(state);
+		aead_in_place_and_tamper(state);
+		aead_matches_libsodium_across_calls(state);
+	}
+	randombytes_buf(key, sizeof(key));
+	for (size_t len = 0; len < 1584; len += 97) {
+		randombytes_buf(copy, len);
+		wg_crypto_set_evp_from(0);
+		wg_aead_seal(buf, copy, len, len, key, NULL, 0);
+		wg_crypto_set_evp_from(SIZE_MAX);
+		assert_true(wg_aead_open(buf, buf, len + 16, len, key, NULL, 0));
+		assert_memory_equal(buf, copy, len);
+		wg_aead_seal(buf, copy, len, len, key, NULL, 0);
+		buf[len / 2] ^= 1;
+		wg_crypto_set_evp_from(0);
+		assert_false(wg_aead_open(buf, buf, len + 16, len, key, NULL, 0));
+	}
+	/* Calibration picks one of its sizes (the MTU's among them), or 0 (all
+	 * OpenSSL) or SIZE_MAX (none), and sets it. */
+	from = wg_crypto_calibrate(9000);
+	assert_true(from == 0 || from == 256 || from == 512 || from == 768 ||
+		    from == 1024 || from == 1280 || from == 1420 ||
+		    from == 1536 || from == 9000 || from == SIZE_MAX);
+	assert_int_equal(wg_crypto_evp_from(), from);
+	wg_crypto_set_evp_from(0);
+}
+
 static void xchacha20poly1305_draft_a31(void **state)
 {
 	uint8_t key[32], out[sizeof(xchacha_sealed)], back[114];
@@ -876,6 +918,7 @@ int main(void)
 		cmocka_unit_test(aead_counter_nonce_layout),
 		cmocka_unit_test(aead_in_place_and_tamper),
 		cmocka_unit_test(aead_matches_libsodium_across_calls),
+		cmocka_unit_test(aead_either_library),
 		cmocka_unit_test(xchacha20poly1305_draft_a31),
 		cmocka_unit_test(tai64n_encoding),
 		cmocka_unit_test(tai64n_ordering),
