@@ -223,7 +223,7 @@ round() {
 		ok "$rnd: $3: one AF_XDP socket per queue, zc:$4 (ss --xdp)" \
 			sockets_ok $1 $3 $_q $4
 		grep -E ':q[0-9]|umem\(' "$TMP/ss" | tr -s '\t ' ' ' |
-			sed 's/^/# ss --xdp -e:/'
+			sed 's/^ //; s/^/# ss --xdp -e: /'
 	done
 
 	ok "$rnd: ping 192.168.5.2" n1 ping -c 3 -i 0.2 -W 5 192.168.5.2
