@@ -92,22 +92,6 @@ static __always_inline void *pull(struct cursor *c, __u32 len)
 	return p;
 }
 
-/*
- * A 16-bit length field (network order) as a host value the verifier knows
- * to be below 2^16. The verifiers of Linux 6.1 and 6.12 keep no bounds
- * across a byte swap, so a length straight from bpf_ntohs() cannot be added
- * to a packet pointer there ("value ... makes pkt pointer be out of
- * bounds"); the compiler drops a plain mask as redundant, barrier_var()
- * stops it.
- */
-static __always_inline __u32 ntohs_len(__be16 v)
-{
-	__u32 n = bpf_ntohs(v);
-
-	barrier_var(n);
-	return n & 0xffff;
-}
-
 /* The little-endian 32-bit word at p (wire order) as a host integer. */
 static __always_inline __u32 le32_at(const __u8 *p)
 {
@@ -471,12 +455,9 @@ int xdp_wg_nic(struct xdp_md *ctx)
 			return count(WG_XDP_PASS_NOT_UDP, ctx, XDP_PASS);
 		if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 			return count(WG_XDP_PASS_FRAGMENT, ctx, XDP_PASS);
-		ip_payload = ntohs_len(iph->tot_len);
+		ip_payload = bpf_ntohs(iph->tot_len);
 		if (ip_payload < hlen)
-			/* Never equals a UDP length, and small: Linux 6.1's
-			 * verifier walks the len = ip_payload - 8 below even
-			 * where the two cannot be equal. */
-			ip_payload = 0x10000;
+			ip_payload = 0xffff0000; /* never equals a UDP length */
 		else
 			ip_payload -= hlen;
 		dst.family = WG_XDP_AF_INET;
@@ -495,7 +476,7 @@ int xdp_wg_nic(struct xdp_md *ctx)
 			return count(WG_XDP_PASS_IPV6_EXTHDR, ctx, XDP_PASS);
 		if (ip6->nexthdr != IPPROTO_UDP)
 			return count(WG_XDP_PASS_NOT_UDP, ctx, XDP_PASS);
-		ip_payload = ntohs_len(ip6->payload_len);
+		ip_payload = bpf_ntohs(ip6->payload_len);
 		dst.family = WG_XDP_AF_INET6;
 		__builtin_memcpy(dst.addr, &ip6->daddr, 16);
 		/* Handshake sources are rate-limited by their /64. */
@@ -515,7 +496,7 @@ int xdp_wg_nic(struct xdp_md *ctx)
 		return count(WG_XDP_PASS_NOT_LOCAL, ctx, XDP_PASS);
 
 	/* From here on the packet is ours: malformed means dropped. */
-	udp_len = ntohs_len(udp->len);
+	udp_len = bpf_ntohs(udp->len);
 	if (udp_len < sizeof(*udp) || udp_len != ip_payload)
 		return drop(WG_XDP_DROP_BAD_UDP_LEN, ctx, cfg);
 	len = udp_len - sizeof(*udp);
@@ -886,7 +867,7 @@ static __always_inline int lan_ipv4(struct cursor *c, struct lan_pkt *p)
 		return WG_XDP_PASS_MALFORMED;
 	if (iph->ihl != 5)
 		return WG_XDP_PASS_LAN_IP_OPTIONS; /* options: the kernel's */
-	len = ntohs_len(iph->tot_len);
+	len = bpf_ntohs(iph->tot_len);
 	if (len < sizeof(*iph) || (void *)iph + len > c->end ||
 	    !ipv4_csum_ok((__u16 *)iph))
 		return WG_XDP_PASS_MALFORMED; /* the kernel drops it */
@@ -928,7 +909,7 @@ static __always_inline int lan_ipv6(struct cursor *c, struct lan_pkt *p)
 
 	if (!ip6 || ip6->version != 6)
 		return WG_XDP_PASS_MALFORMED;
-	len = sizeof(*ip6) + ntohs_len(ip6->payload_len);
+	len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 	/* A hop-by-hop header is for every router (and jumbograms use it). */
 	if (ip6->nexthdr == IPPROTO_HOPOPTS)
 		return WG_XDP_PASS_LAN_IP_OPTIONS;
