@@ -205,8 +205,11 @@ round() {
 	: >"$TMP/$WGB.log"
 	ok "$rnd: wg-xdp up on $nic_a" wgxdp_up 1 $WGA "$TMP/a.conf"
 	ok "$rnd: wg-xdp up on $nic_b" wgxdp_up 2 $WGB "$TMP/b.conf"
-	echo "# $rnd: $WGA $(show_dp 1 $WGA)"
-	echo "# $rnd: $WGB $(show_dp 2 $WGB)"
+	for _e in "1 $WGA" "2 $WGB"; do
+		set -- $_e
+		n$1 "$WGXDP" show $2 | grep -E '^  (data path|transmit):' |
+			sed "s/^ */# $rnd: $2 /"
+	done
 	grep -hE 'Data path|AF_XDP|queue|warning' "$TMP/$WGA.log" \
 		"$TMP/$WGB.log" | sed 's/^/# log: /'
 	_s=s
@@ -219,7 +222,7 @@ round() {
 			"AF_XDP $MODE mode"
 		ok "$rnd: $2 show: $_q queue$_s" dp_has $1 $2 ", $_q queue$_s"
 		ok "$rnd: $2 log: AF_XDP $MODE mode, $_q queue$_s" log_has $2 \
-			"AF_XDP $MODE mode, $_q queue$_s\$"
+			"AF_XDP $MODE mode, $_q queue$_s\($\|;\)"
 		ok "$rnd: $3: one AF_XDP socket per queue, zc:$4 (ss --xdp)" \
 			sockets_ok $1 $3 $_q $4
 		grep -E ':q[0-9]|umem\(' "$TMP/ss" | tr -s '\t ' ' ' |
