@@ -19,6 +19,11 @@
 #   VM_CPUS      vCPUs per guest (default 1: see tests/vm/README)
 #   E2E_TIMES    1: every check's line in the consoles ends with its time
 #   E2E_QUICK    0: the tests at full volume in the guests (default 1)
+#   VM_ZEROCOPY  kernel series of the zero-copy guest (default 6.12; empty:
+#                none). It runs only tests/vm/test_zerocopy.sh, after the
+#                others, with virtio-net NICs of its own (see tests/vm/README);
+#                E2E_TESTS=zerocopy runs it alone
+#   VM_ZC_TIMEOUT seconds the zero-copy guest may take (default 600)
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 KERNELS=${VM_KERNELS:-6.1 6.12}
@@ -28,6 +33,19 @@ KERNELS=${VM_KERNELS:-6.1 6.12}
 # files, fewer peers and packets; every check still runs).
 TESTS=${E2E_TESTS:-all}
 TIMEOUT=${VM_TIMEOUT:-1200}
+ZC_KERNEL=${VM_ZEROCOPY-6.12}
+ZC_TIMEOUT=${VM_ZC_TIMEOUT:-600}
+# test_zerocopy needs NICs of its own: only its guest runs it, and a list
+# that names nothing else boots no other guest.
+case " $TESTS " in
+" all " | *" zerocopy "*) ;;
+*) ZC_KERNEL= ;;
+esac
+if [ "$TESTS" != all ]; then
+	TESTS=$(echo $TESTS | tr ' ' '\n' | grep -vx zerocopy | tr '\n' ' ' |
+		sed 's/ $//')
+	[ -n "$TESTS" ] || KERNELS=
+fi
 CPUS=${VM_CPUS:-1}
 LOGDIR=${VM_LOGDIR:-$ROOT/build/vm}
 
@@ -69,17 +87,21 @@ vmlinuz() {
 		grep -Ev -- '-(rt|cloud)-amd64$' | sort -V | tail -1
 }
 
-# guest KERNEL ACCEL SECONDS CMD: boot KERNEL, run CMD as root in it.
+# guest KERNEL ACCEL SECONDS CMD [VNG-ARGS...]: boot KERNEL, run CMD as root
+# in it.
 guest() {
-	timeout -k 10 "$3" vng -r "$1" $2 --user root --cpus "$CPUS" --memory 2G \
-		--cwd "$ROOT" --append "$APPEND" --exec "$4" </dev/null 2>&1 |
+	_gk=$1 _ga=$2 _gs=$3 _gc=$4
+	shift 4
+	${ZC_WRAP:-} timeout -k 10 "$_gs" vng -r "$_gk" $_ga --user root \
+		--cpus "$CPUS" --memory 2G --cwd "$ROOT" --append "$APPEND" \
+		"$@" --exec "$_gc" </dev/null 2>&1 |
 		sed -u 's/\r$//'
 }
 
 # KVM: /dev/kvm may exist and still not run guests (nested virtualisation
 # that fails or hangs). A guest that prints a word within 30 s proves it.
 accel=--disable-kvm
-first=$(vmlinuz $(echo $KERNELS | cut -d' ' -f1))
+first=$(vmlinuz $(echo $KERNELS $ZC_KERNEL | cut -d' ' -f1))
 case ${VM_KVM:-probe} in
 1)	accel= ;;
 0)	;;
@@ -93,42 +115,60 @@ if [ -z "$accel" ]; then
 else
 	echo "vm: no working KVM: guests run under TCG (slower)"
 fi
-echo "vm: tests in each guest: $TESTS"
+if [ -n "$KERNELS" ]; then
+	echo "vm: tests in each guest: $TESTS"
+fi
+if [ -n "$ZC_KERNEL" ]; then
+	echo "vm: then test_zerocopy, in a $ZC_KERNEL guest of its own"
+fi
 
 # What each guest runs; the guest sees none of the host's environment.
 GUESTCMD="E2E_TESTS='$TESTS' E2E_TIMES='${E2E_TIMES:-0}'"
 GUESTCMD="$GUESTCMD E2E_QUICK='${E2E_QUICK:-1}' sh $ROOT/tests/vm/guest.sh"
 
-# run KERNEL-SERIES: boot it, run the tests, leave the console in
-# $LOGDIR/vm-K.log and "P F SECONDS" in $LOGDIR/vm-K.result. With PREFIX set,
+# label KERNEL: vm-SERIES, the name of its console and result files.
+label() {
+	case $1 in
+	/*) echo "vm-$(basename "$1" | sed 's/^vmlinuz-//')" ;;
+	*) echo "vm-$1" ;;
+	esac
+}
+
+# run KERNEL [NAME SECONDS CMD VNG-ARGS...]: boot it, run CMD (default: the
+# tests, for VM_TIMEOUT s), leave the console in $LOGDIR/NAME.log (default:
+# label KERNEL) and "P F SECONDS" in $LOGDIR/NAME.result. With PREFIX set,
 # the console goes to stdout with every line prefixed (parallel guests).
 run() {
-	_k=$1
-	_img=$(vmlinuz "$_k")
-	case $_k in /*) _k=$(basename "$_k" | sed 's/^vmlinuz-//') ;; esac
-	_log=$LOGDIR/vm-$_k.log
-	_res=$LOGDIR/vm-$_k.result
+	_img=$(vmlinuz "$1")
+	_k=$(label "$1")
+	_secs=$TIMEOUT
+	_cmd=$GUESTCMD
+	shift
+	if [ $# -gt 0 ]; then
+		_k=$1 _secs=$2 _cmd=$3
+		shift 3
+	fi
+	_log=$LOGDIR/$_k.log
+	_res=$LOGDIR/$_k.result
 	rm -f "$_res"
 	if [ -z "$_img" ]; then
-		echo "vm-$_k: no /boot/vmlinuz-$_k.*-amd64 (make deps installs it)"
+		echo "$_k: no such kernel in /boot (make deps installs it)"
 		echo "0 1 0" >"$_res"
 		return
 	fi
-	echo "vm-$_k: booting $_img"
+	echo "$_k: booting $_img"
 	_t0=$(date +%s)
 	if [ -n "${PREFIX:-}" ]; then
-		guest "$_img" "$accel" "$TIMEOUT" \
-			"$GUESTCMD" |
-			tee "$_log" | sed -u "s/^/[vm-$_k] /"
+		guest "$_img" "$accel" "$_secs" "$_cmd" "$@" |
+			tee "$_log" | sed -u "s/^/[$_k] /"
 	else
-		guest "$_img" "$accel" "$TIMEOUT" \
-			"$GUESTCMD" |
+		guest "$_img" "$accel" "$_secs" "$_cmd" "$@" |
 			tee "$_log"
 	fi
 	_line=$(grep -E '^guest: [0-9]+ passed, [0-9]+ failed$' "$_log" |
 		tail -1)
 	if [ -z "$_line" ]; then
-		echo "vm-$_k: the guest did not boot or did not finish in $TIMEOUT s (see $_log)"
+		echo "$_k: the guest did not boot or did not finish in $_secs s (see $_log)"
 		_p=0
 		_f=1
 	else
@@ -149,8 +189,10 @@ if [ "${VM_PARALLEL:-1}" = 0 ]; then
 		echo
 	done
 else
-	echo "vm: guests in parallel (VM_PARALLEL=0 for one at a time);" \
-		"consoles in $LOGDIR"
+	if [ -n "$KERNELS" ]; then
+		echo "vm: guests in parallel (VM_PARALLEL=0 for one at a time);" \
+			"consoles in $LOGDIR"
+	fi
 	pids=
 	for k in $KERNELS; do
 		PREFIX=1 run "$k" &
@@ -160,11 +202,89 @@ else
 	echo
 fi
 
+# The zero-copy guest, alone (see tests/vm/README): test_zerocopy only,
+# with four virtio-net NICs. Two come from vng's --network loop (a QEMU
+# hub, one queue pair each); two are multiqueue taps with ZC_QUEUES queue
+# pairs, joined by a bridge in a namespace of our own in which QEMU runs (a
+# hub port has one queue, and a virtio-net device no more queue pairs than
+# its backend). The guest finds them by MAC address. All four are modern
+# virtio devices with VIRTIO_F_ACCESS_PLATFORM: only then does virtio-net
+# use the DMA API, and its zero-copy bind maps the UMEM with that (a kernel
+# that has it: 6.12's virtio-net does not offer zero-copy at all).
+ZC_QUEUES=2
+ZC_LOOP_MACS="52:54:00:77:00:01 52:54:00:77:00:02"
+ZC_MQ_MACS="52:54:00:77:01:01 52:54:00:77:01:02"
+ZC_NS=wgxdp-vm-$$
+ZC_BR=zcbr$$
+ZC_TAP1=zcta$$
+ZC_TAP2=zctb$$
+
+zc_net_down() {
+	# The bridge and the taps go with the namespace.
+	[ -e /run/netns/$ZC_NS ] && ip netns del $ZC_NS
+}
+
+zc_net_up() {
+	ip netns add $ZC_NS || return 1
+	_n="nsenter --net=/run/netns/$ZC_NS"
+	$_n ip link add $ZC_BR type bridge || return 1
+	for _t in $ZC_TAP1 $ZC_TAP2; do
+		$_n ip tuntap add dev $_t mode tap multi_queue &&
+			$_n ip link set $_t master $ZC_BR &&
+			$_n ip link set $_t up || return 1
+	done
+	$_n ip link set $ZC_BR up
+}
+
+# zc_qemu: the QEMU options of the zero-copy guest's multiqueue NICs.
+zc_qemu() {
+	_o="-global virtio-net-pci.disable-legacy=on"
+	_o="$_o -global virtio-net-pci.iommu_platform=on"
+	_i=0
+	for _t in $ZC_TAP1 $ZC_TAP2; do
+		_i=$((_i + 1))
+		_o="$_o -netdev tap,id=zcq$_i,ifname=$_t,script=no"
+		_o="$_o,downscript=no,queues=$ZC_QUEUES"
+		_o="$_o -device virtio-net-pci,netdev=zcq$_i,mq=on"
+		_o="$_o,vectors=$((2 * ZC_QUEUES + 2))"
+		_o="$_o,mac=$(echo $ZC_MQ_MACS | cut -d' ' -f$_i)"
+	done
+	echo "$_o"
+}
+
+names=
+for k in $KERNELS; do
+	names="$names $(label "$k")"
+done
+if [ -n "$ZC_KERNEL" ]; then
+	zk=vm-zerocopy-$(label "$ZC_KERNEL" | sed 's/^vm-//')
+	names="$names $zk"
+	trap zc_net_down EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	if zc_net_up; then
+		zcmd="E2E_TESTS=zerocopy E2E_TIMES='${E2E_TIMES:-0}'"
+		zcmd="$zcmd ZC_LOOP_MACS='$ZC_LOOP_MACS' ZC_MQ_MACS='$ZC_MQ_MACS'"
+		zcmd="$zcmd sh $ROOT/tests/vm/guest.sh"
+		# QEMU must run in the bridge's namespace to open the taps.
+		ZC_WRAP="nsenter --net=/run/netns/$ZC_NS"
+		run "$ZC_KERNEL" "$zk" "$ZC_TIMEOUT" "$zcmd" --disable-microvm \
+			--network loop --net-mac-address \
+			"$(echo $ZC_LOOP_MACS | cut -d' ' -f1)" \
+			--qemu-opts="$(zc_qemu)"
+		ZC_WRAP=
+		echo
+	else
+		echo "$zk: cannot make the taps and bridge in $ZC_NS"
+		echo "0 1 0" >"$LOGDIR/$zk.result"
+	fi
+	zc_net_down
+fi
+
 passed=0
 failed=0
-for k in $KERNELS; do
-	case $k in /*) k=$(basename "$k" | sed 's/^vmlinuz-//') ;; esac
-	res=$LOGDIR/vm-$k.result
+for k in $names; do
+	res=$LOGDIR/$k.result
 	if [ -f "$res" ]; then
 		read -r p f s <"$res"
 	else
@@ -172,8 +292,8 @@ for k in $KERNELS; do
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
-	echo "vm-$k: $s s"
-	echo "vm-$k: $p passed, $f failed"
+	echo "$k: $s s"
+	echo "$k: $p passed, $f failed"
 done
 echo "vm: $(($(date +%s) - start)) s"
 echo "vm: $passed passed, $failed failed"
