@@ -20,6 +20,8 @@
 #include <linux/if_xdp.h>
 #include <xdp/xsk.h>
 
+#include "log.h"
+
 /* How long wg_xsk_open() waits out EBUSY: 50 x 10 ms. */
 #define BUSY_TRIES 50
 #define BUSY_WAIT_NS 10000000L
@@ -517,12 +519,19 @@ int wg_xsk_open(struct wg_xsk **out, const struct wg_xsk_config *cfg)
 	 * EBUSY for some milliseconds: retry for a while before believing it.
 	 */
 	for (tries = 0;; tries++) {
-		err = -EOPNOTSUPP;
+		int zc_err = -EOPNOTSUPP;
+
 		if (cfg->zerocopy)
-			err = create(x, ifname, cfg, XDP_ZEROCOPY | wake);
+			zc_err = create(x, ifname, cfg, XDP_ZEROCOPY | wake);
+		err = zc_err;
 		/* Zero-copy refused or not asked: copy mode, its error wins. */
 		if (err)
 			err = create(x, ifname, cfg, XDP_COPY | wake);
+		/* Say why (once, for queue 0): copy mode costs a copy a packet. */
+		if (cfg->zerocopy && zc_err && !err && zc_err != -EBUSY &&
+		    !cfg->queue_id)
+			log_info("%s: AF_XDP zero-copy refused (%s): copy mode",
+				 ifname, strerror(-zc_err));
 		if (err != -EBUSY || tries >= BUSY_TRIES)
 			break;
 		nanosleep(&busy_wait, NULL);
