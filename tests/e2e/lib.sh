@@ -31,6 +31,11 @@ PASSED=0
 FAILED=0
 PY=$(command -v /usr/bin/python3 || command -v python3 || true)
 export WG_HIDE_KEYS=always
+# The tests assert which transport carried each outer packet (xsk_tx or
+# udp_tx), so their daemons send by AF_XDP wherever the route allows, as
+# WG_XDP_TX=xdp sets; auto, the default, measures by alternating the two
+# (test_transmit covers it).
+export WG_XDP_TX=${WG_XDP_TX-xdp}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "$(basename "$0" .sh): SKIP: needs root (namespaces, XDP, BPF)"

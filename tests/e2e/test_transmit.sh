@@ -31,13 +31,9 @@ wg_conf "$TMP/b.conf" "$kb" 51820 192.168.5.2/24 "$ka_pub" \
 blobs 48
 www_serve
 
-# up_a MODE: A with WG_XDP_TX=MODE ("" for unset).
+# up_a MODE: A with WG_XDP_TX=MODE ("": empty, which is auto as unset is).
 up_a() {
-	if [ -n "$1" ]; then
-		WG_XDP_TX=$1 wgxdp_up 1 $A "$TMP/a.conf"
-	else
-		wgxdp_up 1 $A "$TMP/a.conf"
-	fi
+	WG_XDP_TX=$1 wgxdp_up 1 $A "$TMP/a.conf"
 }
 
 # down_a: A gone, pins and socket too.
@@ -101,7 +97,7 @@ ok "xdp: no data packet by the UDP socket" eq "$(sent_by udp)" "$u0"
 ok "A down" down_a
 
 # 4. Auto: measured on the first traffic, then one way only.
-ok "A up (WG_XDP_TX unset)" up_a ""
+ok "A up (WG_XDP_TX empty: auto)" up_a ""
 ok "show: measuring before any traffic" sh -c \
 	"nsenter --net=/run/netns/$NS1 '$WGXDP' show $A | grep -q '^  transmit: measuring (xdp 0 of 16777216 bytes, udp 0)'"
 ok "the tunnel works" tunnel_works
