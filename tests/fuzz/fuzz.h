@@ -51,10 +51,10 @@ void wg_fuzz_init(void);
 void wg_fuzz_rng_reset(void);
 
 /*
- * The directory named by WG_FUZZ_SEEDS, or NULL: a harness run with it set
- * writes its seeds there from LLVMFuzzerInitialize and exits.
+ * From LLVMFuzzerInitialize: with WG_FUZZ_SEEDS set to a directory, write(dir)
+ * writes the harness's seeds there, then the harness exits.
  */
-const char *wg_fuzz_seed_dir(void);
+void wg_fuzz_seeds(void (*write)(const char *dir));
 /* Write one seed file dir/name; exits on error. */
 void wg_fuzz_write_seed(const char *dir, const char *name, const void *buf,
 			size_t len);

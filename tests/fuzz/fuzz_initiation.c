@@ -54,10 +54,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	wg_fuzz_init();
-	if (wg_fuzz_seed_dir()) {
-		write_seeds(wg_fuzz_seed_dir());
-		exit(0);
-	}
+	wg_fuzz_seeds(write_seeds);
 	return 0;
 }
 

@@ -68,11 +68,21 @@ void wg_fuzz_rng_reset(void)
 	rng_calls = 0;
 }
 
-const char *wg_fuzz_seed_dir(void)
+static const char *seed_dir(void)
 {
 	const char *d = getenv("WG_FUZZ_SEEDS");
 
 	return d && *d ? d : NULL;
+}
+
+void wg_fuzz_seeds(void (*write)(const char *dir))
+{
+	const char *dir = seed_dir();
+
+	if (dir) {
+		write(dir);
+		exit(0);
+	}
 }
 
 void wg_fuzz_write_seed(const char *dir, const char *name, const void *buf,
@@ -230,7 +240,8 @@ void fz_side_destroy(struct fz_side *s)
 void fz_remote_state(struct noise_remote *r, struct fz_remote_state *st)
 {
 	memset(st, 0, sizeof(*st));
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->handshake_lock);
+	pthread_mutex_lock(&r->keypair_lock);
 	st->hs = r->hs;
 	memcpy(st->last_timestamp, r->last_timestamp, WG_TAI64N_LEN);
 	st->last_initiation = r->last_initiation;
@@ -238,7 +249,8 @@ void fz_remote_state(struct noise_remote *r, struct fz_remote_state *st)
 	st->current = r->current;
 	st->previous = r->previous;
 	st->next = r->next;
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->keypair_lock);
+	pthread_mutex_unlock(&r->handshake_lock);
 }
 
 bool fz_remote_state_eq(const struct fz_remote_state *a,
