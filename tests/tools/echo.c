@@ -70,26 +70,6 @@ static void bounce(int fd)
 	close(fd);
 }
 
-static int listener(int type, const char *port)
-{
-	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
-				   .sin6_addr = IN6ADDR_ANY_INIT };
-	int fd, one = 1, zero = 0;
-
-	sa.sin6_port = htons((uint16_t)num_arg(port, 1, 65535, "port"));
-	fd = socket(AF_INET6, type | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("socket: %s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* Both families on one socket, whatever net.ipv6.bindv6only says. */
-	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		die("bind [::]:%s: %s", port, strerror(errno));
-	if (type == SOCK_STREAM && listen(fd, 16) < 0)
-		die("listen: %s", strerror(errno));
-	return fd;
-}
-
 static int serve(const char *port)
 {
 	struct pollfd pfd[2];
@@ -99,9 +79,9 @@ static int serve(const char *port)
 	ssize_t n;
 	int fd;
 
-	pfd[0] = (struct pollfd){ .fd = listener(SOCK_STREAM, port),
+	pfd[0] = (struct pollfd){ .fd = any_port(SOCK_STREAM, port),
 				  .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = listener(SOCK_DGRAM, port),
+	pfd[1] = (struct pollfd){ .fd = any_port(SOCK_DGRAM, port),
 				  .events = POLLIN };
 	signal(SIGCHLD, SIG_IGN); /* children reap themselves */
 	for (;;) {

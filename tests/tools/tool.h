@@ -2,7 +2,8 @@
 /*
  * What the test tools (tests/tools/, one job each, run by the e2e and VM
  * tests) share: failing with a message, reading numbers and addresses from
- * their arguments. A usage error exits 2, any other failure 1.
+ * their arguments, a socket on a port of every address. A usage error exits
+ * 2, any other failure 1.
  */
 #ifndef WG_TEST_TOOL_H
 #define WG_TEST_TOOL_H
@@ -78,6 +79,30 @@ static inline socklen_t addr_arg(const char *host, const char *port,
 	fprintf(stderr, "%s: bad address '%s'\n", program_invocation_short_name,
 		host);
 	usage();
+}
+
+/*
+ * A socket of type (SOCK_STREAM: listening, SOCK_DGRAM) bound to PORT of
+ * every address, IPv4 and IPv6 on one socket on ::.
+ */
+static inline int any_port(int type, const char *port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_addr = IN6ADDR_ANY_INIT };
+	int fd, one = 1, zero = 0;
+
+	sa.sin6_port = htons((uint16_t)num_arg(port, 1, 65535, "port"));
+	fd = socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Both families, whatever net.ipv6.bindv6only says. */
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("bind [::]:%s: %s", port, strerror(errno));
+	if (type == SOCK_STREAM && listen(fd, 64) < 0)
+		die("listen: %s", strerror(errno));
+	return fd;
 }
 
 #endif

@@ -113,27 +113,15 @@ static void finish(int fd)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
-				   .sin6_addr = IN6ADDR_ANY_INIT };
-	int dir, lfd, fd, one = 1, zero = 0;
+	int dir, lfd, fd;
 	const char *status;
 
 	if (argc != 3)
 		usage();
-	sa.sin6_port = htons((uint16_t)num_arg(argv[2], 1, 65535, "port"));
 	dir = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
 		die("%s: %s", argv[1], strerror(errno));
-	lfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0)
-		die("socket: %s", strerror(errno));
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* One socket for both families, whatever net.ipv6.bindv6only says. */
-	setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		die("bind [::]:%s: %s", argv[2], strerror(errno));
-	if (listen(lfd, 64) < 0)
-		die("listen: %s", strerror(errno));
+	lfd = any_port(SOCK_STREAM, argv[2]);
 	signal(SIGCHLD, SIG_IGN); /* children reap themselves */
 	signal(SIGPIPE, SIG_IGN); /* a client that goes away ends its child */
 	for (;;) {
