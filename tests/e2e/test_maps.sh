@@ -207,6 +207,7 @@ stats_match() {
 		"S \(.key) \([.values[].value.packets] | add)"' >"$TMP/stats.txt"
 	printf 'wgxdp=1\n\n' | uapi $A >"$TMP/report"
 	awk '
+	BEGIN { nrep = 0 }
 	$1 == "S" { sum[$2] = $3; nsum++; next }
 	/^stat=/ {
 		name = substr($1, 6)
@@ -240,9 +241,9 @@ ok "stats map still matches the report" wait_for 3 stats_match
 # Map names.
 names_ok() {
 	for m in $PIN/*; do
-		name=$(bpftool -j map show pinned $m | jq -r .name)
-		echo "$(basename $m): $name"
-		[ ${#name} -le 15 ] && [ "$name" = "$(basename $m)" ] || return 1
+		_name=$(bpftool -j map show pinned $m | jq -r .name)
+		echo "$(basename $m): $_name"
+		[ ${#_name} -le 15 ] && [ "$_name" = "$(basename $m)" ] || return 1
 	done
 }
 ok "every pinned map is named as its pin, 15 characters or fewer" names_ok
