@@ -1,6 +1,7 @@
 # wg-xdp: one non-recursive Makefile; every output goes under build/.
 #
-#   make            build build/wg-xdp (daemon + command line) and the tests
+#   make            build build/wg-xdp (daemon + command line), the tests
+#                   and their tools (build/tools/)
 #   make deps       install the Debian packages the build and tests need
 #   make check      every test tier, in order
 #   make check-peer wireguard-go's own tests/netns.sh against build/wg-xdp
@@ -65,6 +66,11 @@ BPFT_SRC := $(wildcard tests/bpf/test_*.c)
 BPFT_BIN := $(BPFT_SRC:tests/bpf/%.c=$(BUILD)/tests/%)
 TEST_HELPERS := $(wildcard tests/unit/helper_*.c)
 
+# The tests' own tools (tests/tools/, one job each, sharing tool.h): run
+# from build/tools/ by the e2e and VM tiers and the bench.
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
 # libFuzzer harnesses: clang only, over their own instrumented copy of the
 # daemon (and of the command line's parsers), never the gcc objects.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -75,7 +81,7 @@ FUZZ_OBJ := $(FUZZ_LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_CFLAGS := -std=gnu11 $(WARN) -MMD -MP -pthread -g -O1 \
 	       -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-all: $(BUILD)/wg-xdp $(UNIT_BIN) $(BPFT_BIN) $(BUILD)/bench/flood
+all: $(BUILD)/wg-xdp $(UNIT_BIN) $(BPFT_BIN) $(BUILD)/bench/flood $(TOOL_BIN)
 
 $(BUILD)/libwg.a: $(LIB_OBJ)
 	$(call msg,AR,$@)
@@ -108,6 +114,11 @@ $(BUILD)/tests/asan/%: tests/unit/%.c $(TEST_HELPERS) $(BUILD)/asan/libwg.a
 	$(call msg,TEST-ASAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SANFLAGS) -o $@ $< $(TEST_HELPERS) $(BUILD)/asan/libwg.a $(LIBS) -lcmocka
+
+$(TOOL_BIN): $(BUILD)/tools/%: tests/tools/%.c
+	$(call msg,TOOL,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
 
 $(BUILD)/tests/test_bpf_%: tests/bpf/test_bpf_%.c $(BUILD)/libwg.a $(BPF_SKEL)
 	$(call msg,TEST,$@)
@@ -160,7 +171,7 @@ check-unit: $(UNIT_BIN) $(ASAN_BIN)
 check-bpf: $(BPFT_BIN)
 	$(Q)TIER=bpf sh tests/run-unit.sh $(BUILD)/tests/test_bpf_*
 
-check-e2e: $(BUILD)/wg-xdp $(BUILD)/bench/flood
+check-e2e: $(BUILD)/wg-xdp $(BUILD)/bench/flood $(TOOL_BIN)
 	$(Q)sh tests/e2e/run.sh
 
 # The package tier: make deb, apt-get install it, wg-xdp up from the
@@ -172,7 +183,7 @@ check-deb:
 check-peer: $(BUILD)/wg-xdp
 	$(Q)sh tests/peer/run.sh $(BUILD)/wg-xdp
 
-check-vm: $(BUILD)/wg-xdp $(BUILD)/bench/flood
+check-vm: $(BUILD)/wg-xdp $(BUILD)/bench/flood $(TOOL_BIN)
 	$(Q)sh tests/vm/run.sh
 
 # Not part of check: SOAK_MIN minutes (default 10) of a loaded tunnel.
@@ -212,10 +223,10 @@ $(BUILD)/bench/probe: bench/probe.c $(BUILD)/libwg.a
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libwg.a $(LIBS)
 
 bench: $(BUILD)/wg-xdp $(BUILD)/bench/aead $(BUILD)/bench/hsload $(BUILD)/bench/flood \
-	$(BUILD)/bench/probe
+	$(BUILD)/bench/probe $(TOOL_BIN)
 	$(Q)BUILD=$(BUILD) sh bench/run.sh
 
-bench-smoke: $(BUILD)/wg-xdp $(BUILD)/bench/probe
+bench-smoke: $(BUILD)/wg-xdp $(BUILD)/bench/probe $(TOOL_BIN)
 	$(Q)BUILD=$(BUILD) BENCH_SMOKE=1 sh bench/run.sh
 
 # The units name /usr/bin/wg-xdp; installed, they name $(PREFIX)/bin's.

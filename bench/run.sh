@@ -107,6 +107,8 @@ BASE_WT=
 HSLOAD=$ROOT/$BUILD/bench/hsload
 FLOOD=$ROOT/$BUILD/bench/flood
 PROBE=$ROOT/$BUILD/bench/probe
+# A raw control-socket client (tests/tools/uapi.c).
+UAPI=$ROOT/$BUILD/tools/uapi
 # The stall probe runs real-time where it may: its own scheduling delays
 # would show as gaps.
 CHRT=
@@ -569,19 +571,11 @@ restore_b() {
 
 # report_b KEY: side B's "wgxdp=1" report (wg-xdp only).
 report_b() {
-	printf 'wgxdp=1\n\n' | python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(5)
-s.connect(sys.argv[1])
-s.sendall(sys.stdin.buffer.read())
-out = b""
-while not out.endswith(b"\n\n"):
-	d = s.recv(65536)
-	if not d:
-		break
-	out += d
-sys.stdout.write(out.decode())' "/var/run/wireguard/$(ifb $1).sock" 2>/dev/null
+	# (Nothing when it fails: a report cut short would sum short.)
+	_rb=$(printf 'wgxdp=1\n\n' |
+		"$UAPI" -t 5 "/var/run/wireguard/$(ifb $1).sock" 2>/dev/null) ||
+		return 1
+	printf '%s\n' "$_rb"
 }
 
 # xdp_stat KEY PATTERN: sum of wg-xdp's XDP stat packets matching PATTERN.

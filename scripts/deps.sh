@@ -28,8 +28,9 @@ demo="iproute2 iputils-ping util-linux coreutils procps wireguard-tools"
 # Tests: the real peers and traffic tools, nft and iptables (a full tunnel's
 # firewall rules, and its fallback), setpriv (the unit's capabilities),
 # systemd-analyze, the Debian packaging tools (make deb, the package tier),
-# the VM runner's needs.
-test="psmisc kmod wireguard-go iperf3 tcpdump xdp-tools python3 python3-pip
+# jq (bpftool's and iperf3's JSON), the VM runner's needs (qemu, and pip
+# for virtme-ng: the only Python anywhere, never the tests').
+test="psmisc kmod wireguard-go iperf3 tcpdump xdp-tools python3-pip
 curl openssl jq nftables iptables systemd debhelper dpkg-dev fakeroot
 traceroute ncat ethtool golang-go
 qemu-system-x86 busybox-static"

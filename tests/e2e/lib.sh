@@ -29,7 +29,8 @@ VETH1=veth-a$ID
 VETH2=veth-b$ID
 PASSED=0
 FAILED=0
-PY=$(command -v /usr/bin/python3 || command -v python3 || true)
+# The tests' own tools (tests/tools/, built by make).
+TOOLS=${TOOLS:-$ROOT/build/tools}
 export WG_HIDE_KEYS=always
 # The tests assert which transport carried each outer packet (xsk_tx or
 # udp_tx), so their daemons send by AF_XDP wherever the route allows, as
@@ -193,6 +194,25 @@ genkey() {
 	eval "${1}_pub=\$(echo \"\$_k\" | \$WGXDP pubkey)"
 }
 
+# randkeys N: N random 32-byte keys (as public keys of peers that never
+# answer), base64, one a line; three processes for any N.
+randkeys() {
+	head -c $(($1 * 32)) /dev/urandom | od -An -v -tu1 -w32 | awk '
+	BEGIN { b = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" }
+	function c(v) { return substr(b, v + 1, 1) }
+	{
+		s = ""
+		# 30 bytes as 10 groups of 3, then the last 2 and one "=".
+		for (i = 1; i <= 30; i += 3) {
+			v = ($i * 256 + $(i + 1)) * 256 + $(i + 2)
+			s = s c(int(v / 262144)) c(int(v / 4096) % 64) \
+				c(int(v / 64) % 64) c(v % 64)
+		}
+		v = $31 * 256 + $32
+		print s c(int(v / 1024)) c(int(v / 16) % 64) c(v % 16 * 4) "="
+	}'
+}
+
 # --- wg-xdp -----------------------------------------------------------------
 
 # wgxdp_up N NAME CONF [ARGS...]: start wg-xdp on namespace N's veth with the
@@ -244,8 +264,8 @@ reasons() {
 
 # counters N NAME: every counter of the stats map pinned for interface NAME,
 # "REASON packets" per line, summed over CPUs. With BTF, bpftool's plain dump
-# names the fields and awk reads it (a Python start costs about a second in a
-# VM, and tests read the counters often); a raw dump goes through Python.
+# names the fields and awk reads it; a raw dump (lists of hex bytes) goes
+# through jq.
 counters() {
 	reasons >"$TMP/reasons"
 	n$1 bpftool map dump pinned /sys/fs/bpf/wg-xdp/$2/stats \
@@ -260,22 +280,17 @@ counters() {
 		return
 	fi
 	n$1 bpftool -j map dump pinned /sys/fs/bpf/wg-xdp/$2/stats |
-		$PY -c 'import json, sys
-names = open(sys.argv[1]).read().split()
-
-def num(x):
-	# BTF-formatted dumps give numbers; raw ones lists of hex bytes.
-	if isinstance(x, list):
-		return int.from_bytes(bytes(int(b, 16) for b in x), "little")
-	return int(x)
-
-for e in json.load(sys.stdin):
-	k = num(e["key"])
-	n = 0
-	for v in e["values"]:
-		v = v["value"]
-		n += v["packets"] if isinstance(v, dict) else num(v[:8])
-	print(names[k] if k < len(names) else k, n)' "$TMP/reasons"
+		jq -r --rawfile names "$TMP/reasons" '
+# bytes, little-endian: the number in a list of "0x.." strings
+def hex: ltrimstr("0x") | ascii_downcase | explode |
+	reduce .[] as $c (0; . * 16 + (if $c >= 97 then $c - 87 else $c - 48 end));
+def num: if type == "array" then
+		reduce (to_entries[]) as $b (0; . + ($b.value | hex) * pow(256; $b.key))
+	else . end;
+($names | split("\n") | map(select(length > 0))) as $n |
+.[] | (.key | num) as $k |
+([.values[].value | if type == "object" then .packets else .[:8] | num end] | add) as $p |
+"\($n[$k] // $k) \($p)"'
 }
 
 # counter N NAME REASON: packets counted under REASON (e.g. REDIRECT_DATA).
@@ -346,10 +361,9 @@ iperf_mbits() {
 	_n=$1
 	shift
 	n$_n iperf3 -J -c "$@" >"$TMP/iperf.json" || return 1
-	$PY -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-print("%.0f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6))' \
-		"$TMP/iperf.json"
+	_bps=$(jq -er '.end.sum_received.bits_per_second' "$TMP/iperf.json") ||
+		return 1
+	awk -v b="$_bps" 'BEGIN { printf "%.0f\n", b / 1e6 }'
 }
 
 # blobs MIB: $TMP/www1/blob1 and $TMP/www2/blob2, MIB MiB of random bytes
@@ -365,10 +379,8 @@ blobs() {
 # www_serve: web servers on both sides, on every address: $TMP/www1 on
 # port 8001 in $NS1, $TMP/www2 on 8002 in $NS2.
 www_serve() {
-	n1 $PY -m http.server --bind :: --directory "$TMP/www1" 8001 \
-		>/dev/null 2>&1 &
-	n2 $PY -m http.server --bind :: --directory "$TMP/www2" 8002 \
-		>/dev/null 2>&1 &
+	n1 "$TOOLS/www" "$TMP/www1" 8001 >/dev/null 2>&1 &
+	n2 "$TOOLS/www" "$TMP/www2" 8002 >/dev/null 2>&1 &
 }
 
 # fetch N URL SUM: download URL in namespace N; its sha256 is SUM.

@@ -37,11 +37,9 @@ kwg_newer() {
 }
 
 # kwg_serve N DIR PORT: a static web server for DIR in namespace N, started
-# in the background (Python takes seconds to start in a VM: start servers
-# early, then kwg_listening before the first fetch).
+# in the background (build/tools/www; kwg_listening before the first fetch).
 kwg_serve() {
-	n$1 /usr/bin/python3 -m http.server --bind :: --directory "$2" "$3" \
-		>/dev/null 2>&1 &
+	n$1 "$TOOLS/www" "$2" "$3" >/dev/null 2>&1 &
 }
 
 # kwg_listening N PORT: something listens on TCP PORT in namespace N.
@@ -53,14 +51,10 @@ kwg_listening() {
 # must be SUM.
 kwg_fetch() {
 	rm -f "$3"
-	n$1 /usr/bin/python3 -c 'import sys, urllib.request
-with urllib.request.urlopen(sys.argv[1], timeout=60) as r, \
-		open(sys.argv[2], "wb") as f:
-	while True:
-		b = r.read(65536)
-		if not b:
-			break
-		f.write(b)' "$2" "$3" || return 1
+	# (60 s without a byte fails, as a socket timeout would: not a bound
+	# on the whole transfer, which a TCG guest makes slow.)
+	n$1 curl -sSgf --connect-timeout 60 --speed-limit 1 --speed-time 60 \
+		-o "$3" "$2" || return 1
 	got=$(sha256sum <"$3")
 	[ "$got" = "$4" ] || { echo "sha256 $got, wanted $4"; return 1; }
 }

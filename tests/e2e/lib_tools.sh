@@ -41,39 +41,32 @@ files_eq() { diff -u "$1" "$2"; }
 
 # uapi_files NAME FILE [NAME FILE ...]: send stdin as is to each NAME's
 # control socket in turn and write its reply to FILE (read until the blank
-# line that ends a reply, EOF, or 3 s of silence). One Python start for all:
-# in a VM a start costs about a second. A daemon that answers and hangs up
-# before reading the whole request still has its answer read. FILE "-" is
-# standard output (a guest's /dev/stdout may be the console, not our fd 1).
+# line that ends a reply, EOF, or 3 s without progress: build/tools/uapi). A
+# daemon that answers and hangs up before reading the whole request still
+# has its answer read. FILE "-" is standard output (a guest's /dev/stdout
+# may be the console, not our fd 1). Fails when any exchange failed; every
+# one is made, and what came back is written all the same.
 uapi_files() {
-	python3 -c '
-import socket, sys
-req = sys.stdin.buffer.read()
-args = sys.argv[2:]
-for name, dest in zip(args[0::2], args[1::2]):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(3)
-    s.connect(sys.argv[1] + "/" + name + ".sock")
-    try:
-        s.sendall(req)
-    except (BrokenPipeError, ConnectionResetError):
-        pass
-    out = b""
-    while not out.endswith(b"\n\n"):
-        try:
-            d = s.recv(65536)
-        except (socket.timeout, ConnectionResetError):
-            break
-        if not d:
-            break
-        out += d
-    s.close()
-    if dest == "-":
-        sys.stdout.buffer.write(out)
-        sys.stdout.flush()
-    else:
-        with open(dest, "wb") as f:
-            f.write(out)' "$SOCKDIR" "$@"
+	if [ $# -eq 2 ]; then
+		_uapi_one "$1" "$2"
+		return
+	fi
+	_uf_req=$(mktemp "$TMP/uapi.XXXXXX") || return 1
+	cat >"$_uf_req"
+	_uf_rc=0
+	while [ $# -ge 2 ]; do
+		_uapi_one "$1" "$2" <"$_uf_req" || _uf_rc=1
+		shift 2
+	done
+	rm -f "$_uf_req"
+	return $_uf_rc
+}
+_uapi_one() {
+	if [ "$2" = - ]; then
+		"$TOOLS/uapi" "$SOCKDIR/$1.sock"
+	else
+		"$TOOLS/uapi" "$SOCKDIR/$1.sock" >"$2"
+	fi
 }
 
 # uapi NAME: send stdin as is to NAME's control socket, print the reply.
@@ -90,37 +83,67 @@ xdpstat() {
 # AllowedIPs sorted, blank lines and comments dropped: the form in which
 # two configurations with the same meaning are byte-identical.
 conf_norm() {
-	python3 -c '
-import sys
-iface, peers, cur = [], {}, None
-for line in open(sys.argv[1]):
-    line = line.split("#")[0].strip()
-    if not line:
-        continue
-    if line == "[Interface]":
-        cur = iface
-        continue
-    if line == "[Peer]":
-        cur = []
-        peers.setdefault(id(cur), cur)
-        continue
-    k, v = [x.strip() for x in line.split("=", 1)]
-    if k == "AllowedIPs":
-        v = ",".join(sorted(x.strip() for x in v.split(",") if x.strip()))
-    cur.append((k, v))
-def key(p):
-    return dict(p).get("PublicKey", "")
-def emit(name, kv):
-    print(name)
-    aips = [v for k, v in kv if k == "AllowedIPs"]
-    for k, v in sorted(x for x in kv if x[0] != "AllowedIPs"):
-        print("%s = %s" % (k, v))
-    if aips:
-        print("AllowedIPs = " + ",".join(sorted(",".join(aips).split(","))))
-emit("[Interface]", iface)
-for p in sorted(peers.values(), key=key):
-    emit("[Peer]", p)
-' "$1"
+	# Each line tagged with its section's sort key (the interface first,
+	# all its sections as one; then peers by public key, in file order
+	# among equal keys), the section's number (0 the interface) and a class
+	# (0 the header, 1 a key, 2 one allowed IP); sorted in C order; each
+	# section's allowed IPs joined again.
+	awk '
+	function trim(s) {
+		gsub(/^[[:space:]]+|[[:space:]]+$/, "", s)
+		return s
+	}
+	function flush(   i) {
+		for (i = 1; i <= nl; i++)
+			print (sec ? "1" pub : "0") "\t" sec "\t" line[i]
+		nl = 0
+	}
+	function add(s) { line[++nl] = s }
+	{ sub(/#.*/, ""); $0 = trim($0) }
+	$0 == "" { next }
+	$0 == "[Interface]" || $0 == "[Peer]" {
+		flush()
+		sec = $0 == "[Peer]" ? ++npeer : 0
+		pub = ""
+		if (sec || !iface++)
+			add("0\t" $0)
+		next
+	}
+	{
+		i = index($0, "=")
+		k = trim(substr($0, 1, i - 1))
+		v = trim(substr($0, i + 1))
+		if (k == "PublicKey")
+			pub = v
+		if (k != "AllowedIPs") {
+			add("1\t" k " = " v)
+			next
+		}
+		n = split(v, a, ",")
+		for (j = 1; j <= n; j++)
+			if ((a[j] = trim(a[j])) != "")
+				add("2\t" a[j])
+	}
+	END {
+		flush()
+		if (!iface)
+			print "0\t0\t0\t[Interface]"
+	}' "$1" | LC_ALL=C sort -t '	' -k1,1 -k2,2n -k3,3n -k4 | awk '
+	function aips() {
+		if (list != "")
+			print "AllowedIPs = " list
+		list = ""
+	}
+	{
+		split($0, f, "\t")
+		t = $0
+		for (i = 0; i < 3; i++)
+			t = substr(t, index(t, "\t") + 1)
+	}
+	f[2] "" != sec "" { aips(); sec = f[2] }
+	f[3] == 2 { list = list (list == "" ? "" : ",") t; next }
+	{ print t }
+	END { aips() }'
 }
 
 # genkeys PREFIX...: for each PREFIX, $TMP/PREFIX.key and $TMP/PREFIX.pub.

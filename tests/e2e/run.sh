@@ -10,12 +10,17 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "e2e: SKIP: needs root (network namespaces, veth, TUN, XDP, BPF)"
 	exit 1
 fi
-for tool in ip nsenter bpftool wg wireguard-go iperf3 curl; do
+for tool in ip nsenter bpftool wg wireguard-go iperf3 curl jq; do
 	if ! command -v $tool >/dev/null 2>&1; then
 		echo "e2e: FAIL: $tool not found"
 		exit 1
 	fi
 done
+# The tests' own tools (tests/tools/), built by make.
+if ! [ -x "${TOOLS:-$dir/../../build/tools}/uapi" ]; then
+	echo "e2e: FAIL: build/tools not built (make)"
+	exit 1
+fi
 
 passed=0
 failed=0

@@ -91,15 +91,19 @@ delta() {
 # buckets: entries of XDP's rate-limit map (sources charged), one a line.
 buckets() {
 	n1 bpftool -j map dump pinned /sys/fs/bpf/wg-xdp/$WGX/ratelimit |
-		$PY -c 'import json, sys
-for e in json.load(sys.stdin):
-	k = e.get("formatted", e)["key"]
-	if isinstance(k, dict):
-		a = k["addr"][:4] if k["family"] == 2 else k["addr"][:8]
-		print(".".join(str(int(x, 0) if isinstance(x, str) else x)
-			       for x in a))
-	else:
-		print(" ".join(k))'
+		jq -r '
+# a byte: a number, or a string "0x.." or decimal
+def byte: if type == "string" then
+		if startswith("0x") then ltrimstr("0x") | ascii_downcase | explode |
+			reduce .[] as $c (0; . * 16 +
+				(if $c >= 97 then $c - 87 else $c - 48 end))
+		else tonumber end
+	else . end;
+.[] | (.formatted // .).key |
+if type == "object" then
+	(if .family == 2 then .addr[:4] else .addr[:8] end) |
+		map(byte | tostring) | join(".")
+else join(" ") end'
 }
 
 # flood_run NAME MODE HOST PORT [ARGS...]: `flood MODE HOST PORT

@@ -280,29 +280,10 @@ ok "traceroute -6: gateway A, gateway B, host B" \
 
 # --- what is not a router's to forward stays on the LAN ---------------------------
 MAC1=$(n1 ip -o link show $LAN1 2>/dev/null | sed 's/.*link\/ether \([^ ]*\).*/\1/')
-cat >"$TMP/frame.py" <<'EOF'
-# frame.py IFACE DST_MAC DST_IP VLAN PAYLOAD: one Ethernet frame with an
-# IPv4 UDP datagram (port 9999) from 10.66.0.2, tagged with VLAN (an
-# 802.1Q tag) unless VLAN is -1.
-import socket, struct, sys
-
-iface, mac, dst, vlan, payload = sys.argv[1:6]
-vlan = int(vlan)
-data = payload.encode()
-udp = struct.pack("!HHHH", 40000, 9999, 8 + len(data), 0) + data
-ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000, 64,
-                 17, 0, socket.inet_aton("10.66.0.2"), socket.inet_aton(dst))
-s = sum(struct.unpack("!10H", ip))
-s = (s & 0xffff) + (s >> 16)
-ip = ip[:10] + struct.pack("!H", ~s & 0xffff) + ip[12:]
-sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-sock.bind((iface, 0))
-src = sock.getsockname()[4]
-tag = struct.pack("!HH", 0x8100, vlan) if vlan >= 0 else b""
-sock.send(bytes.fromhex(mac.replace(":", "")) + src + tag +
-          struct.pack("!H", 0x0800) + ip + udp)
-EOF
-frame() { n3 $PY "$TMP/frame.py" $LAN3 "$@"; }
+# frame DST_MAC DST_IP VLAN PAYLOAD: one Ethernet frame out of host A's LAN
+# port with an IPv4 UDP datagram (port 9999) from 10.66.0.2, tagged with VLAN
+# (an 802.1Q tag) unless VLAN is -1 (build/tools/frame).
+frame() { n3 "$TOOLS/frame" $LAN3 "$1" 10.66.0.2 "$2" "$3" "$4"; }
 # (Nobody answers it: icmp_echo_ignore_broadcasts.)
 nu0=$(counter 1 $GA PASS_LAN_NOT_US)
 ok "host A's broadcast ping is not taken into the tunnel" \

@@ -10,7 +10,7 @@
 #   |  wg1-$ID 192.168.5.1/24      |          |  wg2-$ID 192.168.5.2/24      |
 #   |    wg-xdp, port 7111         |          |    wg-xdp, port 7222         |
 #   |  $VETH1 10.77.0.1 fd77::1    |==========|  $VETH2 10.77.0.2 fd77::2    |
-#   |        (XDP: counts below)   |   <--    |  junk.py -> :7111            |
+#   |        (XDP: counts below)   |   <--    |  build/tools/junk -> :7111   |
 #   +------------------------------+          +------------------------------+
 
 . "$(dirname "$0")/lib.sh"
@@ -43,87 +43,6 @@ conf "$K1" 7111 192.168.5.1 "$K2_pub" 10.77.0.2:7222 192.168.5.2 \
 conf "$K2" 7222 192.168.5.2 "$K1_pub" 10.77.0.1:7111 192.168.5.1 \
 	>"$TMP/wg2.conf"
 
-# junk.py CLASS COUNT HOST...: COUNT datagrams of CLASS to each HOST port
-# 7111 (one process for all hosts: a Python start is slow in a VM).
-cat >"$TMP/junk.py" <<'EOPY'
-import os, random, socket, struct, sys
-
-cls, count = sys.argv[1], int(sys.argv[2])
-port = 7111
-rnd = random.Random(os.getpid())
-
-
-def rb(n):
-	return bytes(rnd.getrandbits(8) for _ in range(n))
-
-
-def hdr(t, reserved=b"\0\0\0"):
-	return bytes([t]) + reserved
-
-
-def msg():
-	if cls == "truncated":  # shorter than the 4-byte header
-		return rb(rnd.randrange(0, 4))
-	if cls == "bad_type":  # types 0 and 5..255
-		return hdr(rnd.choice([0] + list(range(5, 256)))) + \
-			rb(rnd.randrange(0, 200))
-	if cls == "random":  # random bytes, any length, type not 1..4
-		m = bytearray(rb(rnd.randrange(4, 1400)))
-		while 1 <= m[0] <= 4:
-			m[0] = rnd.getrandbits(8)
-		return bytes(m)
-	if cls == "reserved":  # a real type, nonzero reserved bytes
-		r = b"\0\0\0"
-		while r == b"\0\0\0":
-			r = rb(3)
-		return hdr(rnd.randrange(1, 5), r) + rb(144)
-	if cls == "len_initiation":  # 148 is right
-		n = rnd.choice([4, 32, 147, 149, 180, 1000])
-		return hdr(1) + rb(n - 4)
-	if cls == "len_response":  # 92 is right
-		n = rnd.choice([4, 60, 91, 93, 148])
-		return hdr(2) + rb(n - 4)
-	if cls == "len_cookie":  # 64 is right
-		n = rnd.choice([4, 48, 63, 65, 92])
-		return hdr(3) + rb(n - 4)
-	if cls == "len_data":  # at least 32
-		n = rnd.randrange(4, 32)
-		return hdr(4) + rb(n - 4)
-	if cls == "index_data":  # right size, no such receiver index
-		return hdr(4) + rb(4) + rb(8) + rb(16 * rnd.randrange(1, 20))
-	if cls == "index_response":
-		return hdr(2) + rb(88)
-	if cls == "index_cookie":
-		return hdr(3) + rb(60)
-	if cls == "initiation":  # right size, garbage: for the daemon to reject
-		return hdr(1) + rb(144)
-	raise SystemExit("unknown class " + cls)
-
-
-def raw_bad_udp_len(host):
-	# IPv4 + UDP whose length claims 8 more bytes than the IP packet has.
-	payload = hdr(4) + rb(60)
-	udp = struct.pack("!HHHH", 40000, port, 8 + len(payload) + 8, 0)
-	src = socket.inet_aton("10.77.0.2")
-	dst = socket.inet_aton(host)
-	ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + len(payload), 0,
-			 0, 64, socket.IPPROTO_UDP, 0, src, dst)
-	return ip + udp + payload
-
-
-for host in sys.argv[3:]:
-	if cls == "bad_udp_len":
-		s = socket.socket(socket.AF_INET, socket.SOCK_RAW,
-				  socket.IPPROTO_RAW)
-		for _ in range(count):
-			s.sendto(raw_bad_udp_len(host), (host, 0))
-	else:
-		fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-		s = socket.socket(fam, socket.SOCK_DGRAM)
-		for _ in range(count):
-			s.sendto(msg(), (host, port))
-EOPY
-
 ok "wg1 up" wgxdp_up 1 $WG1 "$TMP/wg1.conf"
 ok "wg2 up" wgxdp_up 2 $WG2 "$TMP/wg2.conf"
 ok "tunnel works before" n2 ping -c 2 -i 0.2 -W 2 192.168.5.1
@@ -139,7 +58,8 @@ moved_by() {
 		"$TMP/before" "$TMP/after"
 }
 
-# junk CLASS REASON[+REASON2] HOST...: send $N of CLASS to each HOST; the
+# junk CLASS REASON[+REASON2] HOST...: send $N of CLASS to each HOST port
+# 7111 (build/tools/junk, whose classes tests/tools/junk.c lists); the
 # counter of REASON (with REASON2: the two together) on wg1 moved by exactly
 # $N per host, and no other counter but PASS_* ones (the namespaces' own
 # neighbour traffic) and REDIRECT_DATA (the tunnel's own keepalives, which
@@ -149,7 +69,7 @@ junk() {
 	[ "$also" = "$2" ] && also=
 	shift 2
 	counters 1 $WG1 >"$TMP/before" || return 1
-	n2 $PY "$TMP/junk.py" $cls $N "$@" || return 1
+	n2 "$TOOLS/junk" $cls $N 7111 "$@" || return 1
 	exp=$((N * $#))
 	# Until the count is reached (or 2 s), then it must be exact.
 	wait_for 2 moved_by "$want" "$also" $exp

@@ -17,20 +17,21 @@ export WG_XDP_LOG=$TMP/wg-xdp.log
 e2e_setup_pair
 genkeys a
 
-python3 - "$TMP/large.conf" "$TMP/a.key" "$PEERS" "$PER" <<'EOF'
-import base64, os, sys
-path, keyfile, peers, per = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-with open(path, "w") as f:
-    f.write("[Interface]\nPrivateKey = %s\nListenPort = 51820\n" % open(keyfile).read().strip())
-    n = 0
-    for i in range(peers):
-        f.write("\n[Peer]\nPublicKey = %s\n" % base64.b64encode(os.urandom(32)).decode())
-        aips = []
-        for j in range(per):
-            aips.append("10.%d.%d.%d/32" % (n >> 16, (n >> 8) & 255, n & 255))
-            n += 1
-        f.write("AllowedIPs = %s\n" % ", ".join(aips))
-EOF
+# $PEERS peers of random keys, with $PER IPv4 /32s each, counted up from
+# 10.0.0.0.
+{
+	printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\n' \
+		"$(cat "$TMP/a.key")"
+	randkeys $PEERS | awk -v per=$PER '{
+		printf "\n[Peer]\nPublicKey = %s\nAllowedIPs = ", $1
+		for (j = 0; j < per; j++) {
+			printf "%s10.%d.%d.%d/32", j ? ", " : "", int(n / 65536),
+				int(n / 256) % 256, n % 256
+			n++
+		}
+		printf "\n"
+	}'
+} >"$TMP/large.conf"
 chmod 600 "$TMP/large.conf"
 TOTAL=$((PEERS * PER))
 
@@ -57,7 +58,7 @@ conf_norm "$TMP/show.conf" >"$TMP/show.norm"
 ok "showconf equals the file" files_eq "$TMP/large.norm" "$TMP/show.norm"
 map_count() {
 	bpftool -j map dump pinned /sys/fs/bpf/wg-xdp/$A/aip4 |
-		python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+		jq length
 }
 ok "the aip4 map holds them all" same $TOTAL timed "aip4 map dump" map_count
 ok "no route for an allowed IP (wg-quick's job)" same "" n1 ip route show dev $A

@@ -39,87 +39,194 @@ ok "configure two peers" n1 wg set $A private-key $TMP/a.key \
 	peer $PX allowed-ips 10.30.1.0/24,10.30.2.128/25,fd99:1::/48,::/0
 n1 ip addr add 192.168.5.1/24 dev $A
 
+# peer_lines: "P ID BYTES..." for each entry of the peers map, the first 8
+# bytes of its public key in decimal (a dump's "formatted" part when
+# bpftool gives one, the entry itself otherwise).
+peer_lines() {
+	bpftool -j map dump pinned $PIN/peers | jq -r '.[] | (.formatted // .) |
+		"P \(.key) \(.value.key_prefix | map(tostring) | join(" "))"'
+}
+
+# key_bytes KEY: the first 8 bytes of a base64 key, in decimal.
+key_bytes() {
+	printf '%s' "$1" | base64 -d | od -An -tu1 -N8 | tr -s ' \n' '  ' |
+		sed 's/^ //; s/ $//'
+}
+
 # aips_match MAP FAMILY: the map's (prefix, peer key) pairs equal wg's.
+# Each prefix, from either side, must have no bits set past its length.
 aips_match() {
-	bpftool -j map dump pinned $PIN/peers >"$TMP/peers.json"
-	bpftool -j map dump pinned $PIN/$1 >"$TMP/aip.json"
-	n1 wg show $A allowed-ips >"$TMP/wg.aips"
-	python3 - "$TMP/peers.json" "$TMP/aip.json" "$TMP/wg.aips" "$2" <<'EOF'
-import base64, ipaddress, json, sys
-peers = {}
-for e in json.load(open(sys.argv[1])):
-    v = e["formatted"]["value"] if "formatted" in e else e["value"]
-    k = e["formatted"]["key"] if "formatted" in e else e["key"]
-    peers[k] = bytes(v["key_prefix"])
-got = set()
-for e in json.load(open(sys.argv[2])):
-    k, v = (e["formatted"]["key"], e["formatted"]["value"]) if "formatted" in e else (e["key"], e["value"])
-    net = ipaddress.ip_network((bytes(k["addr"]), k["prefixlen"]))
-    got.add((str(net), peers[v]))
-want = set()
-for line in open(sys.argv[3]):
-    key, *aips = line.split()
-    for a in aips:
-        net = ipaddress.ip_network(a)
-        if net.version == int(sys.argv[4]):
-            want.add((str(net), base64.b64decode(key)[:8]))
-for n, p in sorted(got):
-    print("map:", n, p.hex())
-print("wg says:", sorted((n, p.hex()) for n, p in want))
-sys.exit(0 if got == want and want else 1)
-EOF
+	{
+		peer_lines
+		bpftool -j map dump pinned $PIN/$1 | jq -r '.[] | (.formatted // .) |
+			"M \(.value) \(.key.prefixlen) \(.key.addr | map(tostring) | join(" "))"'
+		n1 wg show $A allowed-ips | while read -r _key _aips; do
+			_kb=$(key_bytes "$_key")
+			for _a in $_aips; do
+				echo "W $_a $_kb"
+			done
+		done
+	} >"$TMP/aips.txt"
+	awk -v fam="$2" '
+	function hexval(s,   i, v) {
+		v = 0
+		for (i = 1; i <= length(s); i++)
+			v = v * 16 + index("0123456789abcdef", substr(tolower(s), i, 1)) - 1
+		return v
+	}
+	# The bytes of a textual address into b[1..]; their count, 0 if none.
+	function parse(s, b,   q, g, h, t, i, n, nh, nt, k) {
+		if (s ~ /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/) {
+			split(s, q, ".")
+			for (i = 1; i <= 4; i++) {
+				if (q[i] > 255)
+					return 0
+				b[i] = q[i] + 0
+			}
+			return 4
+		}
+		if (s !~ /^[0-9a-fA-F:]+$/ || s ~ /::.*::|:::/)
+			return 0
+		i = index(s, "::")
+		nh = split(i ? substr(s, 1, i - 1) : s, h, ":")
+		nt = i ? split(substr(s, i + 2), t, ":") : 0
+		if (i ? nh + nt > 7 : nh != 8)
+			return 0
+		n = 0
+		for (k = 1; k <= nh; k++)
+			g[++n] = h[k]
+		for (k = nh + nt; i && k < 8; k++)
+			g[++n] = "0"
+		for (k = 1; k <= nt; k++)
+			g[++n] = t[k]
+		for (k = 1; k <= 8; k++) {
+			if (g[k] == "" || length(g[k]) > 4)
+				return 0
+			b[2 * k - 1] = int(hexval(g[k]) / 256)
+			b[2 * k] = hexval(g[k]) % 256
+		}
+		return 16
+	}
+	# "ADDR/LEN" of n bytes b[1..n]: dotted, or 8 groups of hex; "" when
+	# a bit past LEN is set or LEN is out of range.
+	function net(b, n, len,   i, s, h) {
+		if (len !~ /^[0-9]+$/ || len > 8 * n)
+			return ""
+		for (i = 1; i <= n; i++) {
+			h = 8 - (len - 8 * (i - 1))
+			if (h > 8)
+				h = 8
+			if (h > 0 && b[i] % 2 ^ h)
+				return ""
+		}
+		s = ""
+		for (i = 1; i <= n; i += n == 4 ? 1 : 2)
+			s = s (i > 1 ? (n == 4 ? "." : ":") : "") \
+				(n == 4 ? b[i] : sprintf("%x", b[i] * 256 + b[i + 1]))
+		return s "/" len
+	}
+	function fail(m) { print m; bad = 1 }
+	$1 == "P" { peer[$2] = sprintf("%02x%02x%02x%02x%02x%02x%02x%02x",
+		$3, $4, $5, $6, $7, $8, $9, $10); next }
+	$1 == "M" {
+		n = NF - 3
+		for (i = 1; i <= n; i++)
+			b[i] = $(i + 3)
+		k = net(b, n, $3)
+		if (k == "" || !($2 in peer)) {
+			fail("bad map entry: " $0)
+			next
+		}
+		got[k " " peer[$2]] = 1
+		print "map:", k, peer[$2]
+		next
+	}
+	$1 == "W" {
+		split($2, p, "/")
+		n = parse(p[1], b)
+		k = n ? net(b, n, p[2]) : ""
+		if (k == "" || index($2, "/") == 0) {
+			fail("bad allowed IP from wg: " $2)
+			next
+		}
+		if (n != (fam == 4 ? 4 : 16))
+			next
+		want[k " " sprintf("%02x%02x%02x%02x%02x%02x%02x%02x",
+			$3, $4, $5, $6, $7, $8, $9, $10)] = 1
+	}
+	END {
+		s = ""
+		for (w in want) {
+			s = s " (" w ")"
+			if (!(w in got))
+				bad = 1
+			nw++
+		}
+		print "wg says:" s
+		for (g in got)
+			if (!(g in want))
+				bad = 1
+		exit bad || !nw
+	}' "$TMP/aips.txt"
 }
 ok "aip4 holds each IPv4 allowed IP with its peer" aips_match aip4 4
 ok "aip6 holds each IPv6 allowed IP with its peer" aips_match aip6 6
-ok "aip4 has 4 entries" same 4 sh -c "bpftool -j map dump pinned $PIN/aip4 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'"
+count() { bpftool -j map dump pinned $PIN/$1 | jq length; }
+ok "aip4 has 4 entries" same 4 count aip4
 
-count() { bpftool -j map dump pinned $PIN/$1 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 ok "index is empty before a handshake" same 0 count index
 ok "ping over the tunnel" n1 ping -c 3 -i 0.2 -W 2 192.168.5.2
+# Every index entry names B's peer id (the first whose key_prefix is B's).
 index_has_b() {
-	bpftool -j map dump pinned $PIN/peers >"$TMP/peers.json"
-	bpftool -j map dump pinned $PIN/index >"$TMP/index.json"
-	python3 - "$TMP/peers.json" "$TMP/index.json" "$PB" <<'EOF'
-import base64, json, sys
-f = lambda e: (e["formatted"]["key"], e["formatted"]["value"]) if "formatted" in e else (e["key"], e["value"])
-pb = base64.b64decode(sys.argv[3])[:8]
-ids = [k for k, v in map(f, json.load(open(sys.argv[1]))) if bytes(v["key_prefix"]) == pb]
-idx = list(map(f, json.load(open(sys.argv[2]))))
-print("peer id of B:", ids, "index entries:", idx)
-sys.exit(0 if ids and idx and all(v == ids[0] for k, v in idx) else 1)
-EOF
+	{
+		peer_lines
+		bpftool -j map dump pinned $PIN/index |
+			jq -r '.[] | (.formatted // .) | "I \(.key) \(.value)"'
+	} >"$TMP/index.txt"
+	awk -v pb="$(key_bytes "$PB")" '
+	$1 == "P" {
+		k = $3
+		for (i = 4; i <= NF; i++)
+			k = k " " $i
+		if (k == pb && id == "")
+			id = $2
+		next
+	}
+	$1 == "I" { n++; if ($3 != id) other = other " " $2 "->" $3 }
+	END {
+		print "peer id of B: " id ", index entries: " n \
+			(other == "" ? "" : ", not B:" other)
+		exit id == "" || !n || other != ""
+	}' "$TMP/index.txt"
 }
 ok "index has B's receiver index after the handshake" index_has_b
 
 # stats: the map's per-CPU sums are what the daemon reports, by reason.
 stats_match() {
-	bpftool -j map dump pinned $PIN/stats >"$TMP/stats.json"
+	bpftool -j map dump pinned $PIN/stats | jq -r '.[] | (.formatted // .) |
+		"S \(.key) \([.values[].value.packets] | add)"' >"$TMP/stats.txt"
 	printf 'wgxdp=1\n\n' | uapi $A >"$TMP/report"
-	python3 - "$TMP/stats.json" "$TMP/report" <<'EOF'
-import json, sys
-sums = {}
-for e in json.load(open(sys.argv[1])):
-    k = e["formatted"]["key"] if "formatted" in e else e["key"]
-    vals = e["formatted"]["values"] if "formatted" in e else e["values"]
-    sums[k] = sum(c["value"]["packets"] for c in vals)
-rep = [l.split()[1:] for l in open(sys.argv[2]) if l.startswith("stat=")]
-names = [l.split()[0][5:] for l in open(sys.argv[2]) if l.startswith("stat=")]
-bad = [(names[i], sums.get(i), int(r[0])) for i, r in enumerate(rep) if sums.get(i) != int(r[0])]
-print({names[i]: sums.get(i) for i in range(len(names)) if sums.get(i)})
-sys.exit(1 if bad or len(rep) != len(sums) else 0)
-EOF
+	awk '
+	BEGIN { nrep = 0 }
+	$1 == "S" { sum[$2] = $3; nsum++; next }
+	/^stat=/ {
+		name = substr($1, 6)
+		if (!((nrep) in sum) || sum[nrep] != $2) {
+			print name ": map " ((nrep) in sum ? sum[nrep] : "none") \
+				", report " $2
+			bad = 1
+		} else if ($2 != 0) {
+			print name ": " $2
+		}
+		nrep++
+	}
+	END { exit bad || nrep != nsum }' "$TMP/stats.txt" "$TMP/report"
 }
 # (Retried: a packet may land between the dump and the report.)
 ok "stats map matches the daemon's report, reason by reason" wait_for 3 stats_match
 ok "stats counts data redirects" [ "$(xdpstat $A stat=redirect_data)" -ge 3 ]
 # One bad message of each kind to the listen port: each lands in its reason.
-udp() {
-	n2 python3 -c '
-import socket, sys
-s = socket.socket()
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.sendto(bytes.fromhex(sys.argv[1]), ("10.77.0.1", 51820))' "$1"
-}
+udp() { n2 "$TOOLS/junk" "0x$1" 1 51820 10.77.0.1; }
 for case in "drop_bad_type 09000000$(printf '%064d' 0)" \
 	"drop_reserved 04000100$(printf '%064d' 0)" \
 	"drop_bad_len_initiation 01000000$(printf '%080d' 0)" \
@@ -134,9 +241,9 @@ ok "stats map still matches the report" wait_for 3 stats_match
 # Map names.
 names_ok() {
 	for m in $PIN/*; do
-		name=$(bpftool -j map show pinned $m | python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])')
-		echo "$(basename $m): $name"
-		[ ${#name} -le 15 ] && [ "$name" = "$(basename $m)" ] || return 1
+		_name=$(bpftool -j map show pinned $m | jq -r .name)
+		echo "$(basename $m): $_name"
+		[ ${#_name} -le 15 ] && [ "$_name" = "$(basename $m)" ] || return 1
 	done
 }
 ok "every pinned map is named as its pin, 15 characters or fewer" names_ok

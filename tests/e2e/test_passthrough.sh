@@ -7,7 +7,7 @@
 #   +-------------------------------+          +-------------------------------+
 #   | netns $NS1                    |          | netns $NS2                    |
 #   |  wgx-$ID (wg-xdp, port 7111)  |          |                               |
-#   |  echo.py tcp+udp :9000        |   <--    |  ping, echo.py client,        |
+#   |  echo tcp+udp :9000           |   <--    |  ping, echo client,           |
 #   |  iperf3 -s :5301              |   <--    |  iperf3 -c                    |
 #   |  $VETH1 10.77.0.1 fd77::1 XDP |==========|  $VETH2 10.77.0.2 fd77::2     |
 #   +-------------------------------+          +-------------------------------+
@@ -24,59 +24,10 @@ genkey KP
 wg_conf "$TMP/wgx.conf" "$KX" 7111 192.168.5.1/24 "$KP_pub" 10.77.0.2:7222 \
 	192.168.5.2/32
 
-# echo.py serve | echo.py tcp|udp HOST: a TCP and UDP echo on port 9000.
-cat >"$TMP/echo.py" <<'EOPY'
-import socket, sys, threading
-
-PORT = 9000
-if sys.argv[1] == "serve":
-	def tcp():
-		s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-		s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-		s.bind(("::", PORT))
-		s.listen(8)
-		while True:
-			c, _ = s.accept()
-			data = b""
-			while not data.endswith(b"\n"):
-				d = c.recv(65536)
-				if not d:
-					break
-				data += d
-			c.sendall(data)
-			c.close()
-	threading.Thread(target=tcp, daemon=True).start()
-	u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-	u.bind(("::", PORT))
-	while True:
-		d, a = u.recvfrom(65536)
-		u.sendto(d, a)
-else:
-	kind, host = sys.argv[1], sys.argv[2]
-	fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-	msg = b"x" * 100000 + b"\n" if kind == "tcp" else b"ping-9000\n"
-	if kind == "tcp":
-		s = socket.create_connection((host, PORT), timeout=3)
-		s.sendall(msg)
-		got = b""
-		while len(got) < len(msg):
-			d = s.recv(65536)
-			if not d:
-				break
-			got += d
-	else:
-		s = socket.socket(fam, socket.SOCK_DGRAM)
-		s.settimeout(1)
-		for _ in range(3):
-			s.sendto(msg, (host, PORT))
-			try:
-				got = s.recv(65536)
-				break
-			except socket.timeout:
-				got = b""
-	sys.exit(0 if got == msg else 1)
-EOPY
-n1 $PY "$TMP/echo.py" serve >/dev/null 2>&1 &
+# A TCP and UDP echo on port 9000 (build/tools/echo): the server in $NS1,
+# echo_ok tcp|udp HOST a client in $NS2 (100 kB each way over TCP).
+n1 "$TOOLS/echo" serve 9000 >/dev/null 2>&1 &
+echo_ok() { n2 "$TOOLS/echo" "$1" "$2" 9000; }
 wait_for 5 n1 sh -c "ss -ltn | grep -q ':9000 '"
 
 tcp_iperf() {
@@ -90,12 +41,12 @@ tcp_iperf() {
 traffic() {
 	ok "$1: ping 10.77.0.1" n2 ping -c 2 -i 0.2 -W 2 10.77.0.1
 	ok "$1: ping fd77::1" n2 ping -c 2 -i 0.2 -W 2 fd77::1
-	ok "$1: TCP echo 100 kB over IPv4" n2 $PY "$TMP/echo.py" tcp 10.77.0.1
-	ok "$1: TCP echo 100 kB over IPv6" n2 $PY "$TMP/echo.py" tcp fd77::1
+	ok "$1: TCP echo 100 kB over IPv4" echo_ok tcp 10.77.0.1
+	ok "$1: TCP echo 100 kB over IPv6" echo_ok tcp fd77::1
 	ok "$1: UDP echo to port 9000 over IPv4" \
-		n2 $PY "$TMP/echo.py" udp 10.77.0.1
+		echo_ok udp 10.77.0.1
 	ok "$1: UDP echo to port 9000 over IPv6" \
-		n2 $PY "$TMP/echo.py" udp fd77::1
+		echo_ok udp fd77::1
 	ok "$1: iperf3 TCP 1 s to port 5301" tcp_iperf
 }
 

@@ -58,16 +58,10 @@ etc_conf $C
 FILE=$ETC_FILE
 client_conf "$FILE"
 
-# The stand-in for systemd's notify socket: one line per datagram.
+# The stand-in for systemd's notify socket: one line per datagram
+# (build/tools/notify).
 NOTIFY=$TMP/notify.sock
-python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "a") as f:
-    while True:
-        f.write(s.recv(4096).decode().replace("\n", " ") + "\n")
-        f.flush()' $NOTIFY $TMP/notified &
+"$TOOLS/notify" $NOTIFY >>$TMP/notified &
 LISTENER=$!
 wait_for 5 test -S $NOTIFY
 
@@ -97,10 +91,8 @@ gone() { ! kill -0 $START 2>/dev/null && ! n1 ip link show $C 2>/dev/null; }
 ok "ExecStart: READY=1 sent once up" start $CAPS
 ok "ExecStart: the interface answers" n1 wg show $C
 ok "ExecStart: on the XDP path with the unit's capabilities" \
-	same "path=xdp" sh -c "printf 'wgxdp=1\n\n' | python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(\"$SOCKDIR/$C.sock\")
-s.sendall(sys.stdin.buffer.read()); print(s.recv(4096).decode())' | grep '^path='"
+	same "path=xdp" sh -c "printf 'wgxdp=1\n\n' |
+	'$TOOLS/uapi' '$SOCKDIR/$C.sock' | grep '^path='"
 ok "ExecStart: tunnel carries a ping" n1 ping -c 2 -W 2 192.168.5.2
 ok "ExecStart: logs on stderr" has "Interface $C up" cat $TMP/start.log
 

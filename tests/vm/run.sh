@@ -82,6 +82,7 @@ done
 command -v vng >/dev/null 2>&1 || fail "vng not found (make deps installs virtme-ng)"
 command -v qemu-system-x86_64 >/dev/null 2>&1 || fail "qemu-system-x86_64 not found"
 [ -x "$ROOT/build/wg-xdp" ] || fail "$ROOT/build/wg-xdp not built"
+[ -x "$ROOT/build/tools/uapi" ] || fail "$ROOT/build/tools not built (make)"
 mkdir -p "$LOGDIR" || fail "cannot make $LOGDIR"
 
 # udev in the guest loads a module for every emulated device; under TCG that

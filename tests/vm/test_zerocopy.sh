@@ -17,12 +17,12 @@
 #   round "mq":   two NICs on multiqueue taps (a bridge in a host namespace),
 #                 ethtool -L combined 2: two queue pairs each
 #
-# Each round first asks the kernel (xsk_probe.py: the NIC's XDP features over
-# netlink, then a zero-copy bind of a throw-away AF_XDP socket on every queue)
-# whether zero-copy can be bound. If it can, both daemons must report
-# zerocopy and the kernel's socket diagnostics must show every socket in
-# zero-copy mode; if not, the test says why (the probe's output, ethtool -l,
-# the driver's features) and asserts copy mode instead. Then: one AF_XDP
+# Each round first asks the kernel (build/tools/xsk_probe: the NIC's XDP
+# features over netlink, then a zero-copy bind of a throw-away AF_XDP socket
+# on every queue) whether zero-copy can be bound. If it can, both daemons
+# must report zerocopy and the kernel's socket diagnostics must show every
+# socket in zero-copy mode; if not, the test says why (the probe's output,
+# ethtool -l, the driver's features) and asserts copy mode instead. Then: one AF_XDP
 # socket per queue (wg-xdp show, the daemon's log, ss --xdp), ping, a 4 MiB
 # random file each way over HTTP with sha256 compared, iperf3 TCP each way
 # asserting that bytes arrived (never a speed), and XDP's REDIRECT_DATA
@@ -32,7 +32,7 @@
 e2e_trap
 set -u
 
-PROBE=$ROOT/tests/vm/xsk_probe.py
+PROBE=$TOOLS/xsk_probe
 WGA=wza$ID
 WGB=wzb$ID
 MIB=4
@@ -106,7 +106,7 @@ probe() {
 		"kernel $(uname -r)"
 	n$_p ethtool -l $_nic | sed -n '/^Current/,$p' | tr -s '\t ' ' ' |
 		tr '\n' ' ' | sed 's/^/# probe '"$_nic"': ethtool -l: /; s/ *$/\n/'
-	n$_p $PY "$PROBE" $_nic $(seq 0 $((_nq - 1))) >"$TMP/probe.$_nic" 2>&1
+	n$_p "$PROBE" $_nic $(seq 0 $((_nq - 1))) >"$TMP/probe.$_nic" 2>&1
 	sed 's/^/# probe /' "$TMP/probe.$_nic"
 	ZC_OK=0
 	[ "$(grep -c 'zero-copy bind on queue [0-9]*: ok$' "$TMP/probe.$_nic")" \
@@ -141,9 +141,8 @@ iperf_bytes() {
 	wait_for 10 n$_s sh -c "ss -ltn | grep -q ':5201 '" || return 1
 	n$_c iperf3 -J -c "$@" -p 5201 -t $IPERF_SECS >"$TMP/iperf.json" ||
 		return 1
-	_b=$($PY -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-print(int(d["end"]["sum_received"]["bytes"]))' "$TMP/iperf.json") || return 1
+	_b=$(jq -e '.end.sum_received.bytes | floor' "$TMP/iperf.json") ||
+		return 1
 	echo "# iperf3: $_b bytes received"
 	positive "$_b"
 }
