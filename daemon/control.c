@@ -195,6 +195,12 @@ static int uapi_dataplane(void *ctx, struct wg_uapi_buf *out)
  * once for the whole burst of events (a NIC going down sends dozens).
  */
 static bool paths_stale;
+/* Routes into our TUN changed in this read of the monitor (nl_route). */
+static struct tun_route {
+	struct wg_nl_ip dst;
+	unsigned int prefixlen;
+} tun_routes[16];
+static unsigned int n_tun_routes;
 
 static void nl_addr(void *ctx, bool removed, int ifindex,
 		    const struct wg_nl_ip *addr, unsigned int prefixlen)
@@ -260,9 +266,15 @@ static void nl_route(void *ctx, bool removed, int ifindex,
 	/*
 	 * A route into our own TUN (an allowed IP's) matters only to the
 	 * endpoints it covers: they would loop. Any other, to every path.
+	 * Those into the TUN are taken after the read, in one pass each; a
+	 * change of many allowed IPs (20,000 routes for 10,000 peers) gives
+	 * more than tun_routes holds, and then one pass over every path.
 	 */
-	if (ifindex == dev->tun.ifindex)
-		wg_path_invalidate_covered(dev, dst, prefixlen);
+	if (ifindex != dev->tun.ifindex)
+		paths_stale = true;
+	else if (n_tun_routes < sizeof(tun_routes) / sizeof(tun_routes[0]))
+		tun_routes[n_tun_routes++] =
+			(struct tun_route){ *dst, prefixlen };
 	else
 		paths_stale = true;
 }
@@ -373,7 +385,14 @@ int wg_control_run(struct wg_device *dev)
 					paths_stale = true;
 				if (paths_stale)
 					wg_path_invalidate_all(dev);
+				else
+					for (unsigned int i = 0;
+					     i < n_tun_routes; i++)
+						wg_path_invalidate_covered(
+							dev, &tun_routes[i].dst,
+							tun_routes[i].prefixlen);
 				paths_stale = false;
+				n_tun_routes = 0;
 				break;
 			}
 		}

@@ -44,6 +44,18 @@ void wg_dataplane_aip_add(struct wg_dataplane *dp, int family,
 				 addr, cidr);
 }
 
+void wg_dataplane_aips_begin(struct wg_dataplane *dp)
+{
+	if (dp->route)
+		wg_route_batch_begin(dp->route);
+}
+
+void wg_dataplane_aips_end(struct wg_dataplane *dp)
+{
+	if (dp->route)
+		wg_route_batch_end(dp->route);
+}
+
 void wg_dataplane_aip_del(struct wg_dataplane *dp, int family,
 			  const uint8_t *addr, uint8_t cidr)
 {

@@ -62,6 +62,9 @@ struct wg_dataplane {
 void wg_dataplane_index_add(struct wg_dataplane *dp, uint32_t idx,
 			    uint32_t peer_id);
 void wg_dataplane_index_del(struct wg_dataplane *dp, uint32_t idx);
+/* Around one change's allowed-IP hooks: the routes in one batch (route.h). */
+void wg_dataplane_aips_begin(struct wg_dataplane *dp);
+void wg_dataplane_aips_end(struct wg_dataplane *dp);
 /* fwmark: the device's now, for a route the full tunnel adds. */
 void wg_dataplane_aip_add(struct wg_dataplane *dp, int family,
 			  const uint8_t *addr, uint8_t cidr, uint32_t peer_id,

@@ -510,7 +510,7 @@ int wg_device_apply(struct wg_device *dev, const struct wg_config *cfg)
 	struct garbage g = { 0 };
 	struct prepared pr;
 	uint64_t now = wg_now();
-	bool new_key;
+	bool new_key, aips = false;
 	int ret;
 
 	for (size_t i = 0; i < cfg->n_peers; i++)
@@ -545,6 +545,10 @@ int wg_device_apply(struct wg_device *dev, const struct wg_config *cfg)
 		wg_log_set_debug(cfg->debug);
 		wg_dataplane_set_debug(&dev->dp, cfg->debug);
 	}
+	for (size_t i = 0; i < cfg->n_peers && !aips; i++)
+		aips = cfg->peers[i].n_aips > 0;
+	if (aips)
+		wg_dataplane_aips_begin(&dev->dp);
 	for (size_t i = 0; i < cfg->n_peers; i++) {
 		const struct wg_peer_change *pc = &cfg->peers[i];
 		struct wg_peer *p;
@@ -569,6 +573,8 @@ int wg_device_apply(struct wg_device *dev, const struct wg_config *cfg)
 			continue; /* update_only for a peer we do not have */
 		apply_peer(dev, pc, p, now);
 	}
+	if (aips)
+		wg_dataplane_aips_end(&dev->dp);
 	dev->next_peer_id += (uint32_t)cfg->n_peers;
 	for (size_t i = 0; i < cfg->n_peers; i++)
 		wg_peer_put(pr.fresh[i]);

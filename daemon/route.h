@@ -73,6 +73,13 @@ void wg_route_aip_add(struct wg_route *r, uint32_t fwmark,
 void wg_route_aip_del(struct wg_route *r, int family, const uint8_t *addr,
 		      uint8_t cidr);
 /* Remove everything added, stop following; safe to call twice. */
+/*
+ * Around many allowed-IP hooks in a row (one configuration change): the
+ * main table is read once at begin instead of once per prefix; the table
+ * must change only by these hooks in between.
+ */
+void wg_route_batch_begin(struct wg_route *r);
+void wg_route_batch_end(struct wg_route *r);
 void wg_route_down(struct wg_route *r);
 /* wg_route_down() and free; NULL is a no-op. */
 void wg_route_free(struct wg_route *r);

@@ -113,6 +113,17 @@ ok "allowed_ip=-PREFIX: the prefix is gone, the rest kept" \
 	same "$(cat $TMP/b.pub)	192.168.5.2/32" n1 wg show $C allowed-ips
 ok "allowed_ip=-PREFIX: its route went with it" \
 	same "" n1 ip route show 10.66.0.0/24
+# Allowed IPs added at run time get routes as at up, all from one read of
+# the table: one covered by a route on the device already, or by one made
+# earlier in the same request, gets none.
+ok "UAPI: four allowed IPs added in one request" same "errno=0" sh -c \
+	"printf 'set=1\npublic_key=$HEXB\nallowed_ip=10.88.0.0/16\nallowed_ip=10.88.1.0/24\nallowed_ip=192.168.5.0/24\nallowed_ip=10.89.0.9/32\n\n' |
+	'$TOOLS/uapi' '$SOCKDIR/$C.sock'"
+ok "run-time routes: the new /16 and /32, not what they or the address cover" \
+	same "10.88.0.0/16 scope link 
+10.89.0.9 scope link 
+192.168.5.0/24 proto kernel scope link src 192.168.5.1 " \
+	sh -c "nsenter --net=/run/netns/$NS1 ip route show dev $C | grep -E '^(10\.8[89]|192\.168\.5)'"
 
 # syncconf: a new peer, the old one kept with its session.
 hs=$(n1 wg show $C latest-handshakes | awk '{ print $2 }')
