@@ -35,7 +35,14 @@ if installed; then
 	exit 1
 fi
 
-tree() { git -C "$ROOT" status --porcelain 2>/dev/null; ls -a "$ROOT"/..; }
+# What a package build could leave behind: changes to the checkout, and
+# dpkg-buildpackage's outputs in the directory above it (where it writes
+# them by default). Only those names: the directory above may be /tmp,
+# where anything else comes and goes.
+tree() {
+	git -C "$ROOT" status --porcelain 2>/dev/null
+	ls -a "$ROOT"/.. | grep -E '^wg-xdp[_-]' || true
+}
 tree >$TMP/tree.before
 ok "make deb" make -C "$ROOT" --no-print-directory deb BUILD=$TMP/build
 DEB=$(ls $TMP/build/wg-xdp_*_*.deb 2>/dev/null | head -1)
