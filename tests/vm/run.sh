@@ -132,9 +132,6 @@ if [ -z "$accel" ]; then
 else
 	echo "vm: no working KVM: guests run under TCG (slower)"
 fi
-for k in $KERNELS; do
-	echo "vm: tests in the $k guest: $(tests_for "$k")"
-done
 if [ -n "$ZC_KERNEL" ]; then
 	echo "vm: then test_zerocopy, in a $ZC_KERNEL guest of its own"
 fi
@@ -161,6 +158,10 @@ guestcmd() {
 	echo "E2E_TESTS='$(tests_for "$1")' E2E_TIMES='${E2E_TIMES:-0}'" \
 		"E2E_QUICK='${E2E_QUICK:-1}' sh $ROOT/tests/vm/guest.sh"
 }
+
+for k in $KERNELS; do
+	echo "vm: tests in the $k guest: $(tests_for "$k")"
+done
 
 # label KERNEL: vm-SERIES, the name of its console and result files.
 label() {
