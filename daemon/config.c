@@ -381,8 +381,13 @@ static int lookup(const char *host, const char *port, struct addrinfo **res)
 		ret = getaddrinfo(host, port, &hints, res);
 		if (!ret)
 			return 0;
-		/* glibc's permanent failures: no point in asking again. */
-		if (ret == EAI_NONAME || ret == EAI_FAIL ||
+		/*
+		 * glibc's permanent failures: no point in asking again (wg
+		 * retries EAI_SERVICE too, so "host:-5" waited a minute).
+		 */
+		if (ret == EAI_NONAME || ret == EAI_FAIL || ret == EAI_SERVICE ||
+		    ret == EAI_FAMILY || ret == EAI_SOCKTYPE ||
+		    ret == EAI_BADFLAGS ||
 #ifdef EAI_NODATA
 		    ret == EAI_NODATA ||
 #endif

@@ -119,6 +119,14 @@ static void endpoint_resolve(void **state)
 	assert_int_equal(wg_config_resolve_endpoint(&ep, "[fd00::1"),
 			 -EINVAL);
 	assert_int_equal(wg_config_resolve_endpoint(&ep, ""), -EINVAL);
+	/* A port no resolver knows fails at once (EAI_SERVICE is permanent;
+	 * retried, it took about a minute, as the fuzzer found). */
+	setenv("WG_ENDPOINT_RESOLUTION_RETRIES", "infinity", 1);
+	assert_int_equal(wg_config_resolve_endpoint(&ep, "1.2.3.4:-5"),
+			 -EHOSTUNREACH);
+	assert_int_equal(wg_config_resolve_endpoint(&ep, "localhost:nosuchsvc"),
+			 -EHOSTUNREACH);
+	unsetenv("WG_ENDPOINT_RESOLUTION_RETRIES");
 }
 
 static void endpoint_format_errors(void **state)
