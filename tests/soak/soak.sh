@@ -384,7 +384,13 @@ lost() {
 		ts = $1; gsub(/[][]/, "", ts)
 		s = $0; sub(/.*icmp_seq=/, "", s); sub(/[^0-9].*/, "", s)
 		r = $0; sub(/.*time=/, "", r); sub(/ .*/, "", r)
-		if (!((s + 0) in at)) at[s + 0] = ts - r / 1000
+		# icmp_seq is 16 bits: past 65535 it starts again at 0 (a run
+		# of more than 11 min at 0.01 s), so unwrap it against the
+		# highest seen.
+		s += wrap
+		if (s < hi - 32768) { wrap += 65536; s += 65536 }
+		if (s > hi) hi = s
+		if (!(s in at)) at[s] = ts - r / 1000
 		next
 	}
 	/packets transmitted/ { sent = $1 }
