@@ -270,9 +270,8 @@ static void nl_route(void *ctx, bool removed, int ifindex,
 	 * change of many allowed IPs (20,000 routes for 10,000 peers) gives
 	 * more than tun_routes holds, and then one pass over every path.
 	 */
-	if (ifindex != dev->tun.ifindex)
-		paths_stale = true;
-	else if (n_tun_routes < sizeof(tun_routes) / sizeof(tun_routes[0]))
+	if (ifindex == dev->tun.ifindex &&
+	    n_tun_routes < sizeof(tun_routes) / sizeof(tun_routes[0]))
 		tun_routes[n_tun_routes++] =
 			(struct tun_route){ *dst, prefixlen };
 	else
