@@ -175,8 +175,18 @@ static unsigned int nic_send(struct wg_transport *t, struct wg_pkt *pkts,
 
 	for (unsigned int i = 0; i < n; i++)
 		sent += send_one(a, &pkts[i]);
-	wg_xsk_tx_flush(a->x);
 	return sent;
+}
+
+/*
+ * One wakeup for a pass's sends: in copy mode each kick makes the kernel
+ * deliver on the spot, and a receiver that drained the last kick's few
+ * packets sleeps, to be woken again by the next (a cross-CPU wakeup that
+ * the sending thread pays for). A full TX ring kicks by itself.
+ */
+static void nic_flush(struct wg_transport *t)
+{
+	wg_xsk_tx_flush(AFXDP_OF(t)->x);
 }
 
 static unsigned int afxdp_pollfds(struct wg_transport *t, struct pollfd *pfd,
@@ -226,6 +236,7 @@ static const struct wg_transport_ops nic_ops = {
 	.alloc = afxdp_alloc,
 	.release = afxdp_release,
 	.send = nic_send,
+	.flush = nic_flush,
 	.pollfds = afxdp_pollfds,
 	.stats = afxdp_stats,
 	.destroy = afxdp_destroy,

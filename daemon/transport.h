@@ -97,10 +97,16 @@ struct wg_transport_ops {
 	void (*release)(struct wg_transport *t, struct wg_pkt *pkt);
 	/*
 	 * Send pkts[0..n) (data, len, path), consuming every buffer. Returns
-	 * how many went out; the rest were dropped and counted here.
+	 * how many went out; the rest were dropped and counted here. With a
+	 * flush op they may wait in the transport's queue until flush.
 	 */
 	unsigned int (*send)(struct wg_transport *t, struct wg_pkt *pkts,
 			     unsigned int n);
+	/*
+	 * Start what send queued on its way; NULL when send does at once.
+	 * The engine calls it at the end of every pass, before sleeping.
+	 */
+	void (*flush)(struct wg_transport *t);
 	/* The fds to poll before sleeping, at most max; how many. */
 	unsigned int (*pollfds)(struct wg_transport *t, struct pollfd *pfd,
 				unsigned int max);

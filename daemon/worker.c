@@ -19,6 +19,8 @@
 #include "txsel.h"
 
 #define BATCH 64
+/* TUN batches one pass may read while the TUN has more (wg_worker_poll). */
+#define TUN_ROUNDS 16
 /* On the AF_XDP path, the UDP sockets are read at least every this many passes. */
 #define UDP_EVERY 64
 /* Packets a pass may hand to one transport before it must send them. */
@@ -156,8 +158,13 @@ static void queue_out(struct wg_worker *w, struct wg_peer *p,
 
 static void send_all(struct wg_worker *w)
 {
-	send_out(w, &w->out_nic);
-	send_out(w, &w->out_udp);
+	struct out *os[2] = { &w->out_nic, &w->out_udp };
+
+	for (int i = 0; i < 2; i++) {
+		send_out(w, os[i]);
+		if (os[i]->t && os[i]->t->ops->flush)
+			os[i]->t->ops->flush(os[i]->t);
+	}
 }
 
 /* ICMP errors back into the TUN: at most this many a second, per worker. */
@@ -509,7 +516,16 @@ unsigned int wg_worker_poll(struct wg_worker *w)
 		did += outer_in(w, w->lan);
 	/* The packets in: their timers and counters, before any goes out. */
 	wg_peer_tally_flush(&w->tally);
-	did += tun_in(w);
+	/*
+	 * While the TUN has more, take it in this pass, up to TUN_ROUNDS
+	 * batches: a sender sealing faster than it sends in one wakeup of
+	 * the transport (send_all), not one per batch.
+	 */
+	for (unsigned int r = 0, got = BATCH; r < TUN_ROUNDS && got >= BATCH;
+	     r++) {
+		got = tun_in(w);
+		did += got;
+	}
 	did += flushes(w);
 	send_all(w);
 	wg_peer_tally_flush(&w->tally);
